@@ -1,0 +1,3 @@
+from netlearn.cli import main
+
+main()

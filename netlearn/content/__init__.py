@@ -1,0 +1,1 @@
+"""Lesson content: the manifest, the lesson text format, and the content checker."""

@@ -1,0 +1,114 @@
+"""Producers of the OSI lesson's scenes: plain events, drawn by any renderer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from netlearn.env import Env
+from netlearn.events import Encapsulate, Event, Note, Table
+from netlearn.osi.layers import LAYERS, TCPIP, by_number
+
+
+def layers(env: Env, order: str = "down") -> Iterator[Event]:
+    """The seven layers, top to bottom (as the sender writes) or bottom to top."""
+    rows = [
+        (f"{la.number} {la.name}", la.job, la.unit, la.protocols, la.devices)
+        for la in LAYERS
+    ]
+    if order == "down":
+        rows.reverse()
+        title = "The seven OSI layers, top (7) to bottom (1): the order a sender wraps data"
+    else:
+        title = "The seven OSI layers, bottom (1) to top (7): the order a receiver unwraps data"
+    yield Table(
+        title=title,
+        columns=("layer", "responsible for", "unit of data", "protocols", "devices"),
+        rows=tuple(rows),
+        caption="Mnemonic, 7 to 1: All People Seem To Need Data Processing.",
+    )
+
+
+def one_layer(env: Env, n: str = "4") -> Iterator[Event]:
+    """One layer in detail, with its analogy."""
+    la = by_number(int(n))
+    yield Table(
+        title=f"Layer {la.number}: {la.name}",
+        columns=("", ""),
+        rows=(
+            ("responsible for", la.job),
+            ("unit of data", la.unit),
+            ("protocols", la.protocols),
+            ("devices", la.devices),
+            ("everyday analogy", la.analogy),
+            ("TCP/IP layer", la.tcpip),
+        ),
+    )
+
+
+def tcpip(env: Env) -> Iterator[Event]:
+    """The four-layer TCP/IP model beside the seven OSI layers."""
+    yield Table(
+        title="TCP/IP's four layers beside OSI's seven",
+        columns=("TCP/IP layer", "OSI layers it covers", "protocols"),
+        rows=TCPIP,
+        caption="RFC 1122 describes the internet's layers: link, internet, transport, application.",
+    )
+
+
+_UNITS = {2: "frame", 3: "packet", 4: "segment", 7: "data"}
+
+
+def _unit(osi: int, name: str) -> str:
+    if name == "UDP":
+        return "datagram"
+    return _UNITS.get(osi, "data")
+
+
+def encapsulate(env: Env, packet: str = "http") -> Iterator[Event]:
+    """Wrap the packet: the application's data first, then each header in front of it."""
+    from netlearn.osi.build import build
+    from netlearn.osi.dissect import packet_view
+
+    view = packet_view(build(packet), packet)
+    steps = len(view.layers)
+    for i, layer in enumerate(reversed(view.layers), start=1):
+        yield Encapsulate(
+            direction="wrap",
+            layer=layer,
+            pdu=view.raw[layer.start :],
+            unit=_unit(layer.osi, layer.name),
+            step=i,
+            steps=steps,
+        )
+    yield Note(
+        text=f"On the wire: {len(view.raw)} bytes, of which "
+        f"{len(view.raw) - view.layers[-1].start} are the application's and "
+        f"{view.layers[-1].start} are headers added on the way down.",
+    )
+
+
+def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
+    """The receiver reads and strips each header, outermost first."""
+    from netlearn.osi.build import build
+    from netlearn.osi.dissect import packet_view
+
+    view = packet_view(build(packet), packet)
+    steps = len(view.layers)
+    for i, layer in enumerate(view.layers, start=1):
+        yield Encapsulate(
+            direction="unwrap",
+            layer=layer,
+            pdu=view.raw[layer.end :],
+            unit=_unit(layer.osi, layer.name),
+            step=i,
+            steps=steps,
+        )
+
+
+def inspect(env: Env, packet: str = "http") -> Iterator[Event]:
+    """The layer inspector on one of the sample packets."""
+    from netlearn.osi.build import KINDS, build
+    from netlearn.osi.dissect import packet_view
+
+    pkt = build(packet)
+    yield packet_view(pkt, KINDS[packet])

@@ -1,0 +1,1 @@
+"""scapy layer declarations that scapy itself does not ship."""

@@ -1,0 +1,142 @@
+"""Renderers: turn events into Rich (animated), plain text, or JSON lines.
+
+`make_renderer(env)` picks one by `env.fmt`. `run_scene(events, env, export=...)` drives a producer
+through it and, with `export`, draws the same events again on a recording console for slides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from netlearn.env import Env
+from netlearn.events import Event, to_dict
+
+
+class Renderer(Protocol):
+    def emit(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonRenderer:
+    """One JSON object per event per line: for tools, graders and golden files."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def emit(self, event: Event) -> None:
+        self.env.stdout.write(json.dumps(to_dict(event), ensure_ascii=False) + "\n")
+        self.env.stdout.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class PlainRenderer:
+    """Readable lines, no ANSI: for pipes, CI, screen readers."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def emit(self, event: Event) -> None:
+        from netlearn.render.registry import plain_lines
+
+        for line in plain_lines(event, self.env):
+            self.env.stdout.write(line.rstrip() + "\n")
+        self.env.stdout.flush()
+
+    def close(self) -> None:
+        pass
+
+
+class RichRenderer:
+    """Rich widgets on a terminal, with animation beats when `env.animate`."""
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+
+    def emit(self, event: Event) -> None:
+        from netlearn.render.registry import draw_rich
+
+        draw_rich(event, self.env, self.env.console())
+
+    def close(self) -> None:
+        pass
+
+
+def make_renderer(env: Env) -> Renderer:
+    """The renderer for the environment's resolved format."""
+    if env.fmt == "json":
+        return JsonRenderer(env)
+    if env.fmt == "plain":
+        return PlainRenderer(env)
+    return RichRenderer(env)
+
+
+EXPORT_SUFFIXES = (".svg", ".html", ".htm", ".txt")
+
+
+def check_export_path(path: Path) -> None:
+    """Fail early, before a scene runs, on an export file we cannot write."""
+    from netlearn.errors import NetlearnError
+
+    if path.suffix.lower() not in EXPORT_SUFFIXES:
+        raise NetlearnError(
+            f"cannot export to {path.name!r}: use a file ending in .svg, .html or .txt"
+        )
+    if not path.parent.exists():
+        raise NetlearnError(f"cannot export to {str(path)!r}: folder {str(path.parent)!r} missing")
+
+
+def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") -> None:
+    """Draw events on Rich's recording console and save them as SVG, HTML or text."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from netlearn.errors import NetlearnError
+    from netlearn.render.registry import draw_rich
+
+    check_export_path(path)
+    console = Console(
+        file=StringIO(),
+        record=True,
+        width=100,
+        force_terminal=True,
+        color_system="truecolor",
+        highlight=False,
+        emoji=False,
+    )
+    env = Env.build("rich", stdout=StringIO(), animate=False, width=100)
+    for event in events:
+        draw_rich(event, env, console)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".svg":
+            console.save_svg(str(path), title=title)
+        elif suffix in (".html", ".htm"):
+            console.save_html(str(path))
+        else:
+            console.save_text(str(path))
+    except OSError as exc:
+        raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+
+
+def run_scene(events: Iterable[Event], env: Env, export: Path | None = None) -> list[Event]:
+    """Render every event as it is produced; return them (for export, tests and replay)."""
+    if export is not None:
+        check_export_path(export)
+    renderer = make_renderer(env)
+    seen: list[Event] = []
+    try:
+        for event in events:
+            seen.append(event)
+            renderer.emit(event)
+    finally:
+        renderer.close()
+    if export is not None:
+        export_events(seen, export)
+    return seen

@@ -1,0 +1,299 @@
+"""How each kind of event is drawn, as plain lines and on a Rich console.
+
+Two single-dispatch functions keyed by event type. A lesson module that defines its own events
+registers its drawing with `@plain_lines.register` and `@draw_rich.register` in its own render
+module; nothing here needs to change.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from functools import singledispatch
+
+from rich.console import Console
+
+from netlearn.env import Env
+from netlearn.events import (
+    Encapsulate,
+    Event,
+    Note,
+    PacketView,
+    Progress,
+    Segment,
+    StateChange,
+    Table,
+    Title,
+    to_dict,
+)
+
+
+def wrap_markdown(text: str, width: int) -> list[str]:
+    """Markdown source as plain lines: paragraphs and bullets re-wrapped, code kept as is."""
+    out: list[str] = []
+    in_code = False
+    for line in text.strip("\n").splitlines():
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code or not line.strip() or line.startswith(("|", "    ")):
+            out.append(line)
+            continue
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        bullet = ""
+        for mark in ("- ", "* ", "> "):
+            if stripped.startswith(mark):
+                bullet = mark
+                break
+        if not bullet and stripped[:3].rstrip(". ").isdigit() and ". " in stripped[:4]:
+            bullet = stripped[: stripped.index(". ") + 2]
+        if stripped.startswith("#"):
+            out.append(stripped.lstrip("#").strip().upper())
+            continue
+        out.extend(
+            textwrap.wrap(
+                stripped,
+                width=max(20, width - len(indent)),
+                initial_indent=indent,
+                subsequent_indent=indent + " " * len(bullet),
+                break_on_hyphens=False,
+            )
+            or [""]
+        )
+    return out
+
+
+# ------------------------------------------------------------------ plain
+
+
+@singledispatch
+def plain_lines(event: Event, env: Env) -> list[str]:
+    """Fallback: the event's kind and its fields, on one line."""
+    data = to_dict(event)
+    data.pop("type", None)
+    parts = [f"{k}={v}" for k, v in data.items() if v not in ("", 0.0, [], None)]
+    return [f"[{event.kind}] " + " ".join(parts)]
+
+
+@plain_lines.register
+def _(event: Title, env: Env) -> list[str]:
+    lines = ["", event.text, "=" * min(len(event.text), env.width)]
+    if event.subtitle:
+        lines.extend(wrap_markdown(event.subtitle, env.width))
+    return lines
+
+
+@plain_lines.register
+def _(event: Note, env: Env) -> list[str]:
+    prefix = {"tip": "Tip: ", "warn": "Warning: ", "rfc": "RFC: "}.get(event.tone, "")
+    lines = wrap_markdown(prefix + event.text, env.width)
+    return [*lines, ""]
+
+
+@plain_lines.register
+def _(event: Table, env: Env) -> list[str]:
+    lines = [event.title]
+    for row in event.rows:
+        cells = [f"{c}: {v}" for c, v in zip(event.columns, row, strict=False)]
+        lines.extend(textwrap.wrap("- " + "; ".join(cells), width=env.width, subsequent_indent="  "))
+    if event.caption:
+        lines.extend(wrap_markdown(event.caption, env.width))
+    return [*lines, ""]
+
+
+@plain_lines.register
+def _(event: PacketView, env: Env) -> list[str]:
+    from netlearn.render.widgets.hexdump import plain_hexdump
+
+    lines = [f"Packet: {event.label} ({len(event.raw)} bytes) {event.summary}".rstrip()]
+    for layer in event.layers:
+        lines.append(
+            f"Layer {layer.osi} {layer.osi_name}: {layer.long_name} "
+            f"bytes {layer.start}-{layer.end - 1} ({layer.end - layer.start} bytes)"
+        )
+        for f in layer.fields:
+            text = f"  {f.name} ({f.bits} bits) = {f.value}"
+            if f.meaning:
+                text += f" -- {f.meaning}"
+            lines.extend(textwrap.wrap(text, width=env.width, subsequent_indent="      "))
+    lines.append("Hex dump:")
+    lines.extend(plain_hexdump(event.raw, event.layers))
+    return [*lines, ""]
+
+
+@plain_lines.register
+def _(event: Encapsulate, env: Env) -> list[str]:
+    layer = event.layer
+    size = layer.end - layer.start
+    innermost = len(event.pdu) == size if event.direction == "wrap" else not event.pdu
+    if innermost and event.direction == "wrap":
+        text = (
+            f"[{event.step}/{event.steps}] the application ({layer.long_name}, layer "
+            f"{layer.osi}) hands {size} bytes of data down to the transport layer"
+        )
+    elif innermost:
+        text = (
+            f"[{event.step}/{event.steps}] the application ({layer.long_name}, layer "
+            f"{layer.osi}) receives its {size} bytes of data"
+        )
+    elif event.direction == "wrap":
+        text = (
+            f"[{event.step}/{event.steps}] wrap: {layer.long_name} (layer {layer.osi}, "
+            f"{layer.osi_name}) adds a {size}-byte header -> {event.unit} of {len(event.pdu)} bytes"
+        )
+    else:
+        text = (
+            f"[{event.step}/{event.steps}] unwrap: {layer.long_name} (layer {layer.osi}, "
+            f"{layer.osi_name}) reads and removes its {size}-byte header -> "
+            f"{len(event.pdu)} bytes go up"
+        )
+    return textwrap.wrap(text, width=env.width, subsequent_indent="    ")
+
+
+@plain_lines.register
+def _(event: Progress, env: Env) -> list[str]:
+    return ["", f"--- Step {event.index + 1} of {event.total}: {event.title} ---"]
+
+
+@plain_lines.register
+def _(event: Segment, env: Env) -> list[str]:
+    arrow = f"{event.src} -> {event.dst}"
+    lost = "  (LOST)" if event.lost else ""
+    text = (
+        f"{event.t:7.3f}s {arrow}: [{event.flags}] seq={event.rel_seq} ack={event.rel_ack} "
+        f"win={event.window} len={event.payload_len}{lost}"
+    )
+    lines = [text]
+    if event.note:
+        lines.extend(textwrap.wrap(event.note, width=env.width, initial_indent="          ",
+                                   subsequent_indent="          "))
+    return lines
+
+
+@plain_lines.register
+def _(event: StateChange, env: Env) -> list[str]:
+    cause = f" ({event.cause})" if event.cause else ""
+    return [f"        {event.side}: {event.old} -> {event.new}{cause}"]
+
+
+# ------------------------------------------------------------------ rich
+
+
+@singledispatch
+def draw_rich(event: Event, env: Env, console: Console) -> None:
+    """Fallback: the plain lines, so a new event kind is never invisible."""
+    for line in plain_lines(event, env):
+        console.print(line, markup=False, highlight=False)
+
+
+@draw_rich.register
+def _(event: Title, env: Env, console: Console) -> None:
+    from rich.markdown import Markdown
+    from rich.rule import Rule
+
+    console.print()
+    console.print(Rule(f"[bold]{event.text}[/]", style="bright_blue"))
+    if event.subtitle:
+        console.print(Markdown(event.subtitle))
+
+
+@draw_rich.register
+def _(event: Note, env: Env, console: Console) -> None:
+    from rich.markdown import Markdown
+    from rich.panel import Panel
+
+    md = Markdown(event.text)
+    if event.tone == "explain":
+        console.print(md)
+    else:
+        style = {"tip": "green", "warn": "red", "rfc": "blue"}.get(event.tone, "white")
+        label = {"tip": "tip", "warn": "careful", "rfc": "the RFC says"}.get(event.tone, event.tone)
+        console.print(Panel(md, title=label, title_align="left", border_style=style))
+    console.print()
+    env.pause(0.4)
+
+
+@draw_rich.register
+def _(event: Table, env: Env, console: Console) -> None:
+    from rich.table import Table as RichTable
+
+    table = RichTable(title=event.title, title_justify="left", show_lines=True, expand=True)
+    for col in event.columns:
+        table.add_column(col, overflow="fold")
+    for row in event.rows:
+        table.add_row(*row)
+    if event.caption:
+        table.caption = event.caption
+    console.print(table)
+    env.pause(0.6)
+
+
+@draw_rich.register
+def _(event: PacketView, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    from netlearn.render.widgets.field_table import FieldTable
+    from netlearn.render.widgets.hexdump import HexDump
+    from netlearn.render.widgets.layer_stack import LayerStack
+
+    console.print(Text(f"{event.label}  ({len(event.raw)} bytes)", style="bold"))
+    console.print(LayerStack(event.layers, len(event.raw)))
+    console.print()
+    for layer in event.layers:
+        console.print(FieldTable(layer))
+        env.pause(0.3)
+    console.print(HexDump(event.raw, event.layers))
+    console.print()
+
+
+@draw_rich.register
+def _(event: Encapsulate, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    from netlearn.render.widgets.hexdump import HexDump
+    from netlearn.render.style import osi_style
+
+    layer = event.layer
+    size = layer.end - layer.start
+    style = osi_style(layer.osi)
+    innermost = len(event.pdu) == size if event.direction == "wrap" else not event.pdu
+    if innermost and event.direction == "wrap":
+        head = (
+            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}): "
+            f"{size} B of {layer.long_name} data, handed down"
+        )
+    elif innermost:
+        head = (
+            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}): "
+            f"the program receives {size} B of {layer.long_name} data"
+        )
+    elif event.direction == "wrap":
+        head = (
+            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}) wraps: "
+            f"+{size} B {layer.name} header -> {event.unit}, {len(event.pdu)} B"
+        )
+    else:
+        head = (
+            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}) unwraps: "
+            f"-{size} B {layer.name} header -> {len(event.pdu)} B go up"
+        )
+    console.print(Text(head, style=f"bold {style}"))
+    if event.direction == "wrap":
+        # The new header is the first `size` bytes of the PDU: highlight them.
+        shifted = [
+            type(layer)(**{**layer.__dict__, "start": 0, "end": size}),
+        ]
+        console.print(HexDump(event.pdu[:64], shifted, highlight=(0, size)))
+        if len(event.pdu) > 64:
+            console.print(Text(f"      ... {len(event.pdu) - 64} more bytes", style="dim"))
+    console.print()
+    env.pause(0.9)
+
+
+@draw_rich.register
+def _(event: Progress, env: Env, console: Console) -> None:
+    from rich.rule import Rule
+
+    console.print(
+        Rule(f"Step {event.index + 1} of {event.total} · {event.title}", style="bright_black")
+    )

@@ -1,0 +1,50 @@
+"""The layer stack: the packet as nested headers, outermost at the left, as it sits on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.text import Text
+
+from netlearn.events import LayerInfo
+from netlearn.osi.layers import by_number
+from netlearn.render.style import osi_style
+
+
+class LayerStack:
+    """One row per layer, indented as each header wraps the ones inside it.
+
+    `shown` limits the drawing to the innermost N layers (wrapping) or the outermost removed
+    (unwrapping), which is how the encapsulation animation grows and shrinks the stack.
+    """
+
+    def __init__(self, layers: Sequence[LayerInfo], total: int, active: str | None = None) -> None:
+        self.layers = layers
+        self.total = total
+        self.active = active
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(20, min(options.max_width, 78))
+        for depth, layer in enumerate(self.layers):
+            style = osi_style(layer.osi)
+            size = layer.end - layer.start
+            inner = self.total - layer.end
+            label = (
+                f"{'  ' * depth}{by_number(layer.osi).name} ({layer.osi}) · {layer.name} header "
+                f"{size} B"
+            )
+            if inner:
+                label += f" + {inner} B inside"
+            line = Text(label.ljust(width)[:width], style=style)
+            if self.active == layer.name:
+                line.stylize("bold reverse")
+            yield line
+
+
+if __name__ == "__main__":
+    from netlearn.osi.build import build
+    from netlearn.osi.dissect import packet_view
+
+    view = packet_view(build("http"), "http")
+    Console().print(LayerStack(view.layers, len(view.raw)))

@@ -1,0 +1,1 @@
+"""The lesson runner: the stepper (sans-I/O), key input, and the player that ties them together."""
