@@ -24,7 +24,9 @@ class SceneSpec:
 
 
 SCENES: dict[str, SceneSpec] = {
-    "osi.layers": SceneSpec("netlearn.osi.scenes:layers", ("order",), "the seven layers as a table"),
+    "osi.layers": SceneSpec(
+        "netlearn.osi.scenes:layers", ("order",), "the seven layers as a table"
+    ),
     "osi.layer": SceneSpec("netlearn.osi.scenes:one_layer", ("n",), "one layer in detail"),
     "osi.tcpip": SceneSpec("netlearn.osi.scenes:tcpip", (), "OSI beside the TCP/IP model"),
     "osi.encapsulate": SceneSpec(

@@ -34,8 +34,15 @@ def make_env(netlearn_home: Path) -> Callable[..., tuple[Env, StringIO]]:
     def factory(fmt: str = "plain", width: int = 80, seed: int | None = 1, **kw: object):
         buf = StringIO()
         env = Env.build(
-            fmt, stdout=buf, stderr=StringIO(), stdin=StringIO(), width=width, seed=seed,
-            data_dir=netlearn_home, animate=False, **kw,  # type: ignore[arg-type]
+            fmt,
+            stdout=buf,
+            stderr=StringIO(),
+            stdin=StringIO(),
+            width=width,
+            seed=seed,
+            data_dir=netlearn_home,
+            animate=False,
+            **kw,  # type: ignore[arg-type]
         )
         return env, buf
 
@@ -46,8 +53,12 @@ def make_env(netlearn_home: Path) -> Callable[..., tuple[Env, StringIO]]:
 def run_cli(netlearn_home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m netlearn ARGS` as a user would (stdout a pipe, not a terminal)."""
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
@@ -73,7 +84,9 @@ def chromium(tmp_path: Path) -> Iterator[object]:
     binary = shutil.which("chromium") or "/usr/bin/chromium"
     driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
     if not (Path(binary).exists() and Path(driver_path).exists()):
-        pytest.fail("chromium and chromedriver are needed: apt-get install chromium chromium-driver")
+        pytest.fail(
+            "chromium and chromedriver are needed: apt-get install chromium chromium-driver"
+        )
     opts = webdriver.ChromeOptions()
     opts.binary_location = binary
     for arg in (

@@ -23,8 +23,12 @@ FormatOpt = Annotated[
 ]
 ExportOpt = Annotated[
     Path | None,
-    typer.Option("--export", help="Also save the scene as SVG, HTML or text (by the file's ending).",
-                 metavar="FILE", dir_okay=False),
+    typer.Option(
+        "--export",
+        help="Also save the scene as SVG, HTML or text (by the file's ending).",
+        metavar="FILE",
+        dir_okay=False,
+    ),
 ]
 SeedOpt = Annotated[
     int | None, typer.Option("--seed", help="Fix the random numbers so a run repeats exactly.")
@@ -34,8 +38,9 @@ SpeedOpt = Annotated[
 ]
 
 
-def build_env(fmt: str = "auto", seed: int | None = None, speed: float = 1.0,
-              animate: bool | None = None) -> Env:
+def build_env(
+    fmt: str = "auto", seed: int | None = None, speed: float = 1.0, animate: bool | None = None
+) -> Env:
     """The command's environment, from the process state and the shared options."""
     return Env.build(fmt, seed=seed, speed=speed, animate=animate)
 

@@ -70,8 +70,9 @@ def learn(
 def check(
     path: Annotated[
         Path | None,
-        typer.Argument(help="A lessons folder (the one shipped with netlearn by default).",
-                       file_okay=False),
+        typer.Argument(
+            help="A lessons folder (the one shipped with netlearn by default).", file_okay=False
+        ),
     ] = None,
 ) -> None:
     """Check lesson content: each problem as file:line: message; exit 1 if any."""

@@ -27,8 +27,10 @@ def check_lesson_text(lesson: LessonText) -> list[ContentError]:
         if step.id in seen:
             problems.append(
                 ContentError(
-                    lesson.path, step.line, f"duplicate step id {step.id!r} (first at line "
-                    f"{seen[step.id]}); give one an explicit {{#id}}"
+                    lesson.path,
+                    step.line,
+                    f"duplicate step id {step.id!r} (first at line "
+                    f"{seen[step.id]}); give one an explicit {{#id}}",
                 )
             )
         seen.setdefault(step.id, step.line)
@@ -52,7 +54,8 @@ def check_lesson_text(lesson: LessonText) -> list[ContentError]:
                     allowed = ", ".join(spec.args) or "none"
                     problems.append(
                         ContentError(
-                            lesson.path, block.line,
+                            lesson.path,
+                            block.line,
                             f"scene {block.name!r} takes no argument {key!r} (allowed: {allowed})",
                         )
                     )
@@ -70,7 +73,9 @@ def check(root: Path | None = None) -> list[ContentError]:
     for info in lessons:
         if not info.path.is_file():
             problems.append(
-                ContentError(root / "lessons.toml", info.line, f"lesson file {info.path} is missing")
+                ContentError(
+                    root / "lessons.toml", info.line, f"lesson file {info.path} is missing"
+                )
             )
             continue
         try:

@@ -1,11 +1,11 @@
 """The lesson manifest, `lessons/lessons.toml`: which lessons exist, in which order.
 
-    [[lesson]]
-    id = "osi"                # stable id: progress and quiz answers are keyed by it
-    title = "The OSI model, layer by layer"
-    minutes = 15
-    summary = "What each of the seven layers does, shown on a real packet."
-    file = "osi/lesson.md"    # optional; defaults to "<id>/lesson.md"
+[[lesson]]
+id = "osi"                # stable id: progress and quiz answers are keyed by it
+title = "The OSI model, layer by layer"
+minutes = 15
+summary = "What each of the seven layers does, shown on a real packet."
+file = "osi/lesson.md"    # optional; defaults to "<id>/lesson.md"
 """
 
 from __future__ import annotations
@@ -68,10 +68,14 @@ def load(root: Path | None = None) -> list[LessonInfo]:
             if key not in entry:
                 raise ContentError(path, line, f"lesson {index + 1} has no {key!r}")
             if not isinstance(entry[key], kind):
-                raise ContentError(path, line, f"lesson {index + 1}: {key!r} must be a {kind.__name__}")
+                raise ContentError(
+                    path, line, f"lesson {index + 1}: {key!r} must be a {kind.__name__}"
+                )
         lid = entry["id"]
         if lid in seen:
-            raise ContentError(path, line, f"duplicate lesson id {lid!r} (first at line {seen[lid]})")
+            raise ContentError(
+                path, line, f"duplicate lesson id {lid!r} (first at line {seen[lid]})"
+            )
         seen[lid] = line
         unknown = set(entry) - {"id", "title", "minutes", "summary", "file"}
         if unknown:

@@ -54,9 +54,13 @@ def layer_fields(layer: Packet) -> tuple[FieldInfo, ...]:
         text = str(fld.i2repr(layer, value))
         if type(value).__name__ == "FlagValue":
             text = f"{text or '-'} ({int(value):#x})"
-        elif isinstance(value, int) and not isinstance(value, bool):
-            if text != str(value) and not text.startswith("0x"):
-                text = f"{value} ({text})"
+        elif (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and text != str(value)
+            and not text.startswith("0x")
+        ):
+            text = f"{value} ({text})"
         if len(text) > MAX_VALUE_CHARS:
             text = text[: MAX_VALUE_CHARS - 3] + "..."
         out.append(
@@ -114,4 +118,6 @@ def dissect(pkt: Packet) -> tuple[LayerInfo, ...]:
 def packet_view(pkt: Packet, label: str, source: str = "built") -> PacketView:
     """The inspector's event for one packet."""
     raw = bytes(pkt)
-    return PacketView(label=label, raw=raw, layers=dissect(pkt), summary=pkt.summary(), source=source)
+    return PacketView(
+        label=label, raw=raw, layers=dissect(pkt), summary=pkt.summary(), source=source
+    )

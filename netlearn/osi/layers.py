@@ -51,7 +51,8 @@ LAYERS: tuple[OsiLayer, ...] = (
         "packet",
         "IPv4, IPv6, ICMP, routing protocols (OSPF, BGP)",
         "routers, layer-3 switches",
-        "The postal system's sorting offices: they read the destination city and pass the letter on.",
+        "The postal system's sorting offices: they read the destination city and pass the "
+        "letter on.",
         "Internet",
     ),
     OsiLayer(

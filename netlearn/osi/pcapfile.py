@@ -24,7 +24,9 @@ def read_packet(path: Path, index: int) -> PacketView:
                     label = f"{path.name} packet {index}"
                     return packet_view(pkt, label, source=f"{path}#{index}")
     except (Scapy_Exception, EOFError, OSError, ValueError, struct_error()) as exc:
-        raise NetlearnError(f"{str(path)!r} is not a readable pcap/pcapng capture ({exc})") from None
+        raise NetlearnError(
+            f"{str(path)!r} is not a readable pcap/pcapng capture ({exc})"
+        ) from None
     if index == 1:
         raise NetlearnError(f"{str(path)!r} holds no packets")
     raise NetlearnError(f"{str(path)!r} has {number} packets, not {index}")

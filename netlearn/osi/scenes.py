@@ -11,10 +11,7 @@ from netlearn.osi.layers import LAYERS, TCPIP, by_number
 
 def layers(env: Env, order: str = "down") -> Iterator[Event]:
     """The seven layers, top to bottom (as the sender writes) or bottom to top."""
-    rows = [
-        (f"{la.number} {la.name}", la.job, la.unit, la.protocols, la.devices)
-        for la in LAYERS
-    ]
+    rows = [(f"{la.number} {la.name}", la.job, la.unit, la.protocols, la.devices) for la in LAYERS]
     if order == "down":
         rows.reverse()
         title = "The seven OSI layers, top (7) to bottom (1): the order a sender wraps data"

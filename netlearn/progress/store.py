@@ -75,7 +75,8 @@ class ProgressStore:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise NetlearnError(f"cannot create the data folder {str(data_dir)!r}: {exc.strerror}")
+            msg = f"cannot create the data folder {str(data_dir)!r}: {exc.strerror}"
+            raise NetlearnError(msg) from None
         path = data_dir / FILENAME
         try:
             conn = cls._connect(path)
@@ -91,7 +92,9 @@ class ProgressStore:
             try:
                 conn = cls._connect(path)
             except sqlite3.DatabaseError as again:
-                raise NetlearnError(f"cannot open the progress file {str(path)!r}: {again}") from None
+                raise NetlearnError(
+                    f"cannot open the progress file {str(path)!r}: {again}"
+                ) from None
         return cls(conn, path, clock)
 
     @staticmethod

@@ -19,8 +19,6 @@ from netlearn.events import (
     Note,
     PacketView,
     Progress,
-    Segment,
-    StateChange,
     Table,
     Title,
     to_dict,
@@ -95,7 +93,9 @@ def _(event: Table, env: Env) -> list[str]:
     lines = [event.title]
     for row in event.rows:
         cells = [f"{c}: {v}" for c, v in zip(event.columns, row, strict=False)]
-        lines.extend(textwrap.wrap("- " + "; ".join(cells), width=env.width, subsequent_indent="  "))
+        lines.extend(
+            textwrap.wrap("- " + "; ".join(cells), width=env.width, subsequent_indent="  ")
+        )
     if event.caption:
         lines.extend(wrap_markdown(event.caption, env.width))
     return [*lines, ""]
@@ -153,27 +153,6 @@ def _(event: Encapsulate, env: Env) -> list[str]:
 @plain_lines.register
 def _(event: Progress, env: Env) -> list[str]:
     return ["", f"--- Step {event.index + 1} of {event.total}: {event.title} ---"]
-
-
-@plain_lines.register
-def _(event: Segment, env: Env) -> list[str]:
-    arrow = f"{event.src} -> {event.dst}"
-    lost = "  (LOST)" if event.lost else ""
-    text = (
-        f"{event.t:7.3f}s {arrow}: [{event.flags}] seq={event.rel_seq} ack={event.rel_ack} "
-        f"win={event.window} len={event.payload_len}{lost}"
-    )
-    lines = [text]
-    if event.note:
-        lines.extend(textwrap.wrap(event.note, width=env.width, initial_indent="          ",
-                                   subsequent_indent="          "))
-    return lines
-
-
-@plain_lines.register
-def _(event: StateChange, env: Env) -> list[str]:
-    cause = f" ({event.cause})" if event.cause else ""
-    return [f"        {event.side}: {event.old} -> {event.new}{cause}"]
 
 
 # ------------------------------------------------------------------ rich
@@ -250,8 +229,8 @@ def _(event: PacketView, env: Env, console: Console) -> None:
 def _(event: Encapsulate, env: Env, console: Console) -> None:
     from rich.text import Text
 
-    from netlearn.render.widgets.hexdump import HexDump
     from netlearn.render.style import osi_style
+    from netlearn.render.widgets.hexdump import HexDump
 
     layer = event.layer
     size = layer.end - layer.start

@@ -31,8 +31,9 @@ class Result:
 def step_events(env: Env, info: LessonInfo, text: LessonText, index: int) -> Iterator[Event]:
     """Every event of one step: its progress line, its prose and its scenes, in order."""
     step = text.steps[index]
-    yield Progress(lesson=info.id, step_id=step.id, index=index, total=len(text.steps),
-                   title=step.title)
+    yield Progress(
+        lesson=info.id, step_id=step.id, index=index, total=len(text.steps), title=step.title
+    )
     for block in step.blocks:
         if isinstance(block, SceneRef):
             yield from play(block.name, env, block.args)
@@ -98,9 +99,7 @@ class Player:
                 except StopIteration:
                     key = Key.QUIT
             outcome = stepper.press(key)
-            if outcome.action is Action.SHOW:
-                self._show(outcome.index, clear=True)
-            elif outcome.action is Action.REPLAY:
+            if outcome.action is Action.SHOW or outcome.action is Action.REPLAY:
                 self._show(outcome.index, clear=True)
             elif outcome.action is Action.HINT:
                 hint = self.text.steps[outcome.index].hints[outcome.hint]

@@ -1,1 +1,4 @@
-"""Rich widgets, one visual concept per module; each runs alone as `python -m netlearn.render.widgets.X`."""
+"""Rich widgets, one visual concept per module.
+
+Each runs alone as a demo: `python -m netlearn.render.widgets.X`.
+"""

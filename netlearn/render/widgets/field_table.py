@@ -34,8 +34,12 @@ class FieldTable:
         table.add_column("meaning", overflow="fold", ratio=1)
         for f in layer.fields:
             value_style = FLAG_STYLE if f.name in self.highlight else ""
-            table.add_row(f.name, str(f.bits), f"[{value_style}]{_esc(f.value)}[/]" if value_style
-                          else _esc(f.value), f.meaning)
+            table.add_row(
+                f.name,
+                str(f.bits),
+                f"[{value_style}]{_esc(f.value)}[/]" if value_style else _esc(f.value),
+                f.meaning,
+            )
         yield table
 
 

@@ -60,7 +60,9 @@ class HexDump:
         if self.layers:
             legend = Text("bytes: ", style="dim")
             for layer in self.layers:
-                legend.append(f"■ {layer.name} {layer.start}-{layer.end - 1}  ", osi_style(layer.osi))
+                legend.append(
+                    f"■ {layer.name} {layer.start}-{layer.end - 1}  ", osi_style(layer.osi)
+                )
             yield legend
 
 
