@@ -49,8 +49,9 @@ def wrap_markdown(text: str, width: int) -> list[str]:
             out.append(stripped.lstrip("#").strip().upper())
             continue
         out.extend(
-            textwrap.wrap(
-                stripped,
+            _unprotect(line)
+            for line in textwrap.wrap(
+                _protect_code(stripped),
                 width=max(20, width - len(indent)),
                 initial_indent=indent,
                 subsequent_indent=indent + " " * len(bullet),
@@ -59,6 +60,21 @@ def wrap_markdown(text: str, width: int) -> list[str]:
             or [""]
         )
     return out
+
+
+_NBSP = "\u00a0"
+
+
+def _protect_code(text: str) -> str:
+    """Keep `inline code` (commands the learner may copy) on one line when wrapping."""
+    parts = text.split("`")
+    for i in range(1, len(parts), 2):
+        parts[i] = parts[i].replace(" ", _NBSP)
+    return "`".join(parts)
+
+
+def _unprotect(line: str) -> str:
+    return line.replace(_NBSP, " ")
 
 
 # ------------------------------------------------------------------ plain

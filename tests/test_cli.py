@@ -1,0 +1,143 @@
+"""The command tree: help for every command, start-up imports, errors as one line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from netlearn.cli.app import app
+
+
+def _command_paths() -> list[list[str]]:
+    from typer.main import get_command
+
+    root = get_command(app)
+    paths: list[list[str]] = [[]]
+
+    def walk(cmd, prefix: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for name, sub in getattr(cmd, "commands", {}).items():
+            if getattr(sub, "hidden", False):
+                continue
+            paths.append([*prefix, name])
+            walk(sub, [*prefix, name])
+
+    walk(root, [])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "netlearn")
+def test_help_of_every_command(run_cli, path: list[str]) -> None:
+    result = run_cli(*path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: netlearn" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_tree_has_the_foundation_commands() -> None:
+    names = {" ".join(p) for p in _command_paths()}
+    assert {"lessons", "learn", "osi", "progress", "progress reset", "check"} <= names
+
+
+def test_importing_the_cli_imports_neither_scapy_nor_rich() -> None:
+    code = (
+        "import sys, netlearn.cli; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('scapy', 'rich')); "
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_does_not_import_scapy() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['netlearn', '--help']\n"
+        "try:\n    runpy.run_module('netlearn', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('SCAPY' if any(m.startswith('scapy') for m in sys.modules) else 'CLEAN')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("CLEAN")
+
+
+def test_version(run_cli) -> None:
+    from netlearn import __version__
+
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"netlearn {__version__}"
+
+
+def test_unknown_lesson_is_one_clear_line_with_a_suggestion(run_cli) -> None:
+    result = run_cli("learn", "osy")
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "no lesson 'osy'" in lines[0]
+    assert "Did you mean 'osi'?" in lines[0]
+    assert result.stdout == ""
+
+
+def test_unknown_format_is_one_line(run_cli) -> None:
+    result = run_cli("osi", "--format", "xml")
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "unknown format 'xml'" in result.stderr
+
+
+def test_learn_piped_plays_to_the_end_without_keys(run_cli) -> None:
+    result = run_cli("learn", "osi")
+    assert result.returncode == 0, result.stderr
+    assert "You finished" in result.stdout
+    assert "\x1b[" not in result.stdout  # plain text in a pipe: no ANSI
+
+
+def test_lesson_by_number(run_cli) -> None:
+    result = run_cli("learn", "1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert '"type": "progress"' in result.stdout
+
+
+def test_home_screen_and_lessons(run_cli) -> None:
+    home = run_cli()
+    assert home.returncode == 0, home.stderr
+    assert "netlearn learn osi" in home.stdout
+    listing = run_cli("lessons", "--format", "json")
+    assert '"id"' in listing.stdout and '"osi"' in listing.stdout
+
+
+def test_status_follows_progress(run_cli) -> None:
+    assert "new" in run_cli("lessons").stdout
+    run_cli("learn", "osi")
+    assert "done" in run_cli("lessons").stdout
+    home = run_cli().stdout
+    assert "Finished 1 of" in home or "You finished all 1 lessons" in home
+
+
+def test_progress_reset_needs_confirmation_off_a_terminal(run_cli) -> None:
+    run_cli("learn", "osi")
+    refused = run_cli("progress", "reset", "osi")
+    assert refused.returncode != 0
+    assert "--yes" in refused.stderr
+    assert "done" in run_cli("lessons").stdout
+    ok = run_cli("progress", "reset", "osi", "--yes")
+    assert ok.returncode == 0, ok.stderr
+    assert "done" not in run_cli("lessons").stdout
+    both = run_cli("progress", "reset", "osi", "--all", "--yes")
+    assert both.returncode != 0
+
+
+def test_no_color_and_forced_rich(run_cli) -> None:
+    colour = run_cli("osi", "--format", "rich", env={"FORCE_COLOR": "1"})
+    assert colour.returncode == 0
+    plain = run_cli("osi", "--format", "rich", env={"NO_COLOR": "1"})
+    assert plain.returncode == 0
+    assert "\x1b[" not in plain.stdout
+
+
+def test_shell_completion_is_offered(run_cli) -> None:
+    result = run_cli("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert result.returncode == 0
+    assert "complete" in result.stdout

@@ -1,0 +1,138 @@
+"""The stepper's keys, driven without a terminal, and the player that follows them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from netlearn.content.lesson import parse
+from netlearn.content.manifest import LessonInfo
+from netlearn.events import Note, Progress
+from netlearn.progress.store import ProgressStore
+from netlearn.render import make_renderer
+from netlearn.runner.player import Player
+from netlearn.runner.stepper import Action, Key, Stepper, key_of
+
+LESSON = """\
+# Three steps
+
+## One {#one}
+First.
+::: hint Hint one-a.
+::: hint Hint one-b.
+
+## Two {#two}
+Second.
+::: scene osi.layer n=4
+
+## Three {#three}
+Third.
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ("\r", Key.NEXT), ("\n", Key.NEXT), (" ", Key.NEXT), ("\x1b[C", Key.NEXT),
+        ("\x1bOC", Key.NEXT), ("\x1b[D", Key.BACK), ("b", Key.BACK), ("B", Key.BACK),
+        ("r", Key.REPLAY), ("h", Key.HINT), ("q", Key.QUIT), ("\x03", Key.QUIT),
+        ("x", Key.OTHER), ("\x1b[A", Key.OTHER),
+    ],
+)
+def test_key_meanings(raw: str, key: Key) -> None:
+    assert key_of(raw) is key
+
+
+def test_stepper_walks_forward_back_and_finishes() -> None:
+    s = Stepper([2, 0, 0])
+    assert s.start().index == 0
+    assert s.press(Key.BACK).action is Action.AT_START
+    assert s.press(Key.NEXT).index == 1
+    assert s.press(Key.BACK).index == 0
+    assert s.press(Key.REPLAY) == s.press(Key.REPLAY)
+    assert s.press(Key.REPLAY).action is Action.REPLAY
+    assert s.press(Key.OTHER).action is Action.IGNORE
+    s.press(Key.NEXT)
+    s.press(Key.NEXT)
+    out = s.press(Key.NEXT)
+    assert out.action is Action.FINISH and s.finished
+
+
+def test_hints_in_turn_then_none() -> None:
+    s = Stepper([2, 0])
+    assert s.press(Key.HINT).hint == 0
+    assert s.press(Key.HINT).hint == 1
+    assert s.press(Key.HINT).action is Action.NO_HINT
+    s.press(Key.NEXT)
+    assert s.press(Key.HINT).action is Action.NO_HINT
+    s.press(Key.BACK)
+    assert s.press(Key.HINT).hint == 0  # hints start over on a revisited step
+
+
+def test_start_is_clamped() -> None:
+    assert Stepper([0, 0], start=9).index == 1
+    with pytest.raises(ValueError):
+        Stepper([])
+
+
+def _player(tmp_path: Path, make_env, keys, fmt="json"):  # type: ignore[no-untyped-def]
+    path = tmp_path / "lesson.md"
+    path.write_text(LESSON)
+    info = LessonInfo("demo", 1, "Demo", 5, "demo", path, 1)
+    env, buf = make_env(fmt)
+    store = ProgressStore.open(env.data_dir, env.warn)
+    player = Player(env, info, parse(path), make_renderer(env), store, keys=keys)
+    return player, store, buf
+
+
+def test_player_follows_keys(tmp_path: Path, make_env) -> None:
+    keys = iter(["h", "h", "h", "\r", "r", "\x1b[D", "b", " ", "\x1b[C", "q"])
+    player, store, buf = _player(tmp_path, make_env, keys)
+    result = player.run()
+    assert not result.finished and result.index == 2
+    shown = [e.index for e in result.events if isinstance(e, Progress)]
+    # start, next, replay, back, (back at start: nothing), next, next
+    assert shown == [0, 1, 1, 0, 1, 2]
+    tips = [e.text for e in result.events if isinstance(e, Note) and e.tone == "tip"]
+    assert tips == ["Hint one-a.", "Hint one-b."]
+    saved = store.get("demo")
+    assert saved is not None and saved.step_id == "three" and not saved.done
+    assert saved.furthest == 2
+    lines = [json.loads(x) for x in buf.getvalue().splitlines()]
+    assert lines[0]["type"] == "title"
+    assert any(x["type"] == "table" and x["title"] == "Layer 4: Transport" for x in lines)
+
+
+def test_player_finishes_and_marks_done(tmp_path: Path, make_env) -> None:
+    player, store, _ = _player(tmp_path, make_env, iter(["\r"] * 3))
+    result = player.run()
+    assert result.finished
+    saved = store.get("demo")
+    assert saved is not None and saved.done
+
+
+def test_keys_running_out_quits_cleanly(tmp_path: Path, make_env) -> None:
+    player, store, _ = _player(tmp_path, make_env, iter(["\r"]))
+    result = player.run()
+    assert not result.finished and result.index == 1
+
+
+def test_without_keys_it_plays_to_the_end(tmp_path: Path, make_env) -> None:
+    player, store, buf = _player(tmp_path, make_env, None, fmt="plain")
+    result = player.run()
+    assert result.finished
+    out = buf.getvalue()
+    assert "Step 1 of 3" in out and "Step 3 of 3" in out and "You finished" in out
+    assert "Hint one-a." not in out  # hints wait for h
+
+
+def test_resume_where_the_learner_stopped(tmp_path: Path, make_env) -> None:
+    player, store, _ = _player(tmp_path, make_env, iter(["\r", "q"]))
+    player.run()
+    saved = store.get("demo")
+    assert saved is not None and saved.step_index == 1
+    player2, _, _ = _player(tmp_path, make_env, iter(["q"]))
+    result = player2.run(start=saved.step_index)
+    assert [e.index for e in result.events if isinstance(e, Progress)] == [1]
