@@ -51,6 +51,8 @@ def layer_fields(layer: Packet) -> tuple[FieldInfo, ...]:
             bits = int(fld.size)
         else:
             bits = 8 * len(fld.addfield(layer, b"", value))
+        if bits == 0:
+            continue  # an empty option list or padding field: not on the wire
         text = str(fld.i2repr(layer, value))
         if type(value).__name__ == "FlagValue":
             text = f"{text or '-'} ({int(value):#x})"

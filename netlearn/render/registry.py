@@ -121,7 +121,11 @@ def _(event: Table, env: Env) -> list[str]:
 def _(event: PacketView, env: Env) -> list[str]:
     from netlearn.render.widgets.hexdump import plain_hexdump
 
-    lines = [f"Packet: {event.label} ({len(event.raw)} bytes) {event.summary}".rstrip()]
+    lines = textwrap.wrap(
+        f"Packet: {event.label} ({len(event.raw)} bytes): {event.summary}",
+        width=env.width,
+        subsequent_indent="  ",
+    )
     for layer in event.layers:
         lines.append(
             f"Layer {layer.osi} {layer.osi_name}: {layer.long_name} "
@@ -133,7 +137,7 @@ def _(event: PacketView, env: Env) -> list[str]:
                 text += f" -- {f.meaning}"
             lines.extend(textwrap.wrap(text, width=env.width, subsequent_indent="      "))
     lines.append("Hex dump:")
-    lines.extend(plain_hexdump(event.raw, event.layers))
+    lines.extend(plain_hexdump(event.raw, event.layers, per_line=16 if env.width >= 100 else 8))
     return [*lines, ""]
 
 
