@@ -72,21 +72,46 @@ def test_directives_inside_code_blocks_are_text(tmp_path: Path) -> None:
 
 BROKEN = [
     # (what to change, expected file, expected line, expected words)
-    ("manifest", GOOD_MANIFEST.replace('minutes = 5\n', ''), "lessons.toml", 1, "no 'minutes'"),
+    ("manifest", GOOD_MANIFEST.replace("minutes = 5\n", ""), "lessons.toml", 1, "no 'minutes'"),
     ("manifest", GOOD_MANIFEST + "\n" + GOOD_MANIFEST, "lessons.toml", 7, "duplicate lesson id"),
-    ("manifest", GOOD_MANIFEST.replace("minutes = 5", 'minutes = "five"'), "lessons.toml", 1,
-     "must be a int"),
+    (
+        "manifest",
+        GOOD_MANIFEST.replace("minutes = 5", 'minutes = "five"'),
+        "lessons.toml",
+        1,
+        "must be a int",
+    ),
     ("manifest", GOOD_MANIFEST + "colour = 3\n", "lessons.toml", 1, "unknown key"),
     ("manifest", "[[lesson]\nid=", "lessons.toml", 1, "not valid TOML"),
-    ("lesson", GOOD_LESSON.replace("osi.layers", "osi.tcpipp"), "lesson.md", 7,
-     "unknown scene 'osi.tcpipp'; did you mean 'osi.tcpip'?"),
-    ("lesson", GOOD_LESSON.replace("order=up", "colour=red"), "lesson.md", 7,
-     "takes no argument 'colour'"),
+    (
+        "lesson",
+        GOOD_LESSON.replace("osi.layers", "osi.tcpipp"),
+        "lesson.md",
+        7,
+        "unknown scene 'osi.tcpipp'; did you mean 'osi.tcpip'?",
+    ),
+    (
+        "lesson",
+        GOOD_LESSON.replace("order=up", "colour=red"),
+        "lesson.md",
+        7,
+        "takes no argument 'colour'",
+    ),
     ("lesson", GOOD_LESSON.replace("order=up", "order"), "lesson.md", 7, "not key=value"),
-    ("lesson", GOOD_LESSON.replace("::: hint A hint.", "::: quiz x"), "lesson.md", 8,
-     "unknown directive 'quiz'"),
-    ("lesson", GOOD_LESSON.replace("## Second step", "## First step {#first}"), "lesson.md", 10,
-     "duplicate step id 'first'"),
+    (
+        "lesson",
+        GOOD_LESSON.replace("::: hint A hint.", "::: quiz x"),
+        "lesson.md",
+        8,
+        "unknown directive 'quiz'",
+    ),
+    (
+        "lesson",
+        GOOD_LESSON.replace("## Second step", "## First step {#first}"),
+        "lesson.md",
+        10,
+        "duplicate step id 'first'",
+    ),
     ("lesson", GOOD_LESSON + "```\ncode\n", "lesson.md", 13, "never closed"),
     ("lesson", GOOD_LESSON.replace("# Alpha\n", ""), "lesson.md", 1, "needs a '# Title'"),
     ("lesson", "# Alpha\n::: scene osi.layers\n", "lesson.md", 2, "inside a step"),
@@ -99,7 +124,8 @@ def test_broken_content_is_named_with_file_and_line(
     tmp_path: Path, where: str, content: str, file: str, line: int, words: str
 ) -> None:
     root = (
-        make_tree(tmp_path, manifest=content) if where == "manifest"
+        make_tree(tmp_path, manifest=content)
+        if where == "manifest"
         else make_tree(tmp_path, lesson=content)
     )
     problems = check(root)

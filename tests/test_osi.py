@@ -69,7 +69,12 @@ def test_websocket_sample_is_rfc6455_masked_hello() -> None:
     assert view.raw[frame.start :] == bytes.fromhex("818537fa213d7f9f4d5158")
     names = [(f.name, f.bits) for f in frame.fields]
     assert names[:7] == [
-        ("fin", 1), ("rsv1", 1), ("rsv2", 1), ("rsv3", 1), ("opcode", 4), ("mask", 1),
+        ("fin", 1),
+        ("rsv1", 1),
+        ("rsv2", 1),
+        ("rsv3", 1),
+        ("opcode", 4),
+        ("mask", 1),
         ("payload_len", 7),
     ]
 
@@ -119,8 +124,14 @@ def test_walk_wraps_then_unwraps(run_cli) -> None:
     events = [json.loads(x) for x in result.stdout.splitlines()]
     steps = [(e["direction"], e["layer"]["name"]) for e in events if e["type"] == "encapsulate"]
     assert steps == [
-        ("wrap", "Raw"), ("wrap", "TCP"), ("wrap", "IP"), ("wrap", "Ether"),
-        ("unwrap", "Ether"), ("unwrap", "IP"), ("unwrap", "TCP"), ("unwrap", "Raw"),
+        ("wrap", "Raw"),
+        ("wrap", "TCP"),
+        ("wrap", "IP"),
+        ("wrap", "Ether"),
+        ("unwrap", "Ether"),
+        ("unwrap", "IP"),
+        ("unwrap", "TCP"),
+        ("unwrap", "Raw"),
     ]
     wraps = [e for e in events if e["type"] == "encapsulate" and e["direction"] == "wrap"]
     assert [len(bytes.fromhex(e["pdu"])) for e in wraps] == [79, 99, 119, 133]

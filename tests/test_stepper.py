@@ -35,10 +35,20 @@ Third.
 @pytest.mark.parametrize(
     ("raw", "key"),
     [
-        ("\r", Key.NEXT), ("\n", Key.NEXT), (" ", Key.NEXT), ("\x1b[C", Key.NEXT),
-        ("\x1bOC", Key.NEXT), ("\x1b[D", Key.BACK), ("b", Key.BACK), ("B", Key.BACK),
-        ("r", Key.REPLAY), ("h", Key.HINT), ("q", Key.QUIT), ("\x03", Key.QUIT),
-        ("x", Key.OTHER), ("\x1b[A", Key.OTHER),
+        ("\r", Key.NEXT),
+        ("\n", Key.NEXT),
+        (" ", Key.NEXT),
+        ("\x1b[C", Key.NEXT),
+        ("\x1bOC", Key.NEXT),
+        ("\x1b[D", Key.BACK),
+        ("b", Key.BACK),
+        ("B", Key.BACK),
+        ("r", Key.REPLAY),
+        ("h", Key.HINT),
+        ("q", Key.QUIT),
+        ("\x03", Key.QUIT),
+        ("x", Key.OTHER),
+        ("\x1b[A", Key.OTHER),
     ],
 )
 def test_key_meanings(raw: str, key: Key) -> None:
