@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netlearn.env import Env
-from netlearn.events import Event
+if TYPE_CHECKING:
+    from netlearn.env import Env
+    from netlearn.events import Event
 
 FormatOpt = Annotated[
     str,
@@ -42,6 +43,8 @@ def build_env(
     fmt: str = "auto", seed: int | None = None, speed: float = 1.0, animate: bool | None = None
 ) -> Env:
     """The command's environment, from the process state and the shared options."""
+    from netlearn.env import Env
+
     return Env.build(fmt, seed=seed, speed=speed, animate=animate)
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from functools import singledispatch
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from netlearn.env import Env
 from netlearn.events import (
@@ -23,6 +22,9 @@ from netlearn.events import (
     Title,
     to_dict,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def wrap_markdown(text: str, width: int) -> list[str]:
@@ -89,7 +91,7 @@ def plain_lines(event: Event, env: Env) -> list[str]:
     return [f"[{event.kind}] " + " ".join(parts)]
 
 
-@plain_lines.register
+@plain_lines.register(Title)
 def _(event: Title, env: Env) -> list[str]:
     lines = ["", event.text, "=" * min(len(event.text), env.width)]
     if event.subtitle:
@@ -97,14 +99,14 @@ def _(event: Title, env: Env) -> list[str]:
     return lines
 
 
-@plain_lines.register
+@plain_lines.register(Note)
 def _(event: Note, env: Env) -> list[str]:
     prefix = {"tip": "Tip: ", "warn": "Warning: ", "rfc": "RFC: "}.get(event.tone, "")
     lines = wrap_markdown(prefix + event.text, env.width)
     return [*lines, ""]
 
 
-@plain_lines.register
+@plain_lines.register(Table)
 def _(event: Table, env: Env) -> list[str]:
     lines = [event.title]
     for row in event.rows:
@@ -117,7 +119,7 @@ def _(event: Table, env: Env) -> list[str]:
     return [*lines, ""]
 
 
-@plain_lines.register
+@plain_lines.register(PacketView)
 def _(event: PacketView, env: Env) -> list[str]:
     from netlearn.render.widgets.hexdump import plain_hexdump
 
@@ -141,7 +143,7 @@ def _(event: PacketView, env: Env) -> list[str]:
     return [*lines, ""]
 
 
-@plain_lines.register
+@plain_lines.register(Encapsulate)
 def _(event: Encapsulate, env: Env) -> list[str]:
     layer = event.layer
     size = layer.end - layer.start
@@ -170,7 +172,7 @@ def _(event: Encapsulate, env: Env) -> list[str]:
     return textwrap.wrap(text, width=env.width, subsequent_indent="    ")
 
 
-@plain_lines.register
+@plain_lines.register(Progress)
 def _(event: Progress, env: Env) -> list[str]:
     return ["", f"--- Step {event.index + 1} of {event.total}: {event.title} ---"]
 
@@ -185,7 +187,7 @@ def draw_rich(event: Event, env: Env, console: Console) -> None:
         console.print(line, markup=False, highlight=False)
 
 
-@draw_rich.register
+@draw_rich.register(Title)
 def _(event: Title, env: Env, console: Console) -> None:
     from rich.markdown import Markdown
     from rich.rule import Rule
@@ -196,7 +198,7 @@ def _(event: Title, env: Env, console: Console) -> None:
         console.print(Markdown(event.subtitle))
 
 
-@draw_rich.register
+@draw_rich.register(Note)
 def _(event: Note, env: Env, console: Console) -> None:
     from rich.markdown import Markdown
     from rich.panel import Panel
@@ -212,7 +214,7 @@ def _(event: Note, env: Env, console: Console) -> None:
     env.pause(0.4)
 
 
-@draw_rich.register
+@draw_rich.register(Table)
 def _(event: Table, env: Env, console: Console) -> None:
     from rich.table import Table as RichTable
 
@@ -227,7 +229,7 @@ def _(event: Table, env: Env, console: Console) -> None:
     env.pause(0.6)
 
 
-@draw_rich.register
+@draw_rich.register(PacketView)
 def _(event: PacketView, env: Env, console: Console) -> None:
     from rich.text import Text
 
@@ -245,7 +247,7 @@ def _(event: PacketView, env: Env, console: Console) -> None:
     console.print()
 
 
-@draw_rich.register
+@draw_rich.register(Encapsulate)
 def _(event: Encapsulate, env: Env, console: Console) -> None:
     from rich.text import Text
 
@@ -289,7 +291,7 @@ def _(event: Encapsulate, env: Env, console: Console) -> None:
     env.pause(0.9)
 
 
-@draw_rich.register
+@draw_rich.register(Progress)
 def _(event: Progress, env: Env, console: Console) -> None:
     from rich.rule import Rule
 
