@@ -30,8 +30,9 @@ class LayerStack:
             style = osi_style(layer.osi)
             size = layer.end - layer.start
             inner = self.total - layer.end
+            what = "data" if layer.end == self.total and depth else "header"
             label = (
-                f"{'  ' * depth}{by_number(layer.osi).name} ({layer.osi}) · {layer.name} header "
+                f"{'  ' * depth}{by_number(layer.osi).name} ({layer.osi}) · {layer.name} {what} "
                 f"{size} B"
             )
             if inner:
