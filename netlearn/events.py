@@ -111,6 +111,8 @@ class Encapsulate(Event):
     unit: str
     step: int
     steps: int
+    stack: tuple[LayerInfo, ...] = ()  # the headers in `pdu` after this step, outermost first
+    note: str = ""  # for unwrap: which field tells the receiver what is inside
 
 
 # ---------------------------------------------------------------- TCP (simulated and captured)

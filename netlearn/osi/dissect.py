@@ -62,7 +62,9 @@ def layer_fields(layer: Packet) -> tuple[FieldInfo, ...]:
             and text != str(value)
             and not text.startswith("0x")
         ):
-            text = f"{value} ({text})"
+            # Fields scapy declares as hex (XShortEnumField: EtherType) are shown in hex.
+            number = f"{value:#0{2 + bits // 4}x}" if type(fld).__name__.startswith("X") else value
+            text = f"{number} ({text})"
         if len(text) > MAX_VALUE_CHARS:
             text = text[: MAX_VALUE_CHARS - 3] + "..."
         out.append(
@@ -100,10 +102,13 @@ def dissect(pkt: Packet) -> tuple[LayerInfo, ...]:
         size = whole - rest
         cls = type(layer).__name__
         osi = osi_of(cls)
+        long_name = str(getattr(layer, "name", cls))
+        if cls == "Raw":
+            long_name = "Application data"
         infos.append(
             LayerInfo(
                 name=cls,
-                long_name=str(getattr(layer, "name", cls)),
+                long_name=long_name,
                 osi=osi,
                 osi_name=by_number(osi).name,
                 start=offset,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netlearn.env import Env
-from netlearn.events import Encapsulate, Event, Note, Table
+from netlearn.events import Encapsulate, Event, LayerInfo, Note, Table
 from netlearn.osi.layers import LAYERS, TCPIP, by_number
 
 
@@ -76,12 +76,32 @@ def encapsulate(env: Env, packet: str = "http") -> Iterator[Event]:
             unit=_unit(layer.osi, layer.name),
             step=i,
             steps=steps,
+            stack=view.layers[steps - i :],
         )
     yield Note(
         text=f"On the wire: {len(view.raw)} bytes, of which "
         f"{len(view.raw) - view.layers[-1].start} are the application's and "
         f"{view.layers[-1].start} are headers added on the way down.",
     )
+
+
+_NEXT_FIELD = {"Ether": "type", "IP": "proto", "TCP": "dport", "UDP": "dport", "ICMP": "type"}
+
+
+def _what_next(layer: LayerInfo, inner: LayerInfo | None) -> str:
+    """Which field of this header told the receiver what it carries."""
+    name = _NEXT_FIELD.get(layer.name)
+    if name is None or inner is None:
+        return ""
+    value = next((f.value for f in layer.fields if f.name == name), "?")
+    if layer.name in ("TCP", "UDP"):
+        return (
+            f"destination port {value}: the operating system hands the data to the program "
+            "listening on that port"
+        )
+    if layer.name == "ICMP":
+        return f"type {value}: the kernel's ICMP code answers it (no program port involved)"
+    return f"{name} = {value}: so the next header is {inner.long_name}"
 
 
 def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
@@ -99,6 +119,8 @@ def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
             unit=_unit(layer.osi, layer.name),
             step=i,
             steps=steps,
+            stack=view.layers[i:],
+            note=_what_next(layer, view.layers[i] if i < steps else None),
         )
 
 

@@ -169,7 +169,18 @@ def _(event: Encapsulate, env: Env) -> list[str]:
             f"{layer.osi_name}) reads and removes its {size}-byte header -> "
             f"{len(event.pdu)} bytes go up"
         )
-    return textwrap.wrap(text, width=env.width, subsequent_indent="    ")
+    lines = textwrap.wrap(text, width=env.width, subsequent_indent="    ")
+    if event.note:
+        lines.extend(
+            textwrap.wrap(
+                event.note, width=env.width, initial_indent="    ", subsequent_indent="    "
+            )
+        )
+    if event.stack:
+        from netlearn.render.widgets.wrap_strip import plain_strip
+
+        lines.append(f"    now: {plain_strip(event.stack)}")
+    return lines
 
 
 @plain_lines.register(Progress)
@@ -279,6 +290,12 @@ def _(event: Encapsulate, env: Env, console: Console) -> None:
             f"-{size} B {layer.name} header -> {len(event.pdu)} B go up"
         )
     console.print(Text(head, style=f"bold {style}"))
+    if event.note:
+        console.print(Text(f"   {event.note}", style=style))
+    if event.stack:
+        from netlearn.render.widgets.wrap_strip import WrapStrip
+
+        console.print(WrapStrip(event.stack, highlight=layer.name))
     if event.direction == "wrap":
         # The new header is the first `size` bytes of the PDU: highlight them.
         shifted = [
