@@ -212,3 +212,14 @@ def test_unknown_packet_kind(run_cli) -> None:
     result = run_cli("osi", "--packet", "htp")
     assert result.returncode != 0
     assert "did you mean 'http'?" in result.stderr
+
+
+def test_unwrap_names_the_field_that_says_what_is_inside() -> None:
+    from netlearn.osi.scenes import unwrap
+
+    steps = list(unwrap(None, "http"))  # type: ignore[arg-type]
+    notes = [s.note for s in steps]  # type: ignore[attr-defined]
+    assert notes[0] == "type = 0x0800 (IPv4): so the next header is IP"
+    assert notes[1] == "proto = 6 (tcp): so the next header is TCP"
+    assert notes[2].startswith("destination port 8080")
+    assert [len(s.stack) for s in steps] == [3, 2, 1, 0]  # type: ignore[attr-defined]
