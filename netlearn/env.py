@@ -7,6 +7,7 @@ wanted, how fast to animate, which random numbers to use, where progress is kept
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
@@ -54,6 +55,7 @@ class Env:
     color: bool
     animate: bool
     speed: float = 1.0
+    height: int = 24
     seed: int | None = None
     data_dir: Path = field(default_factory=default_data_dir)
     clock: Callable[[], float] = time.monotonic
@@ -96,10 +98,19 @@ class Env:
             cols = os.environ.get("COLUMNS")
             if cols and cols.isdigit():
                 width = int(cols)
-            elif tty:
-                width = os.get_terminal_size(out.fileno()).columns if hasattr(out, "fileno") else 80
+            elif tty and hasattr(out, "fileno"):
+                try:
+                    width = os.get_terminal_size(out.fileno()).columns
+                except OSError:
+                    width = 80
             else:
                 width = 80
+        height = 24
+        if tty and hasattr(out, "fileno"):
+            with contextlib.suppress(OSError):
+                height = os.get_terminal_size(out.fileno()).lines
+        if os.environ.get("LINES", "").isdigit():
+            height = int(os.environ["LINES"])
         if speed <= 0:
             raise NetlearnError("--speed must be greater than 0")
         return cls(
@@ -113,6 +124,7 @@ class Env:
             color=tty and not no_color and not dumb and resolved == "rich",
             animate=(tty and resolved == "rich") if animate is None else animate,
             speed=speed,
+            height=max(10, height),
             seed=seed,
             data_dir=data_dir if data_dir is not None else default_data_dir(),
             rng=random.Random(seed),

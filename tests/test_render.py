@@ -54,7 +54,7 @@ def test_wrap_markdown_rules() -> None:
     assert lines[0] == "HEAD"
     assert lines[2].startswith("- a bullet")
     assert all(x.startswith("  ") for x in lines[3:5])
-    assert "code  stays   as is" in lines
+    assert "    code  stays   as is" in lines
 
 
 @pytest.mark.parametrize("tty", [True, False], ids=["tty", "pipe"])

@@ -103,7 +103,10 @@ def dissect(pkt: Packet) -> tuple[LayerInfo, ...]:
         cls = type(layer).__name__
         osi = osi_of(cls)
         long_name = str(getattr(layer, "name", cls))
-        if cls == "Raw":
+        if cls == "Raw" and infos and infos[-1].name == "ICMP":
+            # An echo's data is part of the ICMP message (RFC 792), not a layer above it.
+            osi, long_name = infos[-1].osi, "ICMP echo data"
+        elif cls == "Raw":
             long_name = "Application data"
         infos.append(
             LayerInfo(

@@ -33,7 +33,8 @@ MEANINGS: dict[str, dict[str, str]] = {
         "ack": "next byte the sender expects to receive (valid when the A flag is set)",
         "dataofs": "data offset: TCP header length in 32-bit words",
         "reserved": "reserved bits, always zero",
-        "flags": "control bits: S=SYN, A=ACK, F=FIN, R=RST, P=PSH, U=URG, E=ECE, C=CWR",
+        "flags": "control bits: S=SYN, A=ACK, F=FIN, R=RST, P=PSH, U=URG, E=ECE, C=CWR, "
+        "N=NS (historic)",
         "window": "receive window: how many more bytes the sender of this segment can take",
         "chksum": "checksum over a pseudo-header (IP addresses), the TCP header and the data",
         "urgptr": "urgent pointer (used only with the U flag)",

@@ -58,6 +58,8 @@ _UNITS = {2: "frame", 3: "packet", 4: "segment", 7: "data"}
 def _unit(osi: int, name: str) -> str:
     if name == "UDP":
         return "datagram"
+    if name == "ICMP":
+        return "ICMP message"
     return _UNITS.get(osi, "data")
 
 

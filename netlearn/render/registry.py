@@ -28,55 +28,10 @@ if TYPE_CHECKING:
 
 
 def wrap_markdown(text: str, width: int) -> list[str]:
-    """Markdown source as plain lines: paragraphs and bullets re-wrapped, code kept as is."""
-    out: list[str] = []
-    in_code = False
-    for line in text.strip("\n").splitlines():
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-            continue
-        if in_code or not line.strip() or line.startswith(("|", "    ")):
-            out.append(line)
-            continue
-        stripped = line.lstrip()
-        indent = line[: len(line) - len(stripped)]
-        bullet = ""
-        for mark in ("- ", "* ", "> "):
-            if stripped.startswith(mark):
-                bullet = mark
-                break
-        if not bullet and stripped[:3].rstrip(". ").isdigit() and ". " in stripped[:4]:
-            bullet = stripped[: stripped.index(". ") + 2]
-        if stripped.startswith("#"):
-            out.append(stripped.lstrip("#").strip().upper())
-            continue
-        out.extend(
-            _unprotect(line)
-            for line in textwrap.wrap(
-                _protect_code(stripped),
-                width=max(20, width - len(indent)),
-                initial_indent=indent,
-                subsequent_indent=indent + " " * len(bullet),
-                break_on_hyphens=False,
-            )
-            or [""]
-        )
-    return out
+    """Markdown as plain lines (see `netlearn.render.plaintext`)."""
+    from netlearn.render.plaintext import markdown_to_plain
 
-
-_NBSP = "\u00a0"
-
-
-def _protect_code(text: str) -> str:
-    """Keep `inline code` (commands the learner may copy) on one line when wrapping."""
-    parts = text.split("`")
-    for i in range(1, len(parts), 2):
-        parts[i] = parts[i].replace(" ", _NBSP)
-    return "`".join(parts)
-
-
-def _unprotect(line: str) -> str:
-    return line.replace(_NBSP, " ")
+    return markdown_to_plain(text, width)
 
 
 # ------------------------------------------------------------------ plain
@@ -110,6 +65,10 @@ def _(event: Note, env: Env) -> list[str]:
 def _(event: Table, env: Env) -> list[str]:
     lines = [event.title]
     for row in event.rows:
+        if not any(event.columns):  # a key/value table: "key: value"
+            text = f"{row[0]}: " + "; ".join(row[1:])
+            lines.extend(textwrap.wrap(text, width=env.width, subsequent_indent="  "))
+            continue
         cells = [f"{c}: {v}" for c, v in zip(event.columns, row, strict=False)]
         lines.extend(
             textwrap.wrap("- " + "; ".join(cells), width=env.width, subsequent_indent="  ")
@@ -134,7 +93,7 @@ def _(event: PacketView, env: Env) -> list[str]:
             f"bytes {layer.start}-{layer.end - 1} ({layer.end - layer.start} bytes)"
         )
         for f in layer.fields:
-            text = f"  {f.name} ({f.bits} bits) = {f.value}"
+            text = f"  {f.name} ({f.bits} bit{'' if f.bits == 1 else 's'}) = {f.value}"
             if f.meaning:
                 text += f" -- {f.meaning}"
             lines.extend(textwrap.wrap(text, width=env.width, subsequent_indent="      "))
@@ -143,32 +102,35 @@ def _(event: PacketView, env: Env) -> list[str]:
     return [*lines, ""]
 
 
-@plain_lines.register(Encapsulate)
-def _(event: Encapsulate, env: Env) -> list[str]:
+def _article(n: int) -> str:
+    """'an' before numbers said with a vowel sound (8, 11, 18, 80...), else 'a'."""
+    digits = str(n)
+    vowel = digits.startswith("8") or (len(digits) in (2, 5) and digits[:2] in ("11", "18"))
+    return "an" if vowel else "a"
+
+
+def encapsulate_text(event: Encapsulate) -> str:
+    """One sentence for a wrapping or unwrapping step, the same in every format."""
     layer = event.layer
     size = layer.end - layer.start
-    innermost = len(event.pdu) == size if event.direction == "wrap" else not event.pdu
-    if innermost and event.direction == "wrap":
-        text = (
-            f"[{event.step}/{event.steps}] the application ({layer.long_name}, layer "
-            f"{layer.osi}) hands {size} bytes of data down to the transport layer"
+    where = f"{layer.long_name} (layer {layer.osi}, {layer.osi_name})"
+    if event.direction == "wrap":
+        if len(event.pdu) == size:  # the innermost layer: the data itself
+            return f"{where}: {size} bytes of data, handed down to be wrapped"
+        return (
+            f"wrap: {where} adds {_article(size)} {size}-byte header -> {event.unit} of "
+            f"{len(event.pdu)} bytes"
         )
-    elif innermost:
-        text = (
-            f"[{event.step}/{event.steps}] the application ({layer.long_name}, layer "
-            f"{layer.osi}) receives its {size} bytes of data"
-        )
-    elif event.direction == "wrap":
-        text = (
-            f"[{event.step}/{event.steps}] wrap: {layer.long_name} (layer {layer.osi}, "
-            f"{layer.osi_name}) adds a {size}-byte header -> {event.unit} of {len(event.pdu)} bytes"
-        )
-    else:
-        text = (
-            f"[{event.step}/{event.steps}] unwrap: {layer.long_name} (layer {layer.osi}, "
-            f"{layer.osi_name}) reads and removes its {size}-byte header -> "
-            f"{len(event.pdu)} bytes go up"
-        )
+    if not event.pdu:
+        return f"{where}: the program receives its {size} bytes of data"
+    return (
+        f"unwrap: {where} reads and removes its {size}-byte header -> {len(event.pdu)} bytes go up"
+    )
+
+
+@plain_lines.register(Encapsulate)
+def _(event: Encapsulate, env: Env) -> list[str]:
+    text = f"[{event.step}/{event.steps}] {encapsulate_text(event)}"
     lines = textwrap.wrap(text, width=env.width, subsequent_indent="    ")
     if event.note:
         lines.extend(
@@ -180,6 +142,8 @@ def _(event: Encapsulate, env: Env) -> list[str]:
         from netlearn.render.widgets.wrap_strip import plain_strip
 
         lines.append(f"    now: {plain_strip(event.stack)}")
+    if event.step == event.steps:
+        lines.append("")
     return lines
 
 
@@ -237,6 +201,7 @@ def _(event: Table, env: Env, console: Console) -> None:
     if event.caption:
         table.caption = event.caption
     console.print(table)
+    console.print()
     env.pause(0.6)
 
 
@@ -268,28 +233,9 @@ def _(event: Encapsulate, env: Env, console: Console) -> None:
     layer = event.layer
     size = layer.end - layer.start
     style = osi_style(layer.osi)
-    innermost = len(event.pdu) == size if event.direction == "wrap" else not event.pdu
-    if innermost and event.direction == "wrap":
-        head = (
-            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}): "
-            f"{size} B of {layer.long_name} data, handed down"
-        )
-    elif innermost:
-        head = (
-            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}): "
-            f"the program receives {size} B of {layer.long_name} data"
-        )
-    elif event.direction == "wrap":
-        head = (
-            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}) wraps: "
-            f"+{size} B {layer.name} header -> {event.unit}, {len(event.pdu)} B"
-        )
-    else:
-        head = (
-            f"{event.step}/{event.steps}  {layer.osi_name} (layer {layer.osi}) unwraps: "
-            f"-{size} B {layer.name} header -> {len(event.pdu)} B go up"
-        )
-    console.print(Text(head, style=f"bold {style}"))
+    console.print(
+        Text(f"{event.step}/{event.steps}  {encapsulate_text(event)}", style=f"bold {style}")
+    )
     if event.note:
         console.print(Text(f"   {event.note}", style=style))
     if event.stack:
@@ -298,10 +244,8 @@ def _(event: Encapsulate, env: Env, console: Console) -> None:
         console.print(WrapStrip(event.stack, highlight=layer.name))
     if event.direction == "wrap":
         # The new header is the first `size` bytes of the PDU: highlight them.
-        shifted = [
-            type(layer)(**{**layer.__dict__, "start": 0, "end": size}),
-        ]
-        console.print(HexDump(event.pdu[:64], shifted, highlight=(0, size)))
+        shifted = [type(layer)(**{**layer.__dict__, "start": 0, "end": size})]
+        console.print(HexDump(event.pdu[:64], shifted, highlight=(0, size), legend=False))
         if len(event.pdu) > 64:
             console.print(Text(f"      ... {len(event.pdu) - 64} more bytes", style="dim"))
     console.print()

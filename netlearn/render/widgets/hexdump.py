@@ -28,11 +28,13 @@ class HexDump:
         layers: Sequence[LayerInfo] = (),
         highlight: tuple[int, int] | None = None,
         per_line: int = 16,
+        legend: bool = True,
     ) -> None:
         self.raw = raw
         self.layers = layers
         self.highlight = highlight
         self.per_line = per_line
+        self.legend = legend
 
     def _style(self, offset: int) -> str:
         layer = layer_at(self.layers, offset)
@@ -57,7 +59,7 @@ class HexDump:
                 ch = chr(byte) if 32 <= byte < 127 else "."
                 line.append(ch, style=self._style(start + i))
             yield line
-        if self.layers:
+        if self.layers and self.legend:
             legend = Text("bytes: ", style="dim")
             for layer in self.layers:
                 legend.append(

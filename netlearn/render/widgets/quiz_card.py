@@ -1,0 +1,222 @@
+"""The quiz card: a question as the learner sees it, and its back, the judged answer.
+
+`QuizCard` shows the prompt, any exhibit (a capture line, request headers), a hex dump with one
+byte marked, and the choices or items to order; its subtitle says how to answer. `AnswerCard` is
+green when right and red when not, with the right answer, the explanation and where to read more.
+Hex dumps here are never coloured by layer: that would give the answer away.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.text import Text
+
+from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
+from netlearn.quiz.model import letter
+
+KIND_NAMES = {
+    "choice": "one answer",
+    "multi": "every right answer",
+    "fill": "fill in the blank",
+    "order": "put in order",
+}
+
+
+def marked_hexdump(raw: bytes, highlight: int = -1, per_line: int = 16) -> list[str]:
+    """A hex dump without colour, with a line of ^^ under the marked byte (plain and Rich)."""
+    out = []
+    for start in range(0, len(raw), per_line):
+        chunk = raw[start : start + per_line]
+        hexpart = " ".join(f"{b:02x}" for b in chunk).ljust(per_line * 3 - 1)
+        asc = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        out.append(f"{start:04x}  {hexpart}  {asc}")
+        if start <= highlight < start + per_line:
+            col = 6 + (highlight - start) * 3
+            out.append(" " * col + "^^" + f"  byte {highlight} (0x{highlight:04x})")
+    return out
+
+
+class MarkedHexDump:
+    """`marked_hexdump` on a console: the marked byte also in reverse video where styles show."""
+
+    def __init__(self, raw: bytes, highlight: int = -1) -> None:
+        self.raw = raw
+        self.highlight = highlight
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        per_line = 16 if options.max_width >= 6 + 16 * 4 + 2 else 8
+        for line in marked_hexdump(self.raw, self.highlight, per_line):
+            text = Text(line, no_wrap=True, overflow="crop")
+            if line.startswith(" "):
+                text.stylize("bold yellow")
+            elif self.highlight >= 0:
+                start = int(line[:4], 16)
+                if start <= self.highlight < start + per_line:
+                    col = 6 + (self.highlight - start) * 3
+                    text.stylize("bold reverse", col, col + 2)
+            yield text
+
+
+class QuizCard:
+    """The front of the card: the question."""
+
+    def __init__(self, q: QuizQuestion) -> None:
+        self.q = q
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        q = self.q
+        parts: list[RenderableType] = [Markdown(q.prompt)]
+        if q.exhibit:
+            parts.append(Text(""))
+            parts.append(Text("\n".join(q.exhibit), style="cyan", no_wrap=False))
+        if q.hexdump:
+            parts.append(Text(""))
+            parts.append(MarkedHexDump(q.hexdump, q.highlight))
+        if q.choices:
+            parts.append(Text(""))
+            for i, choice in enumerate(q.choices):
+                mark = f"{i + 1})" if q.answer_kind == "order" else f"{letter(i)})"
+                line = Text(f"{mark} ", style="bold")
+                line.append(choice)
+                parts.append(Padding1(line))
+        title = f"Question {q.number} of {q.total} · {q.lesson_title}"
+        sub = KIND_NAMES.get(q.answer_kind, q.answer_kind)
+        if q.source != "bank":
+            sub += f" · {q.source}"
+        yield Panel(
+            Group(*parts),
+            title=f"[bold]{title}[/]",
+            title_align="left",
+            subtitle=f"[dim]{sub}: {q.syntax}[/]",
+            subtitle_align="left",
+            border_style="bright_blue",
+        )
+
+
+class Padding1:
+    """A choice, its wrapped lines indented under the text rather than under the letter."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(10, options.max_width - 3)
+        lines = self.text.wrap(console, width)
+        for i, line in enumerate(lines):
+            yield Text("   ") + line if i else line
+
+
+class AnswerCard:
+    """The back of the card: right or not, the right answer, why, where to read more."""
+
+    def __init__(self, a: QuizAnswer) -> None:
+        self.a = a
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        a = self.a
+        parts: list[RenderableType] = []
+        given = a.given or "(no answer)"
+        verdict = Text(f"Your answer: {given}  ", style="bold")
+        if a.correct:
+            verdict.append("right", style="bold green")
+        elif not a.valid:
+            verdict.append("not a valid answer", style="bold red")
+        else:
+            verdict.append("not right", style="bold red")
+        if a.message:
+            verdict.append(f"  ({a.message})", style="dim")
+        parts.append(verdict)
+        if not a.correct:
+            right = Text("The answer: ", style="bold")
+            right.append(a.right_text)
+            parts.append(right)
+        parts.append(Text(""))
+        parts.append(Markdown(a.explanation))
+        if a.step_ref or a.next_review:
+            parts.append(Text(""))
+        if a.step_ref:
+            parts.append(Text(f"Read more: {a.step_ref}", style="dim"))
+        if a.next_review:
+            parts.append(Text(f"Asked again {a.next_review}.", style="dim"))
+        yield Panel(
+            Group(*parts),
+            title="[bold]Right[/]" if a.correct else "[bold]Not quite[/]",
+            title_align="left",
+            border_style="green" if a.correct else "red",
+        )
+
+
+class ScoreCard:
+    """The end of a quiz: the score, per lesson, and what to do next."""
+
+    def __init__(self, s: QuizScore) -> None:
+        self.s = s
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.table import Table
+
+        s = self.s
+        pct = f" ({round(100 * s.right / s.answered)}%)" if s.answered else ""
+        head = Text(f"{s.right} of {s.answered} right{pct}", style="bold")
+        if s.answered < s.total:
+            head.append(f"  ·  {s.answered} of {s.total} questions answered", style="dim")
+        parts: list[RenderableType] = [head]
+        if len(s.per_lesson) > 1:
+            table = Table(show_header=True, box=None, padding=(0, 2))
+            table.add_column("lesson")
+            table.add_column("right", justify="right")
+            for lesson, right, answered in s.per_lesson:
+                table.add_row(lesson, f"{right} of {answered}")
+            parts.append(table)
+        if s.advice:
+            parts.append(Text(""))
+            parts.append(Markdown(s.advice))
+        title = "Review done" if s.mode == "review" else "Quiz done"
+        if s.stopped == "interrupted":
+            title += " (interrupted)"
+        yield Panel(Group(*parts), title=f"[bold]{title}[/]", title_align="left")
+
+
+if __name__ == "__main__":
+    demo = QuizQuestion(
+        number=3,
+        total=10,
+        question_id="ws-fill-request",
+        lesson="websocket",
+        lesson_title="WebSocket",
+        step="why",
+        answer_kind="choice",
+        source="generated",
+        prompt="Which header does the highlighted byte, at offset 23 (0x0017), belong to?",
+        choices=(
+            "Layer 2 Data link: Ethernet header",
+            "Layer 3 Network: IPv4 header",
+            "Layer 4 Transport: TCP header",
+        ),
+        hexdump=bytes(range(48)),
+        highlight=23,
+        syntax="one letter a-c",
+    )
+    console = Console()
+    console.print(QuizCard(demo))
+    console.print(
+        AnswerCard(
+            QuizAnswer(
+                number=3,
+                question_id="osi-gen-hex-layer",
+                lesson="osi",
+                given="a",
+                correct=False,
+                valid=True,
+                right_answer="b",
+                right_text="b) Layer 3 Network: IPv4 header",
+                explanation="Ethernet is bytes 0-13; the IPv4 header is bytes 14-33.",
+                step="encapsulation",
+                step_ref="lesson osi, step 2 (netlearn learn osi --step 2)",
+                next_review="in 10 minutes",
+            )
+        )
+    )
+    console.print(ScoreCard(QuizScore(mode="quiz", right=7, answered=10, total=10)))
