@@ -146,3 +146,35 @@ def test_resume_where_the_learner_stopped(tmp_path: Path, make_env) -> None:
     player2, _, _ = _player(tmp_path, make_env, iter(["q"]))
     result = player2.run(start=saved.step_index)
     assert [e.index for e in result.events if isinstance(e, Progress)] == [1]
+
+
+def test_pager_pages_then_hands_keys_to_the_stepper() -> None:
+    from netlearn.runner.pager import Pager
+
+    lines = [f"line {i}" for i in range(50)]
+    pager = Pager(lines, 20)
+    assert pager.pages == 3 and pager.visible()[0] == "line 0"
+    assert pager.press(Key.NEXT) and pager.visible()[0] == "line 20"
+    assert pager.press(Key.NEXT) and pager.last
+    assert pager.visible() == lines[30:]  # the last page is a full screen ending at the end
+    assert not pager.press(Key.NEXT)  # now the stepper moves on
+    assert pager.press(Key.BACK) and pager.page == 1
+    assert not Pager(lines, 20, page=0).press(Key.BACK)
+
+
+def test_a_tall_step_is_paged_on_a_terminal(tmp_path: Path, make_env) -> None:
+    tall = "# Tall\n\n## Long {#long}\n" + "\n\n".join(f"Paragraph {i}." for i in range(40))
+    tall += "\n\n## Short {#short}\nEnd.\n"
+    path = tmp_path / "lesson.md"
+    path.write_text(tall)
+    info = LessonInfo("tall", 1, "Tall", 5, "tall", path, 1)
+    env, buf = make_env("rich")
+    env.height = 24
+    keys = iter(["\r", "\r", "\r", "\r", "b", "q"])
+    player = Player(env, info, parse(path), make_renderer(env), None, keys=keys)
+    result = player.run()
+    out = buf.getvalue()
+    assert "page 1/4" in out and "page 4/4" in out
+    shown = [e.index for e in result.events if isinstance(e, Progress)]
+    assert shown == [0, 1, 0]  # three page turns, the next step, then back to the first
+    assert result.index == 0

@@ -89,16 +89,30 @@ def terminal(netlearn_home: Path):  # type: ignore[no-untyped-def]
         t.close()
 
 
+def next_step(t: Terminal, number: int, key: str = "\r") -> str:
+    """Press `key` (then Enter) through the pages of a tall step until step `number` shows."""
+    for _ in range(12):
+        t.send(key)
+        text = t.read_until(r"q quit")
+        if re.search(rf"Step {number} of \d+", text):
+            return text
+        key = "\r"
+    raise AssertionError(f"step {number} never appeared")
+
+
 def test_keys_move_through_the_lesson_and_it_resumes(terminal) -> None:
     t = terminal("learn", "osi", "--speed", "100")
     t.read_until(r"Step 1 of \d+")
     t.read_until("q quit")
-    t.send("\r")
-    t.read_until(r"Step 2 of \d+")
-    t.send("\x1b[D")  # left arrow: back
-    t.read_until(r"Step 1 of \d+")
-    t.send(" ")
-    t.read_until(r"Step 2 of \d+")
+    next_step(t, 2)
+    t.send("\x1b[D")  # left arrow: back (a page, or the step before)
+    for _ in range(12):
+        if re.search(r"Step 1 of \d+", t.read_until("q quit")):
+            break
+        t.send("b")
+    else:
+        raise AssertionError("never got back to step 1")
+    next_step(t, 2, key=" ")
     t.send("r")
     t.read_until(r"Step 2 of \d+")
     t.send("q")

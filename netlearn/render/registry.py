@@ -193,11 +193,22 @@ def _(event: Note, env: Env, console: Console) -> None:
 def _(event: Table, env: Env, console: Console) -> None:
     from rich.table import Table as RichTable
 
-    table = RichTable(title=event.title, title_justify="left", show_lines=True, expand=True)
-    for col in event.columns:
-        table.add_column(col, overflow="fold")
-    for row in event.rows:
-        table.add_row(*row)
+    narrow = any(event.columns) and console.width // max(1, len(event.columns)) < 22
+    table = RichTable(title=event.title, title_justify="left", show_lines=not narrow, expand=True)
+    if narrow:
+        # Too many columns for the width: one record per row, its fields one under another.
+        table.add_column(event.columns[0], style="bold", no_wrap=True)
+        table.add_column("", ratio=1)
+        for row in event.rows:
+            table.add_row(row[0], "", style="bold")
+            pairs = list(zip(event.columns[1:], row[1:], strict=False))
+            for i, (col, value) in enumerate(pairs):
+                table.add_row(f"  {col}", value, end_section=i == len(pairs) - 1)
+    else:
+        for col in event.columns:
+            table.add_column(col, overflow="fold")
+        for row in event.rows:
+            table.add_row(*row)
     if event.caption:
         table.caption = event.caption
     console.print(table)

@@ -15,6 +15,7 @@ from netlearn.env import Env
 from netlearn.events import Event, Note, Progress, Title
 from netlearn.progress.store import ProgressStore
 from netlearn.render import Renderer
+from netlearn.runner.pager import Pager
 from netlearn.runner.stepper import Action, Key, Stepper, key_of
 from netlearn.scenes import play
 
@@ -62,21 +63,73 @@ class Player:
         self.auto = auto
         self.step_delay = step_delay
         self.events: list[Event] = []
+        self.pager: Pager | None = None
 
     def _emit(self, event: Event) -> None:
         self.events.append(event)
         self.renderer.emit(event)
 
-    def _show(self, index: int, clear: bool) -> None:
-        if clear and self.env.fmt == "rich" and self.keys is not None:
-            self.env.console().clear()
-        for event in step_events(self.env, self.info, self.text, index):
-            self._emit(event)
+    @property
+    def _paging(self) -> bool:
+        return self.keys is not None and self.env.fmt == "rich"
+
+    def _show(
+        self, index: int, clear: bool, replay: bool = False, before: tuple[Event, ...] = ()
+    ) -> None:
+        self.pager = None
+        if not self._paging:
+            for event in (*before, *step_events(self.env, self.info, self.text, index)):
+                self._emit(event)
+        else:
+            events = [*before, *step_events(self.env, self.info, self.text, index)]
+            lines = self._render_lines(events)
+            if clear:
+                self.env.console().clear()
+            if len(lines) < self.env.height - 1 or replay:
+                for event in events:  # fits on the screen (or asked to replay): animate it
+                    self._emit(event)
+                if replay and len(lines) >= self.env.height - 1:
+                    self.pager = Pager(lines, self.env.height - 1, page=len(lines))
+            else:
+                self.events.extend(events)
+                self.pager = Pager(lines, self.env.height - 1)
+                self._draw_page(clear=False)
+                return self._saved(index)
+        self._saved(index)
+        if self.keys is not None:
+            self._status(HELP_LINE)
+
+    def _saved(self, index: int) -> None:
         if self.store is not None:
             step = self.text.steps[index]
             self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
-        if self.keys is not None:
-            self._status(HELP_LINE)
+
+    def _render_lines(self, events: list[Event]) -> list[str]:
+        """The step as the terminal would show it, drawn without animation and kept aside."""
+        from netlearn.render.registry import draw_rich
+
+        console = self.env.console()
+        animate, self.env.animate = self.env.animate, False
+        try:
+            with console.capture() as captured:
+                for event in events:
+                    draw_rich(event, self.env, console)
+        finally:
+            self.env.animate = animate
+        return captured.get().rstrip("\n").split("\n")
+
+    def _draw_page(self, clear: bool = True) -> None:
+        assert self.pager is not None
+        console = self.env.console()
+        if clear:
+            console.clear()
+        console.file.write("\n".join(self.pager.visible()) + "\n")
+        console.file.flush()
+        page = f"page {self.pager.page + 1}/{self.pager.pages}"
+        if self.pager.last:
+            self._status(f"{page} · Enter/→ next step · ←/b back · r replay · h hint · q quit")
+        else:
+            self._status(f"{page} · Enter/Space/→ more · ←/b back · h hint · q quit")
 
     def _status(self, text: str) -> None:
         if self.env.fmt == "rich":
@@ -84,10 +137,11 @@ class Player:
 
     def run(self, start: int = 0) -> Result:
         stepper = Stepper([len(s.hints) for s in self.text.steps], start)
+        title: tuple[Event, ...] = ()
         if start == 0 or self.keys is None:
-            self._emit(Title(text=self.text.title, subtitle=self.text.intro))
+            title = (Title(text=self.text.title, subtitle=self.text.intro),)
         outcome = stepper.start()
-        self._show(outcome.index, clear=False)
+        self._show(outcome.index, clear=False, before=title)
         while True:
             if self.keys is None:
                 if self.auto:
@@ -98,9 +152,14 @@ class Player:
                     key = key_of(next(self.keys))
                 except StopIteration:
                     key = Key.QUIT
+            if self.pager is not None and self.pager.press(key):
+                self._draw_page()
+                continue
             outcome = stepper.press(key)
-            if outcome.action is Action.SHOW or outcome.action is Action.REPLAY:
+            if outcome.action is Action.SHOW:
                 self._show(outcome.index, clear=True)
+            elif outcome.action is Action.REPLAY:
+                self._show(outcome.index, clear=True, replay=True)
             elif outcome.action is Action.HINT:
                 hint = self.text.steps[outcome.index].hints[outcome.hint]
                 self._emit(Note(text=hint, tone="tip"))
