@@ -11,14 +11,19 @@ from netlearn.cli.app import app
 
 
 def _command_paths() -> list[list[str]]:
+    import typer
     from typer.main import get_command
 
     root = get_command(app)
     paths: list[list[str]] = [[]]
 
     def walk(cmd, prefix: list[str]) -> None:  # type: ignore[no-untyped-def]
-        for name, sub in getattr(cmd, "commands", {}).items():
-            if getattr(sub, "hidden", False):
+        if not hasattr(cmd, "list_commands"):
+            return
+        ctx = typer.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            if sub is None or getattr(sub, "hidden", False):
                 continue
             paths.append([*prefix, name])
             walk(sub, [*prefix, name])
@@ -141,3 +146,35 @@ def test_shell_completion_is_offered(run_cli) -> None:
     result = run_cli("--show-completion", "bash", env={"SHELL": "/bin/bash"})
     assert result.returncode == 0
     assert "complete" in result.stdout
+
+
+def test_lazy_commands_are_listed_with_their_real_help() -> None:
+    """`netlearn --help` shows each lesson family's one-line help without importing it; the
+    line kept in cli/lazy.py must be the command's own."""
+    import typer
+    from typer.main import get_command
+
+    from netlearn.cli.lazy import LAZY, load_all
+
+    load_all()
+    root = get_command(app)
+    for name, (_module, short) in LAZY.items():
+        real = root.commands[name]  # type: ignore[attr-defined]
+        assert short == real.get_short_help_str(limit=1000), name
+    # and every command the modules register is known to the lazy table or built eagerly
+    ctx = typer.Context(root)
+    assert set(root.list_commands(ctx)) <= set(root.commands)  # type: ignore[attr-defined]
+
+
+def test_help_imports_no_lesson_family() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['netlearn', '--help']\n"
+        "try:\n    runpy.run_module('netlearn', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "fams = ('tcp', 'capture', 'websocket', 'socketio', 'quiz')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('netlearn.cli.')"
+        " and m.rsplit('.', 1)[1] in fams))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from netlearn.cli import home, learn, osi, progress  # noqa: F401  (they register commands)
+# The core commands register themselves on import; lesson families load lazily (cli/lazy.py).
+from netlearn.cli import home, learn, osi, progress  # noqa: F401
 from netlearn.cli.app import app
 from netlearn.errors import NetlearnError
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from netlearn.cli.lazy import LazyGroup
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="netlearn",
     help="Learn networking by watching it happen: OSI, TCP, WebSocket, Socket.IO, on real bytes.",
     rich_markup_mode=None,  # plain help: fast to start, readable in any terminal or pipe
