@@ -178,3 +178,22 @@ def test_help_imports_no_lesson_family() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("args", [["learn", "osi"], ["osi", "--walk"]], ids=" ".join)
+def test_a_reader_that_stops_early_is_not_an_error(netlearn_home, args: list[str]) -> None:
+    """`netlearn ... | head -1`: the reader goes away; we stop quietly with status 0."""
+    import os
+
+    env = {**os.environ, "NETLEARN_HOME": str(netlearn_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "netlearn", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""

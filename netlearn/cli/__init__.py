@@ -7,6 +7,7 @@ import sys
 # The core commands register themselves on import; lesson families load lazily (cli/lazy.py).
 from netlearn.cli import home, learn, osi, progress  # noqa: F401
 from netlearn.cli.app import app
+from netlearn.cli.lazy import OutputClosed
 from netlearn.errors import NetlearnError
 
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("\nnetlearn: interrupted", file=sys.stderr)
         sys.exit(130)
-    except BrokenPipeError:
+    except (BrokenPipeError, OutputClosed):
         _quiet_stdout()
         sys.exit(0)
     except Exception as exc:

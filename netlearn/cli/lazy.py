@@ -65,8 +65,22 @@ def load_all() -> None:
         importlib.import_module(module)
 
 
+class OutputClosed(Exception):
+    """The reader of our output went away (`netlearn ... | head`): not an error of ours.
+
+    Click turns a BrokenPipeError into exit status 1 before we could see it; this type passes
+    through Click so that `main` can exit quietly with 0.
+    """
+
+
 class LazyGroup(TyperGroup):
     """The top-level group: core commands built eagerly, lesson families on first use."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise OutputClosed() from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = set(super().list_commands(ctx)) | set(LAZY)

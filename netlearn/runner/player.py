@@ -85,14 +85,16 @@ class Player:
             lines = self._render_lines(events)
             if clear:
                 self.env.console().clear()
-            if len(lines) < self.env.height - 1 or replay:
+            # A page leaves two rows: the status line, and the one the cursor waits on.
+            room = self.env.height - 2
+            if len(lines) <= room or replay:
                 for event in events:  # fits on the screen (or asked to replay): animate it
                     self._emit(event)
-                if replay and len(lines) >= self.env.height - 1:
-                    self.pager = Pager(lines, self.env.height - 1, page=len(lines))
+                if replay and len(lines) > room:
+                    self.pager = Pager(lines, room, page=len(lines))
             else:
                 self.events.extend(events)
-                self.pager = Pager(lines, self.env.height - 1)
+                self.pager = Pager(lines, room)
                 self._draw_page(clear=False)
                 return self._saved(index)
         self._saved(index)

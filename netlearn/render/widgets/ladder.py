@@ -4,12 +4,12 @@ It is drawn from events alone (`Peers`, `Segment`, `StateChange`), never from th
 a captured connection draws exactly like a simulated one. `LadderState` turns one event at a
 time into lines (a live stream animates row by row); `Ladder` draws a whole list of events.
 
-    time          client                                     server
-               192.0.2.10:37170                        198.51.100.20:80
-                LISTEN│ passive OPEN / create TCB                 │
-      0.000s  SYN-SENT│ active OPEN / create TCB, snd SYN         │
-                      │           [SYN] seq=0                     │
-      0.000s          ├────── win=64240 len=0 MSS=1460 ──────────▶│
+     time              client                                      server
+                  192.0.2.10:37170                            198.51.100.20:80
+       0.000s             │                 passive OPEN / create TCB │ LISTEN
+       0.000s     SYN-SENT│ active OPEN / create TCB, snd SYN         │
+                          │                [SYN] seq=0                │
+       0.000s             ├─── win=64240 len=0 MSS=1460 SACK_PERM ────▶
 
 Numbers are relative (counted from each side's first sequence number, as Wireshark shows them)
 unless `absolute` is set.
@@ -25,19 +25,8 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from netlearn.events import Event, Segment, StateChange
+from netlearn.tcp.segments import flag_names
 
-FLAG_LETTERS = "FSRPAUECN"
-FLAG_NAMES = {
-    "F": "FIN",
-    "S": "SYN",
-    "R": "RST",
-    "P": "PSH",
-    "A": "ACK",
-    "U": "URG",
-    "E": "ECE",
-    "C": "CWR",
-    "N": "AE",
-}
 FLAG_STYLE = {
     "SYN": "bold green",
     "ACK": "bold blue",
@@ -54,11 +43,6 @@ STATE_STYLE = {
     "TIME-WAIT": "cyan",
 }
 OPTION_NAMES = {"SAckOK": "SACK_PERM", "WScale": "WS", "Timestamp": "TS", "SAck": "SACK"}
-
-
-def flag_names(flags: str) -> list[str]:
-    """Scapy's flag letters ("SA") as Wireshark's names, lowest bit first: ["SYN", "ACK"]."""
-    return [FLAG_NAMES[c] for c in FLAG_LETTERS if c in flags]
 
 
 def option_text(options: Iterable[tuple[str, str]]) -> str:
@@ -145,15 +129,23 @@ class LadderState:
         if isinstance(event, StateChange):
             self.states[event.side] = event.new
             if event.side not in (self.left, self.right):
-                return [Text(f"{event.side}: {event.old} → {event.new}  ({event.cause})")]
+                cause = f"  ({event.cause})" if event.cause else ""
+                return [Text(f"{event.side}: {event.old} → {event.new}{cause}")]
             return [self.state_line(event, lay)]
         if isinstance(event, Segment):
             out: list[Text] = []
             if {event.src, event.dst} != {self.left, self.right}:
-                src_addr, dst_addr = "", ""
-                self._start(event.src, event.dst, src_addr, dst_addr)
+                src_ip, dst_ip = _addresses(event.raw)
+                self._start(
+                    event.src,
+                    event.dst,
+                    f"{src_ip}:{event.sport}" if src_ip else "",
+                    f"{dst_ip}:{event.dport}" if dst_ip else "",
+                )
                 out += self.header(lay)
             out += self.segment_lines(event, lay)
+            if seg_len(event) > 0:
+                self._seen.add(_key(event))
             return out
         return []
 
@@ -165,153 +157,165 @@ class LadderState:
     # ------------------------------------------------------------------ drawing
 
     def header(self, lay: Layout) -> list[Text]:
-        names = Text(" " * lay.width)
-        self._center(names, lay.left, self.left or "", "bold")
-        self._center(names, lay.right, self.right or "", "bold")
+        names = Row(lay.width)
         if lay.time_w:
-            names = Text.assemble(Text(" time", style="dim"), names[5:])
-        lines = [names]
+            names.put(1, "time", "dim")
+        names.center(lay.left, self.left or "", "bold")
+        names.center(lay.right, self.right or "", "bold")
+        lines = [names.text()]
         if self.left_addr or self.right_addr:
-            addrs = Text(" " * lay.width)
-            self._center(addrs, lay.left, self.left_addr, "dim")
-            self._center(addrs, lay.right, self.right_addr, "dim")
-            lines.append(addrs)
+            addrs = Row(lay.width)
+            addrs.center(lay.left, self.left_addr, "dim")
+            addrs.center(lay.right, self.right_addr, "dim")
+            lines.append(addrs.text())
         known = [s for s in (self.left, self.right) if s in self.states]
         if known:
             row = self._blank(lay)
             for side in known:
                 self._put_state(row, lay, side, self.states[side])
-            lines.append(row)
-        return [line.copy() for line in lines]
+            lines.append(row.text())
+        return lines
 
     def state_line(self, event: StateChange, lay: Layout) -> Text:
         row = self._blank(lay, t=event.t)
         self._put_state(row, lay, event.side, event.new)
         cause = _fit(event.cause, lay.mid - 2)
         if event.side == self.left:
-            self._put(row, lay.left + 2, cause, "dim")
+            row.put(lay.left + 2, cause, "dim")
         else:
-            self._put(row, lay.right - 1 - len(cause), cause, "dim")
-        return row
+            row.put(lay.right - 1 - len(cause), cause, "dim")
+        return row.text()
 
     def segment_lines(self, seg: Segment, lay: Layout, progress: float = 1.0) -> list[Text]:
         """The label line, the arrow line (drawn `progress` of the way) and the note lines."""
         rightward = seg.src == self.left
-        key = (seg.src, seg.seq, seg.flags, seg.payload_len)
-        resent = seg_len(seg) > 0 and key in self._seen
-        if progress >= 1.0 and seg_len(seg) > 0:
-            self._seen.add(key)
+        resent = seg_len(seg) > 0 and _key(seg) in self._seen
 
-        label = Text()
-        label.append("[")
+        parts: list[tuple[str, str]] = [("[", "")]
         for i, name in enumerate(flag_names(seg.flags)):
             if i:
-                label.append(", ")
-            label.append(name, style=FLAG_STYLE.get(name, "bold"))
-        label.append("] ")
-        label.append(numbers_text(seg, self.absolute))
+                parts.append((", ", ""))
+            parts.append((name, FLAG_STYLE.get(name, "bold")))
+        parts.append(("] " + numbers_text(seg, self.absolute), ""))
         if resent:
-            label.append("  retransmission", style="bold red")
-        if len(label) > lay.mid - 2:
-            label.truncate(lay.mid - 2)
+            parts.append(("  retransmission", "bold red"))
+        width = sum(len(p) for p, _ in parts)
         top = self._blank(lay)
-        start = lay.left + 1 + max(0, (lay.mid - len(label)) // 2)
-        top = Text.assemble(top[:start], label, top[start + len(label) :])
+        col = lay.left + 1 + max(0, (lay.mid - width) // 2)
+        for piece, style in parts:
+            piece = _fit(piece, lay.right - 1 - col)
+            top.put(col, piece, style)
+            col += len(piece)
 
         sub = f"win={seg.window} len={seg.payload_len}"
         opts = option_text(seg.options)
         if opts and len(sub) + len(opts) + 1 <= lay.mid - 8:
             sub += " " + opts
-        arrow = self._arrow(lay, rightward, sub, seg.lost, progress)
         line = self._blank(lay, t=seg.t)
-        line = Text.assemble(line[: lay.left], arrow, line[lay.right + 1 :])
-        lines = [top, line]
+        self._arrow(line, lay, rightward, sub, seg.lost, progress)
+        lines = [top.text(), line.text()]
         if seg.note and progress >= 1.0:
             for chunk in textwrap.wrap(seg.note, width=max(10, lay.mid - 2)):
                 row = self._blank(lay)
-                self._put(row, lay.left + 2, chunk, "dim italic")
-                lines.append(row)
+                row.put(lay.left + 2, chunk, "dim italic")
+                lines.append(row.text())
         return lines
 
-    def _arrow(self, lay: Layout, rightward: bool, sub: str, lost: bool, progress: float) -> Text:
-        """The arrow from lifeline to lifeline, inclusive, with `sub` written into its shaft."""
+    def _arrow(
+        self, row: Row, lay: Layout, rightward: bool, sub: str, lost: bool, progress: float
+    ) -> None:
+        """Draw the arrow from lifeline to lifeline over `row`, `sub` written into its shaft."""
         span = lay.mid + 2
+        full = int(span * 0.6) if lost else span
+        if lost:
+            sub = sub.split(" ")[0] + " " + sub.split(" ")[1] if " " in sub else sub
+        shaft = ["─"] * span
+        if len(sub) + 8 <= full:
+            at = (full - len(sub)) // 2 + (0 if rightward else span - full)
+            shaft[at - 1 : at + len(sub) + 1] = [" ", *sub, " "]
+        reach = max(2, round(full * max(0.0, min(progress, 1.0))))
+        done = progress >= 1.0
         style = "red" if lost else ("cyan" if rightward else "yellow")
-        body = ["─"] * span
-        if len(sub) + 4 <= span - 4:
-            at = (span - len(sub)) // 2
-            body[at - 1 : at + len(sub) + 1] = [" ", *sub, " "]
+        drawn = shaft[:reach] if rightward else shaft[span - reach :]
         if rightward:
-            body[0], body[-1] = "├", "▶"
+            drawn[0] = "├"
+            drawn[-1] = "✕" if lost and done else "▶"
+            row.put(lay.left, "".join(drawn), style)
+            if lost and done:
+                row.put(lay.left + reach + 1, "lost", "bold red")
         else:
-            body[0], body[-1] = "◀", "┤"
-        reach = span if not lost else int(span * 0.6)
-        reach = max(2, int(reach * max(0.0, min(progress, 1.0))))
-        text = Text()
-        if rightward:
-            shown = body[:reach]
-            if lost and progress >= 1.0:
-                shown[-1] = "✕"
-            elif reach < span:
-                shown[-1] = "▶"
-            text.append("".join(shown), style=style)
-            pad = span - reach
-            if lost and progress >= 1.0:
-                tail = _fit(" lost", pad - 1)
-                text.append(tail, style="bold red")
-                pad -= len(tail)
-            text.append(" " * max(0, pad - 1))
-            text.append("│" if pad else "", style="dim")
-        else:
-            shown = body[span - reach :]
-            if lost and progress >= 1.0:
-                shown[0] = "✕"
-            elif reach < span:
-                shown[0] = "◀"
-            pad = span - reach
-            lead = Text("│" if pad else "", style="dim")
-            if lost and progress >= 1.0:
-                tail = _fit("lost ", pad - 1)
-                lead.append(" " * max(0, pad - 1 - len(tail)))
-                lead.append(tail, style="bold red")
-            else:
-                lead.append(" " * max(0, pad - 1))
-            text = lead
-            text.append("".join(shown), style=style)
-        return text
+            drawn[-1] = "┤"
+            drawn[0] = "✕" if lost and done else "◀"
+            row.put(lay.right + 1 - reach, "".join(drawn), style)
+            if lost and done:
+                row.put(lay.right - reach - 5, "lost", "bold red")
 
     # ------------------------------------------------------------------ primitives
 
-    def _blank(self, lay: Layout, t: float | None = None) -> Text:
-        row = Text(" " * lay.width)
+    def _blank(self, lay: Layout, t: float | None = None) -> Row:
+        row = Row(lay.width)
         if t is not None and lay.time_w:
-            self._put(row, 0, f"{t:8.3f}s"[-lay.time_w :], "dim")
-        self._put(row, lay.left, "│", "dim")
-        self._put(row, lay.right, "│", "dim")
+            row.put(0, f"{t:8.3f}s"[-lay.time_w :], "dim")
+        row.put(lay.left, "│", "dim")
+        row.put(lay.right, "│", "dim")
         return row
 
-    def _put_state(self, row: Text, lay: Layout, side: str, state: str) -> None:
+    def _put_state(self, row: Row, lay: Layout, side: str, state: str) -> None:
         style = STATE_STYLE.get(state, "magenta")
         name = _fit(state, lay.state_w - 1)
         if side == self.left:
-            self._put(row, lay.left - len(name), name, style)
+            row.put(lay.left - len(name), name, style)
         else:
-            self._put(row, lay.right + 1 + 1, name, style)
+            row.put(lay.right + 2, name, style)
 
-    @staticmethod
-    def _put(row: Text, col: int, text: str, style: str = "") -> None:
-        """Write `text` over `row` at `col` (the row keeps its length)."""
-        if not text or col >= len(row):
-            return
-        text = text[: len(row) - col]
-        new = Text.assemble(row[:col], Text(text, style=style), row[col + len(text) :])
-        row.plain = new.plain
-        row.spans[:] = new.spans
 
-    @staticmethod
-    def _center(row: Text, col: int, text: str, style: str) -> None:
-        start = max(0, min(col - len(text) // 2, len(row) - len(text)))
-        LadderState._put(row, start, text, style)
+class Row:
+    """A line of `width` cells, each a character and a style, written over like a canvas."""
+
+    def __init__(self, width: int) -> None:
+        self.chars = [" "] * width
+        self.styles = [""] * width
+
+    def put(self, col: int, text: str, style: str = "") -> None:
+        for i, ch in enumerate(text):
+            if 0 <= col + i < len(self.chars):
+                self.chars[col + i] = ch
+                self.styles[col + i] = style
+
+    def center(self, col: int, text: str, style: str = "") -> None:
+        start = max(0, min(col - len(text) // 2, len(self.chars) - len(text)))
+        self.put(start, text, style)
+
+    def text(self) -> Text:
+        out = Text(no_wrap=True, overflow="crop")
+        end = len(self.chars)
+        while end and self.chars[end - 1] == " " and not self.styles[end - 1]:
+            end -= 1
+        i = 0
+        while i < end:
+            j = i
+            while j < end and self.styles[j] == self.styles[i]:
+                j += 1
+            out.append("".join(self.chars[i:j]), style=self.styles[i] or None)
+            i = j
+        return out
+
+
+def _addresses(raw: bytes) -> tuple[str, str]:
+    """The source and destination addresses of an IPv4 or IPv6 packet's bytes ("" if none)."""
+    import ipaddress
+
+    if len(raw) >= 20 and raw[0] >> 4 == 4:
+        return str(ipaddress.IPv4Address(raw[12:16])), str(ipaddress.IPv4Address(raw[16:20]))
+    if len(raw) >= 40 and raw[0] >> 4 == 6:
+        src, dst = ipaddress.IPv6Address(raw[8:24]), ipaddress.IPv6Address(raw[24:40])
+        return f"[{src}]", f"[{dst}]"
+    return "", ""
+
+
+def _key(seg: Segment) -> tuple[str, int, str, int]:
+    """Two segments with the same key are the same segment sent again."""
+    return (seg.src, seg.seq, seg.flags, seg.payload_len)
 
 
 def _fit(text: str, width: int) -> str:

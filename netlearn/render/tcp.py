@@ -1,0 +1,134 @@
+"""How TCP events are drawn: `Segment`, `StateChange` and `Peers`, as plain lines and in Rich.
+
+Importing this module registers the drawing (the producers of TCP events import it). Both
+simulated and captured segments go through here, one event at a time: the Rich drawing adds
+one ladder row per event, so a live stream animates as it arrives.
+
+A ladder needs memory between events (its two columns, each side's state, the numbering): it
+is kept per environment, so two scenes drawn through two environments never mix.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import weakref
+from typing import TYPE_CHECKING
+
+from netlearn.env import Env
+from netlearn.events import Segment, StateChange
+from netlearn.render.registry import draw_rich, plain_lines
+from netlearn.render.widgets.ladder import (
+    LadderState,
+    Layout,
+    flag_names,
+    numbers_text,
+    option_text,
+)
+from netlearn.tcp.events import Peers
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_LADDERS: dict[int, tuple[weakref.ref[Env], LadderState]] = {}
+
+
+def ladder_for(env: Env) -> LadderState:
+    """The ladder being drawn through `env` (made on first use)."""
+    entry = _LADDERS.get(id(env))
+    if entry is not None and entry[0]() is env:
+        return entry[1]
+    for key in [k for k, (ref, _) in _LADDERS.items() if ref() is None]:
+        del _LADDERS[key]
+    state = LadderState()
+    _LADDERS[id(env)] = (weakref.ref(env), state)
+    return state
+
+
+# ---------------------------------------------------------------------- plain
+
+
+@plain_lines.register(Peers)
+def _(event: Peers, env: Env) -> list[str]:
+    ladder = ladder_for(env)
+    ladder.absolute = event.numbers == "absolute"
+    ladder.left, ladder.right = event.left, event.right
+    left = f"{event.left} {event.left_addr}".strip()
+    right = f"{event.right} {event.right_addr}".strip()
+    text = f"Connection: {left} <-> {right} ({event.numbers} sequence numbers)"
+    return ["", *textwrap.wrap(text, width=env.width, subsequent_indent="    "), ""]
+
+
+@plain_lines.register(Segment)
+def _(event: Segment, env: Env) -> list[str]:
+    absolute = ladder_for(env).absolute
+    flags = ", ".join(flag_names(event.flags))
+    head = (
+        f"{event.t:.3f}s {event.src} -> {event.dst} [{flags}] "
+        f"{numbers_text(event, absolute)} win={event.window} len={event.payload_len}"
+    )
+    if event.lost:
+        head += " LOST (never arrives)"
+    other = "relative" if absolute else "absolute"
+    detail = f"{other}: {numbers_text(event, not absolute)}"
+    opts = option_text(event.options)
+    if opts:
+        detail += f"; options: {opts}"
+    lines = textwrap.wrap(head, width=env.width, subsequent_indent="    ")
+    lines += textwrap.wrap(detail, width=env.width, initial_indent="    ", subsequent_indent="    ")
+    if event.note:
+        lines += textwrap.wrap(
+            event.note, width=env.width, initial_indent="    ", subsequent_indent="    "
+        )
+    return lines
+
+
+@plain_lines.register(StateChange)
+def _(event: StateChange, env: Env) -> list[str]:
+    text = f"{event.t:.3f}s {event.side}: {event.old} -> {event.new}"
+    if event.cause:
+        text += f" ({event.cause})"
+    return textwrap.wrap(text, width=env.width, subsequent_indent="    ")
+
+
+# ---------------------------------------------------------------------- rich
+
+
+def _print_lines(console: Console, lines: list) -> None:  # type: ignore[type-arg]
+    for line in lines:
+        console.print(line, overflow="crop", no_wrap=True)
+
+
+@draw_rich.register(Peers)
+def _(event: Peers, env: Env, console: Console) -> None:
+    console.print()
+    _print_lines(console, ladder_for(env).feed(event, console.width))
+
+
+@draw_rich.register(StateChange)
+def _(event: StateChange, env: Env, console: Console) -> None:
+    _print_lines(console, ladder_for(env).feed(event, console.width))
+    env.pause(0.35)
+
+
+@draw_rich.register(Segment)
+def _(event: Segment, env: Env, console: Console) -> None:
+    ladder = ladder_for(env)
+    new_pair = {event.src, event.dst} != {ladder.left, ladder.right}
+    if env.animate and not new_pair:
+        _animate_arrow(event, ladder, env, console)
+    _print_lines(console, ladder.feed(event, console.width))
+    env.pause(0.6)
+
+
+def _animate_arrow(event: Segment, ladder: LadderState, env: Env, console: Console) -> None:
+    """Grow the arrow from its sender to its receiver, then leave the drawing to `feed`."""
+    from rich.console import Group
+    from rich.live import Live
+
+    lay = Layout(max(40, min(console.width, 100)))
+    frames = 10
+    with Live(console=console, transient=True, auto_refresh=False) as live:
+        for i in range(1, frames + 1):
+            lines = ladder.segment_lines(event, lay, progress=i / frames)
+            live.update(Group(*lines), refresh=True)
+            env.pause(0.045)
