@@ -84,6 +84,9 @@ def check(root: Path | None = None) -> list[ContentError]:
             problems.append(exc)
             continue
         problems.extend(check_lesson_text(text))
+    from netlearn.quiz.check import check_quizzes  # the question banks, lessons/<id>/quiz.toml
+
+    problems.extend(check_quizzes(root, lessons))
     for extra in EXTRA_CHECKS:
         problems.extend(extra(root, lessons))
     return problems

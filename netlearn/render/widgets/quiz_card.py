@@ -19,7 +19,7 @@ from netlearn.quiz.model import letter
 KIND_NAMES = {
     "choice": "one answer",
     "multi": "every right answer",
-    "fill": "fill in the blank",
+    "fill": "type the answer",
     "order": "put in order",
 }
 
@@ -59,6 +59,14 @@ class MarkedHexDump:
             yield text
 
 
+def inline_code(text: str) -> Text:
+    """Text whose `code spans` are drawn as code, backticks dropped (as Markdown would)."""
+    out = Text()
+    for i, part in enumerate(text.split("`")):
+        out.append(part, style="bold cyan" if i % 2 else "")
+    return out
+
+
 class QuizCard:
     """The front of the card: the question."""
 
@@ -79,7 +87,7 @@ class QuizCard:
             for i, choice in enumerate(q.choices):
                 mark = f"{i + 1})" if q.answer_kind == "order" else f"{letter(i)})"
                 line = Text(f"{mark} ", style="bold")
-                line.append(choice)
+                line.append_text(inline_code(choice))
                 parts.append(Padding1(line))
         title = f"Question {q.number} of {q.total} · {q.lesson_title}"
         sub = KIND_NAMES.get(q.answer_kind, q.answer_kind)
@@ -128,9 +136,13 @@ class AnswerCard:
         if a.message:
             verdict.append(f"  ({a.message})", style="dim")
         parts.append(verdict)
-        if not a.correct:
+        if not a.correct and a.answer_kind == "order":
+            parts.append(Text(f"The answer: {a.right_answer}, that is:", style="bold"))
+            for n, item in enumerate(a.right_text.split(" -> "), start=1):
+                parts.append(Padding1(Text(f"{n}. ") + inline_code(item)))
+        elif not a.correct:
             right = Text("The answer: ", style="bold")
-            right.append(a.right_text)
+            right.append_text(inline_code(a.right_text))
             parts.append(right)
         parts.append(Text(""))
         parts.append(Markdown(a.explanation))
