@@ -150,3 +150,15 @@ def test_auto_plays_to_the_end_on_a_terminal(terminal) -> None:
     t = terminal("learn", "osi", "--auto", "--speed", "200")
     t.read_until("You finished", timeout=60)
     assert t.wait() == 0
+
+
+def test_ctrl_c_during_an_animation_exits_130_with_one_line(terminal) -> None:
+    import signal
+
+    t = terminal("osi", "--walk", "--speed", "0.2")
+    t.read_until(r"1/4")
+    t.proc.send_signal(signal.SIGINT)
+    text = t.read_until("interrupted")
+    assert t.wait() == 130
+    assert "Traceback" not in text
+    assert termios.tcgetattr(t.slave) == t.before

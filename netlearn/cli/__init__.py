@@ -7,7 +7,7 @@ import sys
 # The core commands register themselves on import; lesson families load lazily (cli/lazy.py).
 from netlearn.cli import home, learn, osi, progress  # noqa: F401
 from netlearn.cli.app import app
-from netlearn.cli.lazy import OutputClosed
+from netlearn.cli.lazy import Interrupted, OutputClosed
 from netlearn.errors import NetlearnError
 
 
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     except NetlearnError as exc:
         print(f"netlearn: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         print("\nnetlearn: interrupted", file=sys.stderr)
         sys.exit(130)
     except (BrokenPipeError, OutputClosed):

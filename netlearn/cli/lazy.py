@@ -73,6 +73,10 @@ class OutputClosed(Exception):
     """
 
 
+class Interrupted(Exception):
+    """Ctrl-C reached the top: Typer would turn it into a silent exit; `main` says so first."""
+
+
 class LazyGroup(TyperGroup):
     """The top-level group: core commands built eagerly, lesson families on first use."""
 
@@ -81,6 +85,8 @@ class LazyGroup(TyperGroup):
             return super().invoke(ctx)
         except BrokenPipeError:
             raise OutputClosed() from None
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = set(super().list_commands(ctx)) | set(LAZY)
