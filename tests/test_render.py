@@ -139,3 +139,10 @@ def test_widget_demos_run_alone() -> None:
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip()
+
+
+def test_plain_drops_emphasis_around_code_and_keeps_code_whole() -> None:
+    lines = wrap_markdown("Run **`netlearn learn osi`** now, *then* `a * b` and **bold**.", 30)
+    text = " ".join(lines)
+    assert "*" not in text.replace("`a * b`", "")
+    assert "`netlearn learn osi`" in lines[0] or "`netlearn learn osi`" in lines[1]

@@ -108,7 +108,9 @@ class ProgressStore:
             check = conn.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check[0] if check else '?'}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            # Changing the journal mode does not wait on SQLite's busy handler: when two
+            # processes open a new store at the same moment, one may be told "locked". Retry.
+            _retry_locked(lambda: conn.execute("PRAGMA journal_mode = WAL"))
             conn.execute("PRAGMA synchronous = NORMAL")
             with _transaction(conn):
                 for statement in SCHEMA.split(";"):
@@ -242,6 +244,22 @@ class ProgressStore:
             count += 1
             t -= day
         return count
+
+
+def _retry_locked(action: Callable[[], object], seconds: float = 15.0) -> None:
+    """Run `action`, retrying while SQLite says the database is locked or busy."""
+    deadline = time.monotonic() + seconds
+    delay = 0.01
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 @contextmanager

@@ -17,17 +17,22 @@ _EMPH = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
+_CODE = re.compile(r"`[^`\n]*`")
+
+
 def _inline(text: str) -> str:
-    """Drop emphasis markers and protect code spans, outside the code spans themselves."""
-    parts = text.split("`")
-    for i, part in enumerate(parts):
-        if i % 2:
-            parts[i] = part.replace(" ", _NBSP)
-        else:
-            part = _STRONG.sub(r"\2", part)
-            part = _EMPH.sub(r"\1", part)
-            parts[i] = _LINK.sub(r"\1 (\2)", part)
-    return "`".join(parts)
+    """Drop emphasis markers (around code spans too) and keep each code span unbreakable."""
+    spans: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        spans.append(match.group(0).replace(" ", _NBSP))
+        return f"\x00{len(spans) - 1}\x00"
+
+    text = _CODE.sub(hide, text)
+    text = _STRONG.sub(r"\2", text)
+    text = _EMPH.sub(r"\1", text)
+    text = _LINK.sub(r"\1 (\2)", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
