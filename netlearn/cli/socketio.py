@@ -1,0 +1,149 @@
+"""`netlearn socketio`: the guided demo (default), `decode PACKET`, `serve` (the chat page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from netlearn.cli.app import app
+from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+
+if TYPE_CHECKING:
+    from netlearn.env import Env
+    from netlearn.events import Event
+
+socketio_app = typer.Typer(
+    name="socketio",
+    rich_markup_mode=None,
+    invoke_without_command=True,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(socketio_app, name="socketio")
+
+
+@socketio_app.callback()
+def socketio_demo(
+    ctx: typer.Context,
+    fmt: FormatOpt = "auto",
+    speed: SpeedOpt = 1.0,
+    auto: Annotated[
+        bool,
+        typer.Option("--auto", help="On a terminal, run every part without waiting for Enter."),
+    ] = False,
+    export: ExportOpt = None,
+) -> None:
+    """Socket.IO on the wire: what the library adds on top of WebSocket.
+
+    Without a subcommand, the guided demo: a python-socketio server and clients on 127.0.0.1
+    talk, and every Engine.IO and Socket.IO packet is shown raw and decoded as it crosses:
+    handshake and upgrade, events and acknowledgements, broadcasts and rooms, the heartbeat,
+    errors and reconnection, a plain WebSocket client, two servers and a broker.
+
+    On a terminal, Enter starts the next part and q stops; in a pipe it runs to the end.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from netlearn.sio.demo import guided
+
+    env = build_env(fmt, speed=speed)
+    events = guided(env)
+    try:
+        show(_stepped(events, env) if env.interactive and not auto else events, env, export)
+    finally:
+        events.close()  # stops the servers and clients, also after q or Ctrl-C
+
+
+def _stepped(events: Iterator[Event], env: Env) -> Iterator[Event]:
+    """On a terminal: wait for Enter before each part after the first; q or Esc stop the demo,
+    Ctrl-C interrupts it (exit 130). Live packets that arrive meanwhile (heartbeats) are shown
+    when the next part starts, with the time they crossed."""
+    from netlearn.events import Progress
+    from netlearn.runner.keys import raw_keys
+    from netlearn.runner.stepper import Key, key_of
+
+    console = env.console()
+    with raw_keys(env.stdin) as keys:
+        for event in events:
+            if isinstance(event, Progress) and event.index > 0:
+                console.print(
+                    f"[dim]Enter: part {event.index + 1} of {event.total} ({event.title}) · "
+                    "q: stop[/]"
+                )
+                while True:
+                    raw = next(keys, "q")
+                    if raw == "\x03":
+                        raise KeyboardInterrupt
+                    key = key_of(raw)
+                    if key in (Key.NEXT, Key.QUIT):
+                        break
+                if key is Key.QUIT:
+                    console.print("[dim]Stopped; servers and clients closed.[/]")
+                    return
+            yield event
+
+
+@socketio_app.command("decode")
+def decode(
+    packet: Annotated[
+        str,
+        typer.Argument(
+            help='A packet as seen on the wire, e.g. 42["chat",{"text":"hi"}]; quote it in '
+            "the shell. Several packets of a polling body: separate them with \\x1e.",
+            metavar="PACKET",
+        ),
+    ],
+    socketio_only: Annotated[
+        bool,
+        typer.Option(
+            "--socketio",
+            "-s",
+            help="Read PACKET as a bare Socket.IO packet (no Engine.IO 4 in front), as the "
+            "Socket.IO specification writes its examples.",
+        ),
+    ] = False,
+    fmt: FormatOpt = "auto",
+    export: ExportOpt = None,
+) -> None:
+    """Explain an Engine.IO/Socket.IO packet: its type, namespace, ack id and arguments."""
+    from netlearn.errors import NetlearnError
+    from netlearn.sio.codec import PacketError
+    from netlearn.sio.explain import explain
+
+    env = build_env(fmt)
+    try:
+        events = explain(packet, socketio_only=socketio_only)
+    except PacketError as exc:
+        raise NetlearnError(str(exc)) from None
+    show(events, env, export)
+
+
+@socketio_app.command("serve")
+def serve(
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", "-p", help="Port to listen on (0: let the kernel choose).", min=0, max=65535
+        ),
+    ] = 0,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on; loopback unless you ask otherwise."),
+    ] = "127.0.0.1",
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the chat page in your web browser.")
+    ] = False,
+    fmt: FormatOpt = "auto",
+) -> None:
+    """Serve the chat page for real browsers and show every packet here. Ctrl-C stops it."""
+    from netlearn.render import make_renderer
+    from netlearn.sio.serve import serve as run
+
+    env = build_env(fmt)
+    renderer = make_renderer(env)
+    try:
+        run(env, renderer, host=host, port=port, open_browser=open_browser)
+    finally:
+        renderer.close()

@@ -1,0 +1,326 @@
+"""Engine.IO v4 and Socket.IO v5 packets: decode and encode, sans-I/O.
+
+Two layers, one inside the other (the specifications: github.com/socketio/engine.io-protocol,
+"Packet encoding", and github.com/socketio/socket.io-protocol, "Packet encoding"):
+
+- An Engine.IO packet is one type digit (0 open ... 6 noop) and its data. Over WebSocket each
+  packet is one frame; binary data goes as a binary frame, unchanged. Over HTTP long-polling
+  several packets share one body, separated by the record separator `\\x1e`, and binary data is
+  written as `b` followed by base64.
+- A Socket.IO packet travels as the data of an Engine.IO `message` (4) packet:
+  `<type>[<attachments>-][<namespace>,][<ack id>][JSON payload]`.
+
+The checks follow the reference parser (socket.io-parser) so that what this module refuses, a
+real server refuses too; each refusal is one sentence a learner can act on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+RECORD_SEPARATOR = "\x1e"
+
+EIO_TYPES = ("open", "close", "ping", "pong", "message", "upgrade", "noop")
+OPEN, CLOSE, PING, PONG, MESSAGE, UPGRADE, NOOP = range(7)
+
+SIO_TYPES = (
+    "CONNECT",
+    "DISCONNECT",
+    "EVENT",
+    "ACK",
+    "CONNECT_ERROR",
+    "BINARY_EVENT",
+    "BINARY_ACK",
+)
+CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = range(7)
+
+# Event names the JavaScript library keeps for itself (socket.io-parser, RESERVED_EVENTS).
+RESERVED_EVENTS = (
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+)
+
+# The keys of the open packet's JSON (Engine.IO protocol, "Handshake").
+OPEN_KEYS = ("sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload")
+
+
+class PacketError(ValueError):
+    """A string that is not a valid packet; the message says why, in one sentence."""
+
+
+# ----------------------------------------------------------------------------- Engine.IO
+
+
+@dataclass(frozen=True)
+class EioPacket:
+    """One Engine.IO packet. `data` is text, or bytes for a binary message."""
+
+    type: int
+    data: str | bytes = ""
+
+    @property
+    def name(self) -> str:
+        return EIO_TYPES[self.type]
+
+    @property
+    def binary(self) -> bool:
+        return isinstance(self.data, bytes)
+
+    def encode(self, *, polling: bool = False) -> str | bytes:
+        """The packet as sent: binary stays bytes over WebSocket, becomes b+base64 for polling."""
+        if isinstance(self.data, bytes):
+            if polling:
+                return "b" + base64.b64encode(self.data).decode("ascii")
+            return self.data
+        return f"{self.type}{self.data}"
+
+
+def decode_eio(raw: str | bytes) -> EioPacket:
+    """Decode one Engine.IO packet: a WebSocket frame's payload, or one piece of a polling body.
+
+    Bytes (a binary WebSocket frame) are a binary message. Text starting with `b` is base64
+    binary (polling only); otherwise the first character is the packet type, 0 to 6.
+    """
+    if isinstance(raw, bytes | bytearray):
+        return EioPacket(MESSAGE, bytes(raw))
+    if not raw:
+        raise PacketError("an empty string is not an Engine.IO packet: it needs a type digit 0-6")
+    head = raw[0]
+    if head == "b":
+        try:
+            data = base64.b64decode(raw[1:], validate=True)
+        except (binascii.Error, ValueError):
+            raise PacketError(
+                f"{_clip(raw)!r} starts with b (binary, base64) but the rest is not valid base64"
+            ) from None
+        return EioPacket(MESSAGE, data)
+    if head not in "0123456":
+        raise PacketError(
+            f"{_clip(raw)!r} is not an Engine.IO packet: it must start with a packet type "
+            "0-6 (0 open, 1 close, 2 ping, 3 pong, 4 message, 5 upgrade, 6 noop) or b (binary)"
+        )
+    return EioPacket(int(head), raw[1:])
+
+
+def decode_payload(body: str) -> list[EioPacket]:
+    """Decode an HTTP long-polling body: packets separated by the record separator \\x1e."""
+    if body == "":
+        return []
+    return [decode_eio(part) for part in body.split(RECORD_SEPARATOR)]
+
+
+def encode_payload(packets: list[EioPacket]) -> str:
+    """The long-polling body for these packets (binary ones as b+base64)."""
+    return RECORD_SEPARATOR.join(str(p.encode(polling=True)) for p in packets)
+
+
+def parse_open(data: str) -> dict[str, Any]:
+    """The JSON object of an open packet; a PacketError if it is not one."""
+    try:
+        value = json.loads(data, parse_constant=_no_constant)
+    except ValueError:
+        raise PacketError("an open packet (0) must carry a JSON object after the 0") from None
+    if not isinstance(value, dict):
+        raise PacketError("an open packet (0) must carry a JSON object after the 0")
+    return value
+
+
+# ----------------------------------------------------------------------------- Socket.IO
+
+
+@dataclass(frozen=True)
+class SioPacket:
+    """One Socket.IO packet (the data of an Engine.IO message packet).
+
+    `data` is the decoded JSON payload, or None when the packet has none. Binary parts are
+    replaced in `data` by placeholders `{"_placeholder": true, "num": n}`; the bytes follow as
+    `attachments` separate Engine.IO messages.
+    """
+
+    type: int
+    namespace: str = "/"
+    data: Any = None
+    id: int | None = None
+    attachments: int = 0
+
+    @property
+    def name(self) -> str:
+        return SIO_TYPES[self.type]
+
+    @property
+    def event(self) -> str | None:
+        """The event name of an EVENT/BINARY_EVENT (the first element of its array)."""
+        if self.type in (EVENT, BINARY_EVENT) and isinstance(self.data, list) and self.data:
+            return str(self.data[0])
+        return None
+
+    @property
+    def args(self) -> list[Any]:
+        """The arguments: after the name for events, the whole array for acknowledgements."""
+        if not isinstance(self.data, list):
+            return []
+        return self.data[1:] if self.type in (EVENT, BINARY_EVENT) else list(self.data)
+
+    def encode(self) -> str:
+        """The packet as text, as the reference encoder writes it."""
+        out = str(self.type)
+        if self.type in (BINARY_EVENT, BINARY_ACK):
+            out += f"{self.attachments}-"
+        if self.namespace and self.namespace != "/":
+            out += self.namespace + ","
+        if self.id is not None:
+            out += str(self.id)
+        if self.data is not None:
+            out += json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        return out
+
+
+def decode_sio(text: str) -> SioPacket:
+    """Decode a Socket.IO packet (without the Engine.IO `4` in front), checking it as the
+    reference parser does."""
+    if not text:
+        raise PacketError("an empty string is not a Socket.IO packet: it needs a type digit 0-6")
+    if text[0] not in "0123456":
+        raise PacketError(
+            f"{_clip(text)!r} is not a Socket.IO packet: it must start with a type 0-6 "
+            "(0 CONNECT, 1 DISCONNECT, 2 EVENT, 3 ACK, 4 CONNECT_ERROR, 5 BINARY_EVENT, "
+            "6 BINARY_ACK)"
+        )
+    kind = int(text[0])
+    i = 1
+    attachments = 0
+    if kind in (BINARY_EVENT, BINARY_ACK):
+        dash = text.find("-", i)
+        count = text[i:dash] if dash > 0 else ""
+        if not count.isdigit() or not count.isascii():
+            raise PacketError(
+                f"a {SIO_TYPES[kind]} packet must give its number of binary attachments "
+                f"and a dash after the type, like {kind}1-"
+            )
+        attachments = int(count)
+        i = dash + 1
+    namespace = "/"
+    if text.startswith("/", i):
+        comma = text.find(",", i)
+        end = len(text) if comma < 0 else comma
+        namespace = text[i:end]
+        i = end + 1 if comma >= 0 else end
+    ack_id = None
+    j = i
+    while j < len(text) and text[j].isascii() and text[j].isdigit():
+        j += 1
+    if j > i:
+        if j - i > 15:
+            raise PacketError("the acknowledgement id is too long (more than 15 digits)")
+        ack_id = int(text[i:j])
+        i = j
+    data: Any = None
+    rest = text[i:]
+    if rest:
+        try:
+            data = json.loads(rest, parse_constant=_no_constant)
+        except ValueError:
+            raise PacketError(
+                f"the payload {_clip(rest)!r} is not valid JSON"
+                + (" (an ack id must be digits only)" if rest[:1].isalpha() else "")
+            ) from None
+    _check_payload(kind, data, rest != "", ack_id)
+    return SioPacket(kind, namespace, data, ack_id, attachments)
+
+
+def _check_payload(kind: int, data: Any, present: bool, ack_id: int | None) -> None:
+    name = SIO_TYPES[kind]
+    if kind == CONNECT:
+        if present and not isinstance(data, dict):
+            raise PacketError('a CONNECT payload must be a JSON object, like {"token":"123"}')
+    elif kind == DISCONNECT:
+        if present:
+            raise PacketError("a DISCONNECT packet carries no payload")
+    elif kind == CONNECT_ERROR:
+        if not present or not isinstance(data, dict | str):
+            raise PacketError(
+                'a CONNECT_ERROR payload must be an object like {"message":"Not authorized"}'
+            )
+    elif kind in (EVENT, BINARY_EVENT):
+        if not isinstance(data, list) or not data:
+            raise PacketError(
+                f"an {name} payload must be a non-empty JSON array: the event name, then "
+                'the arguments, like ["chat",{"text":"hi"}]'
+            )
+        first = data[0]
+        if isinstance(first, bool) or not isinstance(first, str | int | float):
+            raise PacketError("the first element of an event's array is its name: use a string")
+        if isinstance(first, str) and first in RESERVED_EVENTS:
+            raise PacketError(f"the event name {first!r} is reserved by Socket.IO")
+    elif kind in (ACK, BINARY_ACK):
+        if not isinstance(data, list):
+            raise PacketError(f"an {name} payload must be a JSON array (possibly empty: [])")
+        if ack_id is None:
+            raise PacketError(f"an {name} needs the id of the event it answers, like 31[...]")
+
+
+def placeholders(data: Any) -> list[int]:
+    """The attachment numbers of the binary placeholders inside a payload, in order."""
+    found: list[int] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value.get("_placeholder") is True and isinstance(value.get("num"), int):
+                found.append(value["num"])
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def _no_constant(name: str) -> Any:
+    # JSON has no NaN or Infinity (RFC 8259, section 6); Python's json would accept them.
+    raise ValueError(name)
+
+
+def _clip(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+__all__ = [
+    "ACK",
+    "BINARY_ACK",
+    "BINARY_EVENT",
+    "CLOSE",
+    "CONNECT",
+    "CONNECT_ERROR",
+    "DISCONNECT",
+    "EIO_TYPES",
+    "EVENT",
+    "EioPacket",
+    "MESSAGE",
+    "NOOP",
+    "OPEN",
+    "OPEN_KEYS",
+    "PING",
+    "PONG",
+    "PacketError",
+    "RECORD_SEPARATOR",
+    "SIO_TYPES",
+    "SioPacket",
+    "UPGRADE",
+    "decode_eio",
+    "decode_payload",
+    "decode_sio",
+    "encode_payload",
+    "parse_open",
+    "placeholders",
+]
