@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,8 +10,7 @@ from netlearn.cli.app import app
 from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
 
 if TYPE_CHECKING:
-    from netlearn.env import Env
-    from netlearn.events import Event
+    pass
 
 socketio_app = typer.Typer(
     name="socketio",
@@ -46,43 +44,16 @@ def socketio_demo(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from netlearn.runner.gate import stepped
     from netlearn.sio.demo import guided
 
     env = build_env(fmt, speed=speed)
     events = guided(env)
     try:
-        show(_stepped(events, env) if env.interactive and not auto else events, env, export)
+        gated = stepped(events, env, noun="part", stopped="Stopped; servers and clients closed.")
+        show(gated if env.interactive and not auto else events, env, export)
     finally:
         events.close()  # stops the servers and clients, also after q or Ctrl-C
-
-
-def _stepped(events: Iterator[Event], env: Env) -> Iterator[Event]:
-    """On a terminal: wait for Enter before each part after the first; q or Esc stop the demo,
-    Ctrl-C interrupts it (exit 130). Live packets that arrive meanwhile (heartbeats) are shown
-    when the next part starts, with the time they crossed."""
-    from netlearn.events import Progress
-    from netlearn.runner.keys import raw_keys
-    from netlearn.runner.stepper import Key, key_of
-
-    console = env.console()
-    with raw_keys(env.stdin) as keys:
-        for event in events:
-            if isinstance(event, Progress) and event.index > 0:
-                console.print(
-                    f"[dim]Enter: part {event.index + 1} of {event.total} ({event.title}) · "
-                    "q: stop[/]"
-                )
-                while True:
-                    raw = next(keys, "q")
-                    if raw == "\x03":
-                        raise KeyboardInterrupt
-                    key = key_of(raw)
-                    if key in (Key.NEXT, Key.QUIT):
-                        break
-                if key is Key.QUIT:
-                    console.print("[dim]Stopped; servers and clients closed.[/]")
-                    return
-            yield event
 
 
 @socketio_app.command("decode")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,8 +11,7 @@ from netlearn.cli.common import ExportOpt, FormatOpt, SeedOpt, SpeedOpt, build_e
 from netlearn.errors import NetlearnError
 
 if TYPE_CHECKING:
-    from netlearn.env import Env
-    from netlearn.events import Event
+    pass
 
 ws_app = typer.Typer(
     help="WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; a server "
@@ -46,43 +44,15 @@ def websocket(
         return
     from contextlib import closing
 
+    from netlearn.runner.gate import stepped
     from netlearn.ws.demo import run
 
     env = build_env(fmt, seed=seed, speed=speed)
     events = run(env)
     if env.interactive and not auto:
-        events = _stepped(events, env)
+        events = stepped(events, env, noun="step", stopped="Stopped; sockets closed.")
     with closing(events):
         show(events, env, export)
-
-
-def _stepped(events: Iterator[Event], env: Env) -> Iterator[Event]:
-    """Wait for a key before each stage after the first; q, Esc or Ctrl-C stop the demo."""
-    from contextlib import closing
-
-    from netlearn.events import Progress
-    from netlearn.runner.keys import raw_keys
-    from netlearn.runner.stepper import Key, key_of
-
-    console = env.console()
-    with closing(events), raw_keys(env.stdin) as keys:
-        for event in events:
-            if isinstance(event, Progress) and event.index > 0:
-                console.print(
-                    f"[dim]Enter: step {event.index + 1} of {event.total} ({event.title}) · "
-                    "q: quit[/]"
-                )
-                while True:
-                    try:
-                        key = key_of(next(keys))
-                    except StopIteration:
-                        key = Key.QUIT
-                    if key in (Key.NEXT, Key.QUIT):
-                        break
-                if key is Key.QUIT:
-                    console.print("[dim]Stopped; sockets closed.[/]")
-                    return
-            yield event
 
 
 @ws_app.command("frame")
