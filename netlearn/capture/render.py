@@ -1,0 +1,151 @@
+"""How the capture's own events are drawn: the connection list and the live counter.
+
+Segments and state changes are drawn by the TCP lesson's ladder (`netlearn.render.tcp`), which
+`ensure_ladder()` imports when it exists, so captured traffic looks exactly like simulated.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from netlearn.capture.events import CaptureCounter, CaptureSummary, Connection
+from netlearn.env import Env
+from netlearn.render.registry import draw_rich, plain_lines
+
+
+def ensure_ladder() -> bool:
+    """Import the TCP ladder's renderers (they register themselves); False if not there."""
+    try:
+        importlib.import_module("netlearn.render.tcp")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("netlearn.render.tcp",):
+            raise
+        return False
+    return True
+
+
+def _duration(seconds: float | None) -> str:
+    from netlearn.capture.story import duration
+
+    return duration(seconds) if seconds is not None else "-"
+
+
+def connection_line(event: Connection) -> str:
+    rtt = f", iRTT {_duration(event.irtt)}" if event.irtt is not None else ""
+    arrow = ">" if event.opened_by == "client" else "?"
+    return (
+        f"{event.stream:>4}  {event.client} {arrow} {event.server}  {event.handshake}{rtt}  "
+        f"{event.packets} pkts  {event.client_bytes}/{event.server_bytes} B  {event.ended}"
+    )
+
+
+def summary_lines(event: CaptureSummary) -> list[str]:
+    kind = f", {event.linktype}" if event.linktype else ""
+    lines = [
+        f"{event.source}: {plural(event.packets, 'packet')} ({event.tcp_packets} TCP{kind}) over "
+        f"{event.duration:.3f} s, {plural(event.connections, 'TCP connection')}",
+    ]
+    if event.connections:
+        lines.append(
+            "   #  opener > other side  handshake, its round trip  packets  "
+            "data bytes each way  how it ended"
+        )
+    return lines
+
+
+def counter_line(event: CaptureCounter) -> str:
+    drops = f"; the kernel dropped {event.kernel_drops} (buffer full)" if event.kernel_drops else ""
+    head = "Captured" if event.final else "Capturing:"
+    return (
+        f"{head} {plural(event.packets, 'packet')}, {event.syns} SYN, "
+        f"{plural(event.connections, 'connection')}, {plural(event.data_bytes, 'data byte')}, "
+        f"{event.elapsed:.1f} s{drops}"
+    )
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@plain_lines.register
+def _(event: Connection, env: Env) -> list[str]:
+    return [connection_line(event)]
+
+
+@plain_lines.register
+def _(event: CaptureSummary, env: Env) -> list[str]:
+    return ["", *summary_lines(event)]
+
+
+@plain_lines.register
+def _(event: CaptureCounter, env: Env) -> list[str]:
+    # Off a terminal nothing animates: only the final count is printed.
+    return [counter_line(event), ""] if event.final else []
+
+
+@draw_rich.register
+def _(event: Connection, env: Env, console: Console) -> None:
+    style = "green" if event.handshake == "complete" else "yellow"
+    ended = "red" if "reset" in event.ended or "refused" in event.ended else "cyan"
+    rtt = f", iRTT {_duration(event.irtt)}" if event.irtt is not None else ""
+    arrow = ">" if event.opened_by == "client" else "?"
+    line = Text()
+    line.append(f"{event.stream:>4}  ", style="bold")
+    line.append(f"{event.client} {arrow} {event.server}  ")
+    line.append(f"{event.handshake}{rtt}", style=style)
+    line.append(f"  {event.packets} pkts  {event.client_bytes}/{event.server_bytes} B  ")
+    line.append(event.ended, style=ended)
+    console.print(line, overflow="fold", no_wrap=False)
+
+
+@draw_rich.register
+def _(event: CaptureSummary, env: Env, console: Console) -> None:
+    from rich.rule import Rule
+
+    first, *rest = summary_lines(event)
+    console.print()
+    console.print(Rule(Text(first, style="bold"), style="bright_blue"))
+    for line in rest:
+        console.print(Text(line, style="dim"))
+
+
+_LIVES: dict[int, Any] = {}
+
+
+@draw_rich.register
+def _(event: CaptureCounter, env: Env, console: Console) -> None:
+    """A status line that updates in place on a terminal, printed once at the end."""
+    from rich.live import Live
+
+    live = _LIVES.get(id(console))
+    if event.final:
+        if live is not None:
+            live.stop()
+            del _LIVES[id(console)]
+        console.print(Text(counter_line(event), style="bold"))
+        return
+    if not (env.is_tty and console.is_terminal):
+        return  # a pipe, or a recording for --export: only the final count is shown
+    text = Text(counter_line(event) + " (Ctrl-C stops)", style="bold cyan", overflow="ellipsis")
+    if live is None:
+        live = Live(text, console=console, transient=True, auto_refresh=False)
+        live.start()
+        _LIVES[id(console)] = live
+    else:
+        live.update(text, refresh=True)
+
+
+def stop_counters() -> None:
+    """Stop any live counter (after Ctrl-C), so the terminal is left clean."""
+    for key, live in list(_LIVES.items()):
+        live.stop()
+        del _LIVES[key]
+
+
+# Segments and state changes of captures are drawn by the TCP ladder: make sure it is loaded
+# whenever a capture's events are (the producers import this module).
+ensure_ladder()

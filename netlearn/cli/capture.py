@@ -1,0 +1,279 @@
+"""`netlearn capture`: real TCP segments from this machine's loopback, in the ladder view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netlearn.cli.app import app
+from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+from netlearn.errors import NetlearnError
+
+REPLAY_HINT = "`netlearn capture --replay` shows a real loopback capture recorded earlier"
+
+
+@app.command("capture")
+def capture(
+    port: Annotated[
+        int | None,
+        typer.Option(
+            "--port",
+            "-p",
+            help="Watch connections to this port until Ctrl-C.",
+            min=1,
+            max=65535,
+            metavar="N",
+        ),
+    ] = None,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count", "-c", help="With --port: stop after N segments.", min=1, metavar="N"
+        ),
+    ] = None,
+    duration: Annotated[
+        float | None,
+        typer.Option(
+            "--duration", "-d", help="With --port: stop after SECONDS.", min=0.1, metavar="SECONDS"
+        ),
+    ] = None,
+    write: Annotated[
+        Path | None,
+        typer.Option(
+            "--write",
+            "-w",
+            help="Also save the packets to FILE.pcap (readable by you only).",
+            dir_okay=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    read: Annotated[
+        Path | None,
+        typer.Option(
+            "--read",
+            "-r",
+            help="List the TCP connections in FILE (pcap or pcapng); needs no privilege.",
+            dir_okay=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    stream: Annotated[
+        int | None,
+        typer.Option(
+            "--stream",
+            "-s",
+            help="With --read: show connection N in the ladder.",
+            min=1,
+            metavar="N",
+        ),
+    ] = None,
+    osi_packet: Annotated[
+        int | None,
+        typer.Option("--osi", help="Open packet N in the OSI layer inspector.", min=1, metavar="N"),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay", help="Replay the real capture bundled with netlearn (no privilege)."
+        ),
+    ] = False,
+    iface: Annotated[
+        str, typer.Option("--iface", "-i", help="Network interface to capture on.", metavar="NAME")
+    ] = "lo",
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="With --port: only the counter and summary.")
+    ] = False,
+    fmt: FormatOpt = "auto",
+    speed: SpeedOpt = 1.0,
+    export: ExportOpt = None,
+) -> None:
+    """Capture real TCP handshakes on loopback and show them in the ladder.
+
+    With no options: a server and a client on 127.0.0.1 talk while netlearn captures them.
+    Capturing needs root or CAP_NET_RAW; --read and --replay do not.
+    """
+    env = build_env(fmt, speed=speed)
+    from netlearn.capture.render import ensure_ladder
+
+    ensure_ladder()
+    _check_options(port, count, duration, write, read, stream, osi_packet, replay)
+    if read is not None:
+        _read(env, read, stream, osi_packet, export)
+    elif replay:
+        from netlearn.capture.demo import bundled_capture
+
+        _read(env, bundled_capture(), stream or 1, osi_packet, export, replay=True)
+    elif port is not None:
+        # Segments come as fast as the programs send them: draw each at once, no animation.
+        env = build_env(fmt, speed=speed, animate=False)
+        _watch(env, port, iface, count, duration, write, quiet, export)
+    else:
+        _demo(env, iface, write, osi_packet, export)
+
+
+def _check_options(
+    port: int | None,
+    count: int | None,
+    duration: float | None,
+    write: Path | None,
+    read: Path | None,
+    stream: int | None,
+    osi_packet: int | None,
+    replay: bool,
+) -> None:
+    if read is not None and replay:
+        raise NetlearnError("use --read FILE or --replay, not both")
+    offline = read is not None or replay
+    if offline and port is not None:
+        raise NetlearnError("--port captures live; it cannot be combined with --read or --replay")
+    if offline and write is not None:
+        raise NetlearnError("--write saves a live capture; with --read the file already exists")
+    if (count is not None or duration is not None) and port is None:
+        raise NetlearnError("--count and --duration go with --port N")
+    if stream is not None and not offline:
+        raise NetlearnError("--stream N goes with --read FILE (or --replay)")
+    if osi_packet is not None and port is not None:
+        raise NetlearnError(
+            "--osi N opens a packet of --read FILE, --replay or the demo; with --port, save "
+            "with --write FILE.pcap and open it with --read FILE.pcap --osi N"
+        )
+    if write is not None and write.suffix.lower() not in (".pcap", ".cap"):
+        raise NetlearnError(f"--write makes a pcap file: name it *.pcap, not {write.name!r}")
+
+
+def _read(
+    env,  # type: ignore[no-untyped-def]
+    path: Path,
+    stream: int | None,
+    osi_packet: int | None,
+    export: Path | None,
+    replay: bool = False,
+) -> None:
+    import netlearn.capture.render  # noqa: F401
+
+    if osi_packet is not None:
+        from netlearn.capture.osiview import from_file
+
+        show([from_file(path, osi_packet)], env, export)
+        return
+    if stream is not None:
+        from netlearn.capture.demo import replay as replay_story
+
+        show(replay_story(env, path, stream), env, export)
+        return
+    from netlearn.capture.listing import listing
+
+    show(listing(env, path), env, export)
+
+
+def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]
+    """Say what is missing; on a terminal, offer the replay. True when the learner accepts."""
+    if not env.interactive:
+        raise NetlearnError(f"{why}. Meanwhile, {REPLAY_HINT}.")
+    print(f"netlearn: {why}.", file=env.stderr)
+    env.stdout.write("Replay a real capture recorded on loopback instead? [Y/n] ")
+    env.stdout.flush()
+    answer = env.stdin.readline()
+    if answer.strip().lower() in ("", "y", "yes"):
+        return True
+    raise NetlearnError(f"nothing captured. Later, {REPLAY_HINT}.")
+
+
+def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: Path | None):  # type: ignore[no-untyped-def]
+    from netlearn.capture.live import can_capture
+    from netlearn.capture.sniffer import is_loopback
+
+    ok, why = can_capture(iface)
+    if ok and not is_loopback(iface):
+        raise NetlearnError(
+            f"the demo talks over 127.0.0.1, which never crosses {iface!r}: capture another "
+            f"interface with --port N --iface {iface}"
+        )
+    if not ok:
+        if "CAP_NET_RAW" not in why:
+            raise NetlearnError(why)
+        if _denied(env, why):
+            from netlearn.capture.demo import bundled_capture
+
+            _read(env, bundled_capture(), 1, osi_packet, export, replay=True)
+        return
+    from netlearn.capture.demo import demo
+    from netlearn.capture.headers import TcpPacket
+
+    kept: list[TcpPacket] = []
+    events = demo(env, iface=iface, write=write, keep=kept)
+    try:
+        show(events, env, export)
+    finally:
+        events.close()
+    if osi_packet is not None:
+        from netlearn.capture.osiview import from_list
+
+        show([from_list(kept, osi_packet, "the demo capture")], env)
+    elif env.interactive and kept:
+        _inspect_loop(env, kept)
+
+
+def _inspect_loop(env, kept) -> None:  # type: ignore[no-untyped-def]
+    """On a terminal: open packets of the demo in the inspector until Enter."""
+    from netlearn.capture.osiview import from_list
+
+    while True:
+        env.stdout.write(
+            f"Open a packet in the OSI inspector: its number (1-{len(kept)}), or Enter to end: "
+        )
+        env.stdout.flush()
+        answer = env.stdin.readline().strip()
+        if not answer:
+            return
+        if not answer.isdigit() or not 1 <= int(answer) <= len(kept):
+            env.stdout.write(f"  a number from 1 to {len(kept)}, please\n")
+            continue
+        show([from_list(kept, int(answer), "the demo capture")], env)
+
+
+def _watch(
+    env,  # type: ignore[no-untyped-def]
+    port: int,
+    iface: str,
+    count: int | None,
+    duration: float | None,
+    write: Path | None,
+    quiet: bool,
+    export: Path | None,
+) -> None:
+    from netlearn.capture.live import can_capture
+    from netlearn.capture.render import stop_counters
+    from netlearn.capture.watch import Watch
+
+    ok, why = can_capture(iface)
+    if not ok:
+        raise NetlearnError(f"{why}. Meanwhile, {REPLAY_HINT}." if "CAP_NET_RAW" in why else why)
+    watch = Watch(env, port, iface=iface, count=count, duration=duration, write=write, quiet=quiet)
+    watch.start()
+    seen: list = []
+    interrupted = False
+    events = watch.events()
+
+    def tee():  # type: ignore[no-untyped-def]
+        for event in events:
+            seen.append(event)
+            yield event
+
+    try:
+        show(tee(), env)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        events.close()
+        stop_counters()
+        watch.stop()
+    tail = show(watch.summary(), env)
+    if export is not None:
+        from netlearn.render import export_events
+
+        export_events([*seen, *tail], export, title=f"port {port}")
+    if interrupted:
+        raise NetlearnError("stopped (Ctrl-C)", exit_code=130)
