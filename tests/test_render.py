@@ -146,3 +146,20 @@ def test_plain_drops_emphasis_around_code_and_keeps_code_whole() -> None:
     text = " ".join(lines)
     assert "*" not in text.replace("`a * b`", "")
     assert "`netlearn learn osi`" in lines[0] or "`netlearn learn osi`" in lines[1]
+
+
+def test_wide_tables_become_records_only_when_cells_would_tower(make_env) -> None:
+    from netlearn.osi.scenes import layers
+
+    env, buf = make_env("rich", width=80)
+    [seven] = list(layers(env))
+    short = Table(
+        title="Lessons",
+        columns=("#", "id", "title", "minutes", "status"),
+        rows=(("1", "osi", "The OSI model", "20", "new"),),
+    )
+    run_scene([seven, short], env)
+    out = buf.getvalue()
+    assert "  responsible for" in out  # the seven layers: one record per layer
+    assert "┃ # ┃ id" in out  # the short table keeps its columns
+    assert max(len(x) for x in out.splitlines()) <= 80

@@ -193,9 +193,17 @@ def _(event: Note, env: Env, console: Console) -> None:
 def _(event: Table, env: Env, console: Console) -> None:
     from rich.table import Table as RichTable
 
-    narrow = any(event.columns) and console.width // max(1, len(event.columns)) < 22
-    table = RichTable(title=event.title, title_justify="left", show_lines=not narrow, expand=True)
+    table = RichTable(title=event.title, title_justify="left", show_lines=True, expand=True)
+    for col in event.columns:
+        table.add_column(col, overflow="fold")
+    for row in event.rows:
+        table.add_row(*row)
+    height = len(console.render_lines(table, console.options, pad=False))
+    # Too many long columns for the width (cells wrapping into tall, thin towers): switch to one
+    # record per row, its fields one under another.
+    narrow = any(event.columns) and height > 4 * len(event.rows) + 6
     if narrow:
+        table = RichTable(title=event.title, title_justify="left", show_lines=False, expand=True)
         # Too many columns for the width: one record per row, its fields one under another.
         table.add_column(event.columns[0], style="bold", no_wrap=True)
         table.add_column("", ratio=1)
@@ -204,11 +212,6 @@ def _(event: Table, env: Env, console: Console) -> None:
             pairs = list(zip(event.columns[1:], row[1:], strict=False))
             for i, (col, value) in enumerate(pairs):
                 table.add_row(f"  {col}", value, end_section=i == len(pairs) - 1)
-    else:
-        for col in event.columns:
-            table.add_column(col, overflow="fold")
-        for row in event.rows:
-            table.add_row(*row)
     if event.caption:
         table.caption = event.caption
     console.print(table)
