@@ -10,6 +10,8 @@ from __future__ import annotations
 import socket
 import struct
 
+from netlearn.tcp.segments import FLAG_NAMES
+
 # Link-layer header types of pcap files (https://www.tcpdump.org/linktypes.html).
 LINKTYPE_NULL = 0  # BSD loopback: 4-byte address family in the host's byte order
 LINKTYPE_ETHERNET = 1
@@ -35,17 +37,6 @@ AE = 0x100  # the fourth reserved bit, now Accurate ECN (formerly NS, RFC 3540)
 # scapy's letters, in scapy's order, so a captured segment reads like a simulated one.
 _FLAG_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "A"), (URG, "U"))
 _FLAG_LETTERS += ((ECE, "E"), (CWR, "C"), (AE, "N"))
-FLAG_NAMES = {
-    "F": "FIN",
-    "S": "SYN",
-    "R": "RST",
-    "P": "PSH",
-    "A": "ACK",
-    "U": "URG",
-    "E": "ECE",
-    "C": "CWR",
-    "N": "AE",
-}
 
 _U16 = struct.Struct("!H")
 _IP4_FEW = struct.Struct("!BxHxxHxB2x4s4s")  # version/IHL, length, flags/fragment, proto, addrs

@@ -17,14 +17,7 @@ from scapy.fields import (
 )
 from scapy.packet import Packet
 
-OPCODES: dict[int, str] = {
-    0x0: "continuation",
-    0x1: "text",
-    0x2: "binary",
-    0x8: "close",
-    0x9: "ping",
-    0xA: "pong",
-}
+from netlearn.packets.opcodes import OPCODES
 
 
 class WebSocketFrame(Packet):

@@ -14,18 +14,10 @@ import struct
 from dataclasses import dataclass
 
 from netlearn.errors import NetlearnError
+from netlearn.packets.opcodes import OPCODES
 from netlearn.ws.events import Unmask, WsFrame
 
-# The opcodes of RFC 6455 section 5.2 (netlearn.packets.websocket.OPCODES holds the same table
-# for scapy; this copy keeps the server's hot path free of scapy).
-OPNAMES: dict[int, str] = {
-    0x0: "continuation",
-    0x1: "text",
-    0x2: "binary",
-    0x8: "close",
-    0x9: "ping",
-    0xA: "pong",
-}
+OPNAMES = OPCODES  # RFC 6455 section 5.2 (scapy-free: the server's hot path)
 
 # RFC 6455 section 7.4.1, and the IANA registry it created (section 11.7) for 1012-1014.
 CLOSE_CODES: dict[int, str] = {

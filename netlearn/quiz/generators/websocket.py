@@ -7,6 +7,7 @@ import base64
 import hashlib
 import random
 
+from netlearn.packets.opcodes import OPCODES
 from netlearn.quiz.generators.common import make, pick_choices
 from netlearn.quiz.model import Asked, Question
 
@@ -77,14 +78,7 @@ def accept(rng: random.Random, question: Question) -> Asked:
     )
 
 
-OPCODE_NAMES = {
-    0x0: "continuation",
-    0x1: "text",
-    0x2: "binary",
-    0x8: "close",
-    0x9: "ping",
-    0xA: "pong",
-}
+OPCODE_NAMES = OPCODES
 
 
 def _label(opcode: int, length: int) -> str:
