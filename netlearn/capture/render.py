@@ -7,6 +7,7 @@ Segments and state changes are drawn by the TCP lesson's ladder (`netlearn.rende
 from __future__ import annotations
 
 import importlib
+import textwrap
 from typing import Any
 
 from rich.console import Console
@@ -34,25 +35,39 @@ def _duration(seconds: float | None) -> str:
     return duration(seconds) if seconds is not None else "-"
 
 
-def connection_line(event: Connection) -> str:
+WIDE = 100  # below this width a connection takes two lines: who, then how it went
+
+
+def connection_lines(event: Connection, width: int = WIDE) -> list[str]:
     rtt = f", iRTT {_duration(event.irtt)}" if event.irtt is not None else ""
     arrow = ">" if event.opened_by == "client" else "?"
-    return (
-        f"{event.stream:>4}  {event.client} {arrow} {event.server}  {event.handshake}{rtt}  "
-        f"{event.packets} pkts  {event.client_bytes}/{event.server_bytes} B  {event.ended}"
+    who = f"{event.stream:>4}  {event.client} {arrow} {event.server}"
+    how = (
+        f"{event.handshake}{rtt}  {event.packets} pkts  {event.client_bytes}/"
+        f"{event.server_bytes} B  {event.ended}"
     )
+    return [f"{who}  {how}"] if width >= WIDE else [who, f"        {how}"]
 
 
-def summary_lines(event: CaptureSummary) -> list[str]:
+def connection_line(event: Connection) -> str:
+    return connection_lines(event)[0]
+
+
+def summary_lines(event: CaptureSummary, width: int = WIDE) -> list[str]:
     kind = f", {event.linktype}" if event.linktype else ""
     lines = [
         f"{event.source}: {plural(event.packets, 'packet')} ({event.tcp_packets} TCP{kind}) over "
         f"{event.duration:.3f} s, {plural(event.connections, 'TCP connection')}",
     ]
-    if event.connections:
+    if event.connections and width >= WIDE:
         lines.append(
             "   #  opener > other side  handshake, its round trip  packets  "
             "data bytes each way  how it ended"
+        )
+    elif event.connections:
+        lines.append("   #  opener > other side")
+        lines.append(
+            "        handshake, its round trip  packets  data bytes each way  how it ended"
         )
     return lines
 
@@ -73,12 +88,13 @@ def plural(n: int, word: str) -> str:
 
 @plain_lines.register
 def _(event: Connection, env: Env) -> list[str]:
-    return [connection_line(event)]
+    return connection_lines(event, env.width)
 
 
 @plain_lines.register
 def _(event: CaptureSummary, env: Env) -> list[str]:
-    return ["", *summary_lines(event)]
+    lines = summary_lines(event, env.width)
+    return ["", *textwrap.wrap(lines[0], env.width, subsequent_indent="  "), *lines[1:]]
 
 
 @plain_lines.register
@@ -96,6 +112,8 @@ def _(event: Connection, env: Env, console: Console) -> None:
     line = Text()
     line.append(f"{event.stream:>4}  ", style="bold")
     line.append(f"{event.client} {arrow} {event.server}  ")
+    if console.width < WIDE:
+        line.append("\n        ")
     line.append(f"{event.handshake}{rtt}", style=style)
     line.append(f"  {event.packets} pkts  {event.client_bytes}/{event.server_bytes} B  ")
     line.append(event.ended, style=ended)
@@ -106,7 +124,7 @@ def _(event: Connection, env: Env, console: Console) -> None:
 def _(event: CaptureSummary, env: Env, console: Console) -> None:
     from rich.rule import Rule
 
-    first, *rest = summary_lines(event)
+    first, *rest = summary_lines(event, console.width)
     console.print()
     console.print(Rule(Text(first, style="bold"), style="bright_blue"))
     for line in rest:

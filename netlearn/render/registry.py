@@ -63,7 +63,7 @@ def _(event: Note, env: Env) -> list[str]:
 
 @plain_lines.register(Table)
 def _(event: Table, env: Env) -> list[str]:
-    lines = [event.title]
+    lines = textwrap.wrap(event.title, width=env.width, subsequent_indent="  ")
     for row in event.rows:
         if not any(event.columns):  # a key/value table: "key: value"
             text = f"{row[0]}: " + "; ".join(row[1:])
