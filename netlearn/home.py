@@ -63,6 +63,14 @@ def home_events(store: ProgressStore) -> Iterator[Event]:
             f"Finished {finished} of {len(lessons)}. Next: **{nxt.title}** "
             f"(`netlearn learn {nxt.id}`, about {nxt.minutes} minutes)."
         )
+    from netlearn.quiz.store import QuizStore
+
+    due = len(QuizStore(store).due(store.clock()))
+    if due:
+        text += (
+            f"\n\n{due} quiz question{'s are' if due != 1 else ' is'} due for review: "
+            "`netlearn review`."
+        )
     text += (
         "\n\nMore: `netlearn osi` opens the layer inspector; `netlearn progress` shows your "
         "record; `netlearn --help` lists every command."

@@ -178,3 +178,31 @@ def test_a_tall_step_is_paged_on_a_terminal(tmp_path: Path, make_env) -> None:
     shown = [e.index for e in result.events if isinstance(e, Progress)]
     assert shown == [0, 1, 0]  # three page turns, the next step, then back to the first
     assert result.index == 0
+
+
+def test_home_screen_points_to_questions_due(tmp_path: Path) -> None:
+    from netlearn.home import home_events
+    from netlearn.quiz.store import QuizStore
+
+    now = [1_700_000_000.0]
+    with ProgressStore.open(tmp_path, print, clock=lambda: now[0]) as store:
+        QuizStore(store).record(
+            session="s",
+            mode="quiz",
+            question_id="osi-seven-layers",
+            lesson_id="osi",
+            given="b",
+            correct=False,
+            right_answer="a",
+        )
+        assert "due for review" not in str(list(home_events(store)))
+        now[0] += 3600  # a missed question comes back after ten minutes
+        notes = [e.text for e in home_events(store) if isinstance(e, Note)]
+        assert "1 quiz question is due for review: `netlearn review`." in notes[-1]
+
+
+def test_the_last_step_points_to_the_quiz(tmp_path: Path, make_env) -> None:
+    player, _, _ = _player(tmp_path, make_env, iter(["\r"] * 3))
+    (tmp_path / "quiz.toml").write_text("")
+    result = player.run()
+    assert "`netlearn quiz demo`" in [e for e in result.events if isinstance(e, Note)][-1].text

@@ -173,10 +173,13 @@ class Player:
                 last = self.text.steps[-1]
                 if self.store is not None:
                     self.store.complete(self.info.id, last.id, len(self.text.steps))
+                quiz = ""
+                if (self.info.path.parent / "quiz.toml").is_file():
+                    quiz = f" Check what stuck with `netlearn quiz {self.info.id}`."
                 self._emit(
                     Note(
-                        text=f"You finished **{self.info.title}**. Run `netlearn` to see what is "
-                        "next.",
+                        text=f"You finished **{self.info.title}**.{quiz} Run `netlearn` to see "
+                        "what is next.",
                         tone="tip",
                     )
                 )
