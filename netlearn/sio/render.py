@@ -95,16 +95,16 @@ def _(event: WirePacket, env: Env) -> list[str]:
         break_on_hyphens=False,
         drop_whitespace=False,
     )
-    if event.meaning:
-        lines.extend(
-            textwrap.wrap(
-                "= " + event.meaning,
-                width=env.width,
-                initial_indent=" " * 8,
-                subsequent_indent=" " * 10,
-            )
-        )
-    return lines
+    return lines + _meaning_lines(event.meaning, env.width)
+
+
+def _meaning_lines(meaning: str, width: int) -> list[str]:
+    """A packet's decoded meaning, under its raw line."""
+    if not meaning:
+        return []
+    return textwrap.wrap(
+        "= " + meaning, width=width, initial_indent=" " * 8, subsequent_indent=" " * 10
+    )
 
 
 @plain_lines.register
@@ -157,16 +157,7 @@ def _(event: BrokerMessage, env: Env) -> list[str]:
         subsequent_indent=" " * 8,
         break_long_words=True,
     )
-    if event.meaning:
-        lines.extend(
-            textwrap.wrap(
-                "= " + event.meaning,
-                width=env.width,
-                initial_indent=" " * 8,
-                subsequent_indent=" " * 10,
-            )
-        )
-    return lines
+    return lines + _meaning_lines(event.meaning, env.width)
 
 
 @plain_lines.register
