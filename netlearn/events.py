@@ -11,7 +11,7 @@ JSON renderer handles any dataclass, and the plain and Rich renderers dispatch o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 
@@ -202,6 +202,5 @@ __all__ = [
     "StateChange",
     "Table",
     "Title",
-    "field",
     "to_dict",
 ]

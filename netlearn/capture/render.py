@@ -49,10 +49,6 @@ def connection_lines(event: Connection, width: int = WIDE) -> list[str]:
     return [f"{who}  {how}"] if width >= WIDE else [who, f"        {how}"]
 
 
-def connection_line(event: Connection) -> str:
-    return connection_lines(event)[0]
-
-
 def summary_lines(event: CaptureSummary, width: int = WIDE) -> list[str]:
     kind = f", {event.linktype}" if event.linktype else ""
     lines = [

@@ -1,20 +1,16 @@
 """The content checker: every problem in `lessons/`, each as `file:line: message`.
 
 Run by the tests and by `netlearn check`, so a teacher learns of a broken lesson before a
-learner does. Other content kinds (quiz banks) add a function to `EXTRA_CHECKS`.
+learner does. The quiz banks are checked by `netlearn.quiz.check`, called from `check()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from netlearn.content.lesson import ContentError, LessonText, SceneRef, parse
-from netlearn.content.manifest import LessonInfo, load
+from netlearn.content.manifest import load
 from netlearn.paths import lessons_dir
-
-# Each extra check takes the lessons root and the manifest and returns the problems it found.
-EXTRA_CHECKS: list[Callable[[Path, list[LessonInfo]], list[ContentError]]] = []
 
 
 def check_lesson_text(lesson: LessonText) -> list[ContentError]:
@@ -87,6 +83,4 @@ def check(root: Path | None = None) -> list[ContentError]:
     from netlearn.quiz.check import check_quizzes  # the question banks, lessons/<id>/quiz.toml
 
     problems.extend(check_quizzes(root, lessons))
-    for extra in EXTRA_CHECKS:
-        problems.extend(extra(root, lessons))
     return problems

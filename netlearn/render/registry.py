@@ -8,6 +8,7 @@ module; nothing here needs to change.
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from functools import singledispatch
 from typing import TYPE_CHECKING
 
@@ -258,7 +259,7 @@ def _(event: Encapsulate, env: Env, console: Console) -> None:
         console.print(WrapStrip(event.stack, highlight=layer.name))
     if event.direction == "wrap":
         # The new header is the first `size` bytes of the PDU: highlight them.
-        shifted = [type(layer)(**{**layer.__dict__, "start": 0, "end": size})]
+        shifted = [replace(layer, start=0, end=size)]
         console.print(HexDump(event.pdu[:64], shifted, highlight=(0, size), legend=False))
         if len(event.pdu) > 64:
             console.print(Text(f"      ... {len(event.pdu) - 64} more bytes", style="dim"))

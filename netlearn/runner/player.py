@@ -96,7 +96,8 @@ class Player:
                 self.events.extend(events)
                 self.pager = Pager(lines, room)
                 self._draw_page(clear=False)
-                return self._saved(index)
+                self._saved(index)
+                return
         self._saved(index)
         if self.keys is not None:
             self._status(HELP_LINE)
