@@ -1,7 +1,7 @@
 """Which Host and Origin a local server accepts: the defence against DNS rebinding.
 
-A page on `http://evil.example:P` can make its own name resolve to 127.0.0.1 (DNS rebinding) and then
-talk to a server on this machine. Its requests still carry `Host: evil.example:P` and
+A page on `http://evil.example:P` can make its own name resolve to 127.0.0.1 (DNS rebinding) and
+then talk to a server on this machine. Its requests still carry `Host: evil.example:P` and
 `Origin: http://evil.example:P`, so comparing Origin with the request's own Host proves nothing.
 A server that may be reached that way accepts only Host names it knows: the loopback names, the
 name it was bound to, and the names the user allowed (`--allow-host`). An IP-literal Host is safe
