@@ -5,185 +5,317 @@ followed by records: a 16-byte header (seconds, micro- or nanoseconds, captured 
 original length) and the frame's bytes. pcapng, what Wireshark and dumpcap write by default,
 is a list of typed blocks; we read its interface descriptions and packet blocks.
 
-Reading maps the file into memory and walks it with `struct.unpack_from`: no copy of the file,
-no per-packet objects beyond the frame bytes the caller asks for. Memory stays bounded however
-long the capture is.
+The file is read as a stream, so a FIFO or `<(zcat x.pcap.gz)` reads like a file, and every
+length the file states is checked before anything is read on its word: a record is at most
+`MAX_CAPLEN` bytes, a pcapng block at most `MAX_BLOCK` (and never more than the file holds).
+Memory stays bounded however long the capture is, and whatever its bytes say.
+
+A damaged record is reported, not fatal: the records before it are kept, and in pcapng, whose
+blocks carry their own lengths, reading goes on after a damaged packet block. What was wrong
+(record number, byte offset, why) lands in the `damage` list the caller passes.
 """
 
 from __future__ import annotations
 
-import contextlib
-import mmap
 import os
+import stat
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from netlearn.errors import NetlearnError
+from netlearn.safefile import PrivateFile, open_private
 
 PCAP_MAGIC_US = 0xA1B2C3D4
 PCAP_MAGIC_NS = 0xA1B23C4D
 PCAPNG_SHB = 0x0A0D0D0A
 PCAPNG_BOM = 0x1A2B3C4D
 SNAPLEN = 262144
+MAX_CAPLEN = 262144  # the largest record tshark accepts for Ethernet, raw IP and loopback
+MAX_BLOCK = 16 * 1024 * 1024  # a pcapng block longer than this is a damaged length field
 
 Record = tuple[float, int, bytes]  # (timestamp in seconds, link type, frame bytes)
 
 
-class _Mapped:
-    """A read-only memory map of a file (an empty file maps to b"")."""
+class Damage(NamedTuple):
+    """One damaged record: `record` is the number it would have had (None: not a packet)."""
 
-    def __init__(self, path: Path) -> None:
-        if not path.is_file():
-            raise NetlearnError(f"no capture file {str(path)!r}")
-        try:
-            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 (closed in close())
-        except OSError as exc:
-            raise NetlearnError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-        size = os.fstat(self._fh.fileno()).st_size
-        self.buf: bytes | mmap.mmap = (
-            mmap.mmap(self._fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        )
+    record: int | None
+    offset: int  # of its first byte in the file
+    why: str
 
-    def close(self) -> None:
-        if isinstance(self.buf, mmap.mmap):
-            self.buf.close()
-        self._fh.close()
+    def __str__(self) -> str:
+        where = f"record {self.record}" if self.record is not None else "a block"
+        return f"{where} at byte {self.offset} {self.why}"
 
 
 def _bad(path: Path, why: str) -> NetlearnError:
     return NetlearnError(f"{str(path)!r} is not a readable pcap/pcapng capture ({why})")
 
 
-def iter_records(path: Path) -> Iterator[Record]:
+def _open(path: Path) -> BinaryIO:
+    """The file opened for reading: a regular file, a FIFO, a pipe (`/dev/fd/N`) or a device."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    except FileNotFoundError:
+        raise NetlearnError(f"no capture file {str(path)!r}") from None
+    except IsADirectoryError:
+        raise NetlearnError(f"{str(path)!r} is a folder, not a capture file") from None
+    except OSError as exc:
+        raise NetlearnError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+    mode = os.fstat(fh.fileno()).st_mode
+    if stat.S_ISDIR(mode):
+        fh.close()
+        raise NetlearnError(f"{str(path)!r} is a folder, not a capture file")
+    return fh
+
+
+class _Stream:
+    """Reads exact byte counts and knows its offset; `left` is what a regular file still holds."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        st = os.fstat(fh.fileno())
+        self.size: int | None = st.st_size if stat.S_ISREG(st.st_mode) else None
+        self.read: Callable[[int], bytes] = fh.read
+        self.offset = 0
+
+    def fits(self, length: int) -> bool:
+        """Whether `length` more bytes can be there (always, for a pipe)."""
+        return self.size is None or self.offset + length <= self.size
+
+
+def iter_records(path: Path, damage: list[Damage] | None = None) -> Iterator[Record]:
     """Every packet record of a pcap or pcapng file, in file order.
 
-    A file cut off in the middle of a record (a capture still being written, or killed) ends
-    quietly after its last whole record, as tcpdump and tshark read it.
+    Damaged records are skipped and described in `damage` (when given). A file cut off in the
+    middle of a record (a capture still being written, or killed) ends after its last whole
+    record, as tcpdump and tshark read it.
     """
-    mapped = _Mapped(path)
-    try:
-        buf = mapped.buf
-        if len(buf) < 24:
+    found: list[Damage] = [] if damage is None else damage
+    with _open(path) as fh:
+        src = _Stream(fh)
+        head = src.read(24)
+        if len(head) < 24:
             raise _bad(path, "too short for a capture header")
-        magic_le = struct.unpack_from("<I", buf, 0)[0]
-        if magic_le == PCAPNG_SHB:
-            yield from _pcapng(path, buf)
+        src.offset = 24
+        if struct.unpack_from("<I", head, 0)[0] == PCAPNG_SHB:
+            yield from _pcapng(path, src, head, found)
         else:
-            yield from _pcap(path, buf)
-    finally:
-        mapped.close()
+            yield from _pcap(path, src, head, found)
 
 
-def _pcap(path: Path, buf: bytes | mmap.mmap) -> Iterator[Record]:
+def _pcap(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterator[Record]:
     for order in ("<", ">"):
-        magic = struct.unpack_from(order + "I", buf, 0)[0]
+        magic = struct.unpack_from(order + "I", head, 0)[0]
         if magic in (PCAP_MAGIC_US, PCAP_MAGIC_NS):
             break
     else:
         raise _bad(path, "unknown magic number")
     scale = 1e-6 if magic == PCAP_MAGIC_US else 1e-9
-    linktype = struct.unpack_from(order + "I", buf, 20)[0] & 0xFFFF
-    rec = struct.Struct(order + "IIII")
-    unpack = rec.unpack_from
-    end = len(buf)
+    linktype = struct.unpack_from(order + "I", head, 20)[0] & 0xFFFF
+    unpack = struct.Struct(order + "IIII").unpack
+    read = src.read
     off = 24
-    while off + 16 <= end:
-        sec, frac, incl, _orig = unpack(buf, off)
-        off += 16
-        if off + incl > end:
+    number = 0
+    while True:
+        rec = read(16)
+        if not rec:
             break
-        yield sec + frac * scale, linktype, buf[off : off + incl]
-        off += incl
+        number += 1
+        if len(rec) < 16:
+            damage.append(Damage(number, off, "is cut short: the file ends inside its header"))
+            break
+        sec, frac, incl, _orig = unpack(rec)
+        if incl > MAX_CAPLEN:
+            why = f"claims {incl:,} captured bytes (at most {MAX_CAPLEN:,}): the rest is unreadable"
+            damage.append(Damage(number, off, why))
+            break
+        frame = read(incl)
+        if len(frame) < incl:
+            why = f"is cut short: {len(frame)} of its {incl} bytes are in the file"
+            damage.append(Damage(number, off, why))
+            break
+        yield sec + frac * scale, linktype, frame
+        off += 16 + incl
+    src.offset = off
 
 
-def _pcapng(path: Path, buf: bytes | mmap.mmap) -> Iterator[Record]:
-    end = len(buf)
+class _Iface(NamedTuple):
+    linktype: int
+    snaplen: int
+    unit: float  # seconds per timestamp tick
+    offset: float  # seconds added to every timestamp (if_tsoffset)
+
+
+def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterator[Record]:
+    """Walk the blocks; `head` holds the first 24 bytes, which start the first SHB."""
+    order = _byte_order(head[8:12])
+    if order is None:
+        raise _bad(path, "bad pcapng byte-order magic")
+    pending = head  # bytes already read of the current block
     off = 0
-    order = "<"
-    ifaces: list[tuple[int, float]] = []  # (link type, seconds per timestamp unit)
-    while off + 12 <= end:
-        btype = struct.unpack_from(order + "I", buf, off)[0]
+    number = 0  # packets yielded
+    ifaces: list[_Iface | None] = []
+    unpack_epb = struct.Struct(order + "IIIII").unpack_from
+    while True:
+        if len(pending) < 8:
+            more = src.read(8 - len(pending))
+            if not pending and not more:
+                break
+            pending += more
+            if len(pending) < 8:
+                damage.append(Damage(None, off, "is cut short: the file ends inside its header"))
+                break
+        btype = struct.unpack_from(order + "I", pending, 0)[0]
         if btype == PCAPNG_SHB:
-            bom = struct.unpack_from("<I", buf, off + 8)[0]
-            order = "<" if bom == PCAPNG_BOM else ">"
-            if struct.unpack_from(order + "I", buf, off + 8)[0] != PCAPNG_BOM:
-                raise _bad(path, "bad pcapng byte-order magic")
-            ifaces = []
-        blen = struct.unpack_from(order + "I", buf, off + 4)[0]
-        if blen < 12 or off + blen > end:
+            if len(pending) < 12:
+                pending += src.read(12 - len(pending))
+                if len(pending) < 12:
+                    why = "is cut short: the file ends inside its header"
+                    damage.append(Damage(None, off, why))
+                    break
+            new_order = _byte_order(pending[8:12])
+            if new_order is None:
+                why = "starts a section with a bad byte-order magic: the rest is unreadable"
+                damage.append(Damage(None, off, why))
+                break
+            order, ifaces = new_order, []
+            unpack_epb = struct.Struct(order + "IIIII").unpack_from
+        blen = struct.unpack_from(order + "I", pending, 4)[0]
+        packet = btype in (2, 3, 6)
+        which = number + 1 if packet else None
+        if blen < 12 or blen % 4 or blen > MAX_BLOCK or blen < len(pending):
+            why = f"has an impossible block length {blen:,}: the rest is unreadable"
+            damage.append(Damage(which, off, why))
             break
+        src.offset = off + len(pending)
+        if not src.fits(blen - len(pending)):
+            left = (src.size or 0) - off
+            why = f"is cut short: its block is {blen:,} bytes, the file holds {left:,} more"
+            damage.append(Damage(which, off, why))
+            break
+        rest = src.read(blen - len(pending))
+        block = pending + rest
+        pending = b""
+        if len(block) < blen:
+            why = f"is cut short: its block is {blen:,} bytes, the file holds {len(block):,}"
+            damage.append(Damage(which, off, why))
+            break
+        trailer = struct.unpack_from(order + "I", block, blen - 4)[0]
+        if trailer != blen:
+            why = f"has two different lengths ({blen:,} and {trailer:,}): the rest is unreadable"
+            damage.append(Damage(which, off, why))
+            break
+        if btype == 6 and blen >= 32:  # the usual case, inline: an enhanced packet block
+            iface, hi, lo, caplen, _orig = unpack_epb(block, 8)
+            desc = ifaces[iface] if iface < len(ifaces) else None
+            if desc is not None and caplen <= blen - 32:
+                number += 1
+                yield (
+                    ((hi << 32) | lo) * desc.unit + desc.offset,
+                    desc.linktype,
+                    block[28 : 28 + caplen],
+                )
+                off += blen
+                continue
+        body = memoryview(block)[8 : blen - 4]
         if btype == 1:  # Interface Description Block
-            linktype = struct.unpack_from(order + "H", buf, off + 8)[0]
-            ifaces.append((linktype, _tsresol(buf, off + 16, off + blen - 4, order)))
-        elif btype == 6:  # Enhanced Packet Block
-            iface, hi, lo, caplen, _orig = struct.unpack_from(order + "IIIII", buf, off + 8)
-            if iface < len(ifaces):
-                linktype, unit = ifaces[iface]
-                start = off + 28
-                yield ((hi << 32) | lo) * unit, linktype, buf[start : start + caplen]
-        elif btype == 3 and ifaces:  # Simple Packet Block: no timestamp
-            orig = struct.unpack_from(order + "I", buf, off + 8)[0]
-            caplen = min(orig, blen - 16)
-            yield 0.0, ifaces[0][0], buf[off + 12 : off + 12 + caplen]
+            ifaces.append(_idb(body, order))
+            if ifaces[-1] is None:
+                damage.append(Damage(None, off, "is an interface description too short to read"))
+        elif packet:
+            got = _packet(btype, body, order, ifaces)
+            if isinstance(got, str):
+                damage.append(Damage(which, off, got))
+            else:
+                number += 1
+                yield got
         off += blen
+    src.offset = off
 
 
-def _tsresol(buf: bytes | mmap.mmap, off: int, end: int, order: str) -> float:
-    """The interface's timestamp unit from its if_tsresol option (default microseconds)."""
+def _byte_order(bom: bytes) -> str | None:
+    if len(bom) == 4:
+        for order in ("<", ">"):
+            if struct.unpack(order + "I", bom)[0] == PCAPNG_BOM:
+                return order
+    return None
+
+
+def _idb(body: memoryview, order: str) -> _Iface | None:
+    if len(body) < 8:
+        return None
+    linktype, _reserved, snaplen = struct.unpack_from(order + "HHI", body, 0)
+    unit, shift = 1e-6, 0.0
+    off, end = 8, len(body)
     while off + 4 <= end:
-        code, length = struct.unpack_from(order + "HH", buf, off)
-        if code == 0:
+        code, length = struct.unpack_from(order + "HH", body, off)
+        if code == 0 or off + 4 + length > end:
             break
-        if code == 9 and length >= 1:
-            value = buf[off + 4]
-            return 2.0 ** -(value & 0x7F) if value & 0x80 else 10.0**-value
+        if code == 9 and length >= 1:  # if_tsresol
+            value = body[off + 4]
+            unit = 2.0 ** -(value & 0x7F) if value & 0x80 else 10.0 ** -min(value, 300)
+        elif code == 14 and length == 8:  # if_tsoffset
+            shift = float(struct.unpack_from(order + "q", body, off + 4)[0])
         off += 4 + ((length + 3) & ~3)
-    return 1e-6
+    return _Iface(linktype, snaplen, unit, shift)
+
+
+def _packet(btype: int, body: memoryview, order: str, ifaces: list[_Iface | None]) -> Record | str:
+    """The record in an enhanced (6), obsolete (2) or simple (3) packet block, or why not."""
+    if btype == 3:
+        if len(body) < 4:
+            return "is a simple packet block too short to read"
+        if not ifaces or ifaces[0] is None:
+            return "is a simple packet block with no interface description before it"
+        orig = struct.unpack_from(order + "I", body, 0)[0]
+        caplen = min(orig, len(body) - 4)
+        if ifaces[0].snaplen:
+            caplen = min(caplen, ifaces[0].snaplen)
+        return ifaces[0].offset, ifaces[0].linktype, bytes(body[4 : 4 + caplen])
+    if len(body) < 20:
+        return "is a packet block too short to read"
+    if btype == 6:
+        iface, hi, lo, caplen, _orig = struct.unpack_from(order + "IIIII", body, 0)
+    else:
+        iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(order + "HHIIII", body, 0)
+    if iface >= len(ifaces):
+        return f"names interface {iface}, but the file describes {len(ifaces)}"
+    desc = ifaces[iface]
+    if desc is None:
+        return f"names interface {iface}, whose description is damaged"
+    if caplen > len(body) - 20:
+        return f"claims {caplen:,} captured bytes, but its block holds {len(body) - 20:,}"
+    ts = ((hi << 32) | lo) * desc.unit + desc.offset
+    return ts, desc.linktype, bytes(body[20 : 20 + caplen])
 
 
 def linktype_of(path: Path) -> int:
     """The link type of a capture's first record (or of its header when it has none)."""
     for _ts, linktype, _frame in iter_records(path):
         return linktype
-    mapped = _Mapped(path)
-    try:
-        buf = mapped.buf
-        if len(buf) >= 24 and struct.unpack_from("<I", buf, 0)[0] in (
+    with _open(path) as fh:
+        head = fh.read(24)
+    for order in ("<", ">"):
+        if len(head) == 24 and struct.unpack_from(order + "I", head, 0)[0] in (
             PCAP_MAGIC_US,
             PCAP_MAGIC_NS,
         ):
-            return int(struct.unpack_from("<I", buf, 20)[0] & 0xFFFF)
-        return -1
-    finally:
-        mapped.close()
-
-
-def open_private(path: Path) -> BinaryIO:
-    """Create (or empty) a file only its owner can read and write: captures can hold secrets.
-
-    Under sudo, the file is handed to the user who ran sudo, so that they can open it.
-    """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode through O_TRUNC
-    sudo_uid, sudo_gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
-    if os.geteuid() == 0 and sudo_uid and sudo_uid.isdigit():
-        gid = int(sudo_gid) if sudo_gid and sudo_gid.isdigit() else -1
-        with contextlib.suppress(OSError):  # leaving it to root is safe, only less handy
-            os.fchown(fd, int(sudo_uid), gid)
-    return os.fdopen(fd, "wb")
+            return int(struct.unpack_from(order + "I", head, 20)[0] & 0xFFFF)
+    return -1
 
 
 class PcapWriter:
-    """Writes a classic pcap file (microsecond timestamps), record by record, mode 0600."""
+    """Writes a classic pcap file (microsecond timestamps), record by record, mode 0600.
+
+    The file is made by `netlearn.safefile`: never through a symlink, handed to the sudo user.
+    """
 
     def __init__(self, path: Path, linktype: int, snaplen: int = SNAPLEN) -> None:
         self.path = path
-        self._fh = open_private(path)
+        self._out: PrivateFile = open_private(path)
+        self._fh = self._out.fh
         self._rec = struct.Struct("<IIII")
         self._fh.write(struct.pack("<IHHiIII", PCAP_MAGIC_US, 2, 4, 0, 0, snaplen, linktype))
         self.count = 0
@@ -202,8 +334,7 @@ class PcapWriter:
         self._fh.flush()
 
     def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
+        self._out.close()
 
     def __enter__(self) -> PcapWriter:
         return self

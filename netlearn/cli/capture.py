@@ -141,6 +141,10 @@ def _check_options(
         )
     if write is not None and write.suffix.lower() not in (".pcap", ".cap"):
         raise NetlearnError(f"--write makes a pcap file: name it *.pcap, not {write.name!r}")
+    if write is not None:
+        from netlearn.safefile import check_target
+
+        check_target(write)  # a symlink, FIFO or folder there: refused before capturing
 
 
 def _read(

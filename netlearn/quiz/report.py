@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -218,13 +217,9 @@ def export_csv(rows: list[LessonRow], streak: int, learner: str | None) -> str:
 
 
 def write_export(path: Path, text: str) -> None:
-    """Write the export whole or not at all (a temporary file, then a rename)."""
+    """Write the export whole or not at all, owner-only, never through a symlink."""
+    from netlearn.safefile import write_private
+
     if not path.parent.is_dir():
         raise NetlearnError(f"cannot export to {str(path)!r}: folder {str(path.parent)!r} missing")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    write_private(path, text.encode("utf-8"))

@@ -87,8 +87,11 @@ def check_export_path(path: Path) -> None:
         raise NetlearnError(
             f"cannot export to {path.name!r}: use a file ending in .svg, .html or .txt"
         )
-    if not path.parent.exists():
+    if not path.parent.is_dir():
         raise NetlearnError(f"cannot export to {str(path)!r}: folder {str(path.parent)!r} missing")
+    from netlearn.safefile import check_target
+
+    check_target(path)  # a symlink, FIFO or folder there fails now, before the scene runs
 
 
 def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") -> None:
@@ -97,7 +100,6 @@ def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") 
 
     from rich.console import Console
 
-    from netlearn.errors import NetlearnError
     from netlearn.render.registry import draw_rich
 
     check_export_path(path)
@@ -114,15 +116,15 @@ def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") 
     for event in events:
         draw_rich(event, env, console)
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".svg":
-            console.save_svg(str(path), title=title)
-        elif suffix in (".html", ".htm"):
-            console.save_html(str(path))
-        else:
-            console.save_text(str(path))
-    except OSError as exc:
-        raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+    if suffix == ".svg":
+        text = console.export_svg(title=title)
+    elif suffix in (".html", ".htm"):
+        text = console.export_html()
+    else:
+        text = console.export_text()
+    from netlearn.safefile import write_private
+
+    write_private(path, text.encode("utf-8"))  # never through a symlink; 0600; whole or nothing
 
 
 def run_scene(events: Iterable[Event], env: Env, export: Path | None = None) -> list[Event]:

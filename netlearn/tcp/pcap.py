@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from netlearn.errors import NetlearnError
+from netlearn.safefile import check_target, open_private
 from netlearn.tcp.sim import Captured
 
 LINKTYPE_RAW = 101
@@ -24,26 +25,28 @@ def check_pcap_path(path: Path) -> None:
         raise NetlearnError(f"{path.name!r}: netlearn writes classic pcap; name it .pcap")
     if path.suffix.lower() not in (".pcap", ".cap"):
         raise NetlearnError(f"cannot write a capture to {path.name!r}: use a name ending in .pcap")
-    if not path.parent.exists():
-        raise NetlearnError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} missing")
+    check_target(path)  # a missing folder, a symlink, a FIFO ... fail here, before the run
 
 
 def write_pcap(path: Path, packets: Iterable[Captured], start: float = FIXED_EPOCH) -> int:
-    """Write `packets` with timestamps `start + t`; return how many were written."""
+    """Write `packets` with timestamps `start + t`; return how many were written.
+
+    The file is made by `netlearn.safefile` (never through a symlink, 0600); scapy's writer
+    writes into that file object, not to a name of its own opening.
+    """
     from scapy.utils import PcapWriter
 
     check_pcap_path(path)
     count = 0
-    try:
-        writer = PcapWriter(str(path), linktype=LINKTYPE_RAW)
+    with open_private(path, atomic=True) as out:
         try:
+            writer = PcapWriter(out.fh, linktype=LINKTYPE_RAW)
             writer.write_header(None)
             for pkt in packets:
                 micros = round((start + pkt.t) * 1_000_000)
                 writer.write_packet(pkt.raw, sec=micros // 1_000_000, usec=micros % 1_000_000)
                 count += 1
-        finally:
-            writer.close()
-    except OSError as exc:
-        raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+            writer.flush()
+        except OSError as exc:
+            raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
     return count
