@@ -19,8 +19,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
+
+from netlearn.errors import NetlearnError
 
 RECORD_SEPARATOR = "\x1e"
 
@@ -52,8 +55,23 @@ RESERVED_EVENTS = (
 OPEN_KEYS = ("sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload")
 
 
-class PacketError(ValueError):
-    """A string that is not a valid packet; the message says why, in one sentence."""
+# Bounds on every count and size read from a packet, so that no input costs more than a few
+# megabytes or milliseconds. Each is far above what real traffic uses, and at least what
+# python-socketio accepts in practice.
+MAX_PACKET_CHARS = 1_000_000  # Engine.IO's default maxPayload (maxHttpBufferSize) is 1e6 bytes
+MAX_ATTACHMENTS = 1000  # python-socketio reads at most 10 digits; nobody sends 1000 buffers
+MAX_ACK_DIGITS = 15  # ack ids count up from 0; 15 digits stay exact in a JavaScript Number
+MAX_NAMESPACE = 256  # characters, the slash included
+MAX_DEPTH = 100  # JSON nesting; deeper input would exhaust Python's recursion limit
+MAX_INT_DIGITS = 100  # python-engineio's JSON refuses longer integers too
+
+
+class PacketError(NetlearnError, ValueError):
+    """A string that is not a valid packet; the message says why, in one sentence.
+
+    It is a NetlearnError, so a command that lets it through prints one line and exits 1; it
+    stays a ValueError for callers that treat it as bad data.
+    """
 
 
 # ----------------------------------------------------------------------------- Engine.IO
@@ -93,6 +111,7 @@ def decode_eio(raw: str | bytes) -> EioPacket:
         return EioPacket(MESSAGE, bytes(raw))
     if not raw:
         raise PacketError("an empty string is not an Engine.IO packet: it needs a type digit 0-6")
+    _check_size(raw)
     head = raw[0]
     if head == "b":
         try:
@@ -124,8 +143,11 @@ def encode_payload(packets: list[EioPacket]) -> str:
 
 def parse_open(data: str) -> dict[str, Any]:
     """The JSON object of an open packet; a PacketError if it is not one."""
+    _check_size(data)
     try:
-        value = json.loads(data, parse_constant=_no_constant)
+        value = _loads(data)
+    except PacketError as exc:
+        raise PacketError(f"the open packet's JSON: {exc}") from None
     except ValueError:
         raise PacketError("an open packet (0) must carry a JSON object after the 0") from None
     if not isinstance(value, dict):
@@ -194,39 +216,53 @@ def decode_sio(text: str) -> SioPacket:
             "(0 CONNECT, 1 DISCONNECT, 2 EVENT, 3 ACK, 4 CONNECT_ERROR, 5 BINARY_EVENT, "
             "6 BINARY_ACK)"
         )
+    _check_size(text)
     kind = int(text[0])
     i = 1
     attachments = 0
     if kind in (BINARY_EVENT, BINARY_ACK):
-        dash = text.find("-", i)
-        count = text[i:dash] if dash > 0 else ""
-        if not count.isdigit() or not count.isascii():
+        match = _DIGITS.match(text, i)
+        count = match.group() if match else ""
+        i += len(count)
+        if not count or not text.startswith("-", i):
             raise PacketError(
                 f"a {SIO_TYPES[kind]} packet must give its number of binary attachments "
                 f"and a dash after the type, like {kind}1-"
             )
+        if len(count) > len(str(MAX_ATTACHMENTS)) or int(count) > MAX_ATTACHMENTS:
+            raise PacketError(
+                f"{_clip(count, 20)} binary attachments announced: this decoder takes at most "
+                f"{MAX_ATTACHMENTS} (each one is a separate message)"
+            )
         attachments = int(count)
-        i = dash + 1
+        i += 1
     namespace = "/"
     if text.startswith("/", i):
-        comma = text.find(",", i)
+        comma = text.find(",", i, i + MAX_NAMESPACE + 1)
+        if comma < 0 and len(text) - i > MAX_NAMESPACE:
+            raise PacketError(
+                f"the namespace is longer than {MAX_NAMESPACE} characters (or lacks the comma "
+                "that ends it)"
+            )
         end = len(text) if comma < 0 else comma
         namespace = text[i:end]
         i = end + 1 if comma >= 0 else end
     ack_id = None
-    j = i
-    while j < len(text) and text[j].isascii() and text[j].isdigit():
-        j += 1
-    if j > i:
-        if j - i > 15:
-            raise PacketError("the acknowledgement id is too long (more than 15 digits)")
-        ack_id = int(text[i:j])
-        i = j
+    match = _DIGITS.match(text, i, i + MAX_ACK_DIGITS + 1)
+    if match:
+        if len(match.group()) > MAX_ACK_DIGITS:
+            raise PacketError(
+                f"the acknowledgement id is too long (more than {MAX_ACK_DIGITS} digits)"
+            )
+        ack_id = int(match.group())
+        i = match.end()
     data: Any = None
     rest = text[i:]
     if rest:
         try:
-            data = json.loads(rest, parse_constant=_no_constant)
+            data = _loads(rest)
+        except PacketError:
+            raise
         except ValueError:
             raise PacketError(
                 f"the payload {_clip(rest)!r} is not valid JSON"
@@ -286,6 +322,56 @@ def placeholders(data: Any) -> list[int]:
     return found
 
 
+_DIGITS = re.compile(r"[0-9]+")
+_ESCAPE = re.compile(r"\\.", re.DOTALL)
+_STRING = re.compile(r'"[^"]*(?:"|\Z)')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _loads(text: str) -> Any:
+    """json.loads with bounds: nesting depth, integer digits, no NaN/Infinity.
+
+    Only PacketError (for a bound) or ValueError (for bad JSON) comes out.
+    """
+    _check_depth(text)
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int)
+    except RecursionError:  # not reachable below MAX_DEPTH; kept as a last guard
+        raise PacketError(f"the JSON payload is nested deeper than {MAX_DEPTH} levels") from None
+
+
+def _check_depth(text: str) -> None:
+    """Refuse JSON nested deeper than MAX_DEPTH, before the recursive parser sees it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return  # cannot be deeper: the common case costs two scans in C
+    # Drop escapes, then strings (an unclosed one runs to the end), so that only structural
+    # brackets remain. Both patterns match linearly. For invalid JSON the count may be off
+    # after the first error, but the parser stops there too.
+    bare = _STRING.sub("", _ESCAPE.sub("", text))
+    depth = 0
+    for match in _BRACKET.finditer(bare):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise PacketError(f"the JSON payload is nested deeper than {MAX_DEPTH} levels")
+        else:
+            depth -= 1
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise PacketError(f"a number in the payload has more than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_PACKET_CHARS:
+        raise PacketError(
+            f"the packet is longer than {MAX_PACKET_CHARS} characters, more than Engine.IO "
+            "accepts by default (maxPayload)"
+        )
+
+
 def _no_constant(name: str) -> Any:
     # JSON has no NaN or Infinity (RFC 8259, section 6); Python's json would accept them.
     raise ValueError(name)
@@ -306,6 +392,12 @@ __all__ = [
     "EIO_TYPES",
     "EVENT",
     "EioPacket",
+    "MAX_ACK_DIGITS",
+    "MAX_ATTACHMENTS",
+    "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_NAMESPACE",
+    "MAX_PACKET_CHARS",
     "MESSAGE",
     "NOOP",
     "OPEN",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from typing import Any
 
 from netlearn.sio import codec
@@ -62,6 +64,11 @@ def sio_line(pkt: SioPacket, direction: str = "") -> str:
 
 def packet_line(pkt: EioPacket, direction: str = "") -> tuple[str, str]:
     """(Socket.IO type name or "", one line of meaning) for one Engine.IO packet."""
+    name, meaning = _packet_line(pkt, direction)
+    return name, printable(meaning)
+
+
+def _packet_line(pkt: EioPacket, direction: str) -> tuple[str, str]:
     if pkt.binary:
         assert isinstance(pkt.data, bytes)
         return "", f"binary attachment, {len(pkt.data)} bytes, for the packet before"
@@ -71,7 +78,9 @@ def packet_line(pkt: EioPacket, direction: str = "") -> tuple[str, str]:
             info = codec.parse_open(text)
         except PacketError as exc:
             return "", f"Engine.IO open, but {exc}"
-        ups = ", ".join(info.get("upgrades", [])) or "none"
+        upgrades = info.get("upgrades")
+        listed = upgrades if isinstance(upgrades, list) else []
+        ups = ", ".join(str(u) for u in listed) or "none"
         return "", (
             f"Engine.IO open: session {info.get('sid')}, upgrades: {ups}, ping every "
             f"{info.get('pingInterval')} ms, timeout {info.get('pingTimeout')} ms"
@@ -96,6 +105,36 @@ def packet_line(pkt: EioPacket, direction: str = "") -> tuple[str, str]:
 # ------------------------------------------------------------------------- decode command
 
 
+# Characters that must not reach a terminal as they are: C0/C1 controls (escape sequences could
+# clear the screen or retitle the window), bidirectional overrides (they reorder what is shown),
+# and lone surrogates (JSON may escape them, "\\ud800", but they are not characters and UTF-8
+# cannot encode them: printing one would crash).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+MAX_BODY_PACKETS = 1000  # packets in one polling body given to `decode`
+
+
+def printable(text: str) -> str:
+    """The text with unprintable characters written as JSON escapes (\\u001b, \\ud800)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _printable_view(view: DecodedPacket) -> DecodedPacket:
+    parts = tuple(
+        PacketPart(text=printable(p.text), field=p.field, meaning=printable(p.meaning))
+        for p in view.parts
+    )
+    return dataclasses.replace(
+        view,
+        raw=printable(view.raw),
+        summary=printable(view.summary),
+        parts=parts,
+        details=tuple(printable(d) for d in view.details),
+        warnings=tuple(printable(w) for w in view.warnings),
+    )
+
+
 def unescape(text: str) -> str:
     """Let a learner type the record separator as \\x1e, \\u001e or the symbol ␞."""
     for token in ("\\x1e", "\\x1E", "\\u001e", "\\u001E", "\u241e"):
@@ -110,14 +149,28 @@ def explain(raw: str, *, socketio_only: bool = False) -> list[DecodedPacket]:
     several, separated by \\x1e). With `socketio_only`, it is a bare Socket.IO packet, as the
     Socket.IO specification writes its examples (without the Engine.IO 4 in front).
     """
+    return [_printable_view(view) for view in _explain(raw, socketio_only)]
+
+
+def _explain(raw: str, socketio_only: bool) -> list[DecodedPacket]:
+    if len(raw) > 4 * 100_000:  # before any work: unescape shortens by at most 4 times
+        raise PacketError("that packet is longer than 100000 characters; give a shorter one")
     text = unescape(raw)
     if not text.strip():
         raise PacketError('give a packet, for example: 42["chat",{"text":"hi"}]')
     if len(text) > 100_000:
         raise PacketError("that packet is longer than 100000 characters; give a shorter one")
+    if _SURROGATE.search(text):
+        # A shell argument that was not UTF-8 arrives as lone surrogates (surrogateescape);
+        # a packet is text, and a WebSocket text frame must be UTF-8 (RFC 6455, 5.6).
+        raise PacketError(
+            "the packet is not valid UTF-8 text; to carry bytes, use b+base64 (b AQID...)"
+        )
     if socketio_only:
         return [_explain_sio_alone(text)]
     pieces = text.split(codec.RECORD_SEPARATOR)
+    if len(pieces) > MAX_BODY_PACKETS:
+        raise PacketError(f"that body holds {len(pieces)} packets; give at most {MAX_BODY_PACKETS}")
     if len(pieces) > 1:
         out = []
         for n, piece in enumerate(pieces, start=1):
@@ -425,6 +478,13 @@ def _sio_warnings(sio: SioPacket) -> tuple[str, ...]:
                 f"it announces {sio.attachments} attachment(s) but its placeholders are "
                 f"num {nums}: they should be 0..{sio.attachments - 1}"
             )
+    lone = _SURROGATE.search(_compact(sio.data)) if sio.data is not None else None
+    if lone:
+        out.append(
+            f"a string holds a lone surrogate, \\u{ord(lone.group()):04x}: JSON allows the "
+            "escape, but it is half of a UTF-16 pair, not a character, so it cannot be sent "
+            "as UTF-8; peers may replace it with U+FFFD or refuse the packet"
+        )
     if sio.type == codec.CONNECT_ERROR and isinstance(sio.data, str):
         out.append(
             'the v5 specification gives an object like {"message": ...}; a bare string is '
