@@ -3,10 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from netlearn.content.manifest import LessonInfo, load
+from netlearn.content.lesson import ContentError
+from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
 from netlearn.events import Event, Note, Table, Title
 from netlearn.progress.store import LessonProgress, ProgressStore
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The lessons to list, and what is broken: a learner still reaches the sound lessons."""
+
+    lessons: list[LessonInfo]
+    problems: list[ContentError] = field(default_factory=list)  # manifest entries and texts
+    broken: frozenset[str] = frozenset()  # ids of listed lessons whose text has a problem
+
+
+def survey(root: Path | None = None) -> Survey:
+    """Read the manifest and check each lesson's text; a manifest unusable as a whole raises."""
+    from netlearn.content.checker import read_lesson
+    from netlearn.paths import lessons_dir
+
+    root = root or lessons_dir()
+    report = load_report(root)
+    problems = list(report.problems)
+    broken: set[str] = set()
+    for info in report.lessons:
+        _, found = read_lesson(info, root / MANIFEST)
+        if found:
+            broken.add(info.id)
+            problems.extend(found)
+    return Survey(report.lessons, problems, frozenset(broken))
 
 
 def status_of(progress: LessonProgress | None) -> str:
@@ -18,23 +47,36 @@ def status_of(progress: LessonProgress | None) -> str:
     return f"step {progress.step_index + 1} of {progress.steps_total}"
 
 
-def lesson_table(store: ProgressStore, lessons: list[LessonInfo] | None = None) -> Table:
-    """The lesson list as a table event."""
-    lessons = lessons if lessons is not None else load()
+def lesson_table(
+    store: ProgressStore,
+    lessons: list[LessonInfo] | None = None,
+    broken: frozenset[str] = frozenset(),
+) -> Table:
+    """The lesson list as a table event (a lesson in `broken` shows as broken)."""
+    lessons = lessons if lessons is not None else survey().lessons
     done = store.all()
     return Table(
         title="Lessons",
         columns=("#", "id", "title", "minutes", "status"),
         rows=tuple(
-            (str(x.number), x.id, x.title, str(x.minutes), status_of(done.get(x.id)))
+            (
+                str(x.number),
+                x.id,
+                x.title,
+                str(x.minutes),
+                "broken" if x.id in broken else status_of(done.get(x.id)),
+            )
             for x in lessons
         ),
     )
 
 
-def next_lesson(store: ProgressStore, lessons: list[LessonInfo]) -> LessonInfo | None:
-    """The lesson to suggest: one in progress, else the first not done."""
+def next_lesson(
+    store: ProgressStore, lessons: list[LessonInfo], broken: frozenset[str] = frozenset()
+) -> LessonInfo | None:
+    """The lesson to suggest: one in progress, else the first not done (never a broken one)."""
     done = store.all()
+    lessons = [x for x in lessons if x.id not in broken]
     for x in lessons:
         p = done.get(x.id)
         if p is not None and not p.done:
@@ -45,17 +87,18 @@ def next_lesson(store: ProgressStore, lessons: list[LessonInfo]) -> LessonInfo |
     return None
 
 
-def home_events(store: ProgressStore) -> Iterator[Event]:
+def home_events(store: ProgressStore, found: Survey | None = None) -> Iterator[Event]:
     """The home screen: what netlearn is, the lessons with status, and what to do next."""
-    lessons = load()
+    found = found or survey()
+    lessons = found.lessons
     yield Title(
         text="netlearn: networking, shown happening",
         subtitle="Each lesson explains an idea, then shows it on real bytes: packets built with "
         "scapy, real sockets on 127.0.0.1, real captures.",
     )
-    yield lesson_table(store, lessons)
+    yield lesson_table(store, lessons, found.broken)
     finished = sum(1 for p in store.all().values() if p.done)
-    nxt = next_lesson(store, lessons)
+    nxt = next_lesson(store, lessons, found.broken)
     if nxt is None:
         text = f"You finished all {len(lessons)} lessons."
     else:

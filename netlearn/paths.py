@@ -1,10 +1,18 @@
-"""Where the shipped content lives, installed or in a source checkout."""
+"""Where the shipped content lives, installed or in a source checkout.
+
+`NETLEARN_LESSONS=/path/to/lessons` points every command (`learn`, `lessons`, `quiz`, `review`,
+`check`, the home screen) at another lessons folder: a teacher's working copy, or a test's broken
+copy. The folder holds `lessons.toml` and one folder per lesson, like the shipped one.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
+
+LESSONS_ENV = "NETLEARN_LESSONS"
 
 
 def _data_dir(name: str) -> Path:
@@ -16,7 +24,10 @@ def _data_dir(name: str) -> Path:
 
 
 def lessons_dir() -> Path:
-    """The folder holding `lessons.toml` and one folder per lesson."""
+    """The folder holding `lessons.toml` and one folder per lesson (`NETLEARN_LESSONS` if set)."""
+    override = os.environ.get(LESSONS_ENV, "").strip()
+    if override:
+        return Path(override).expanduser()
     return _data_dir("lessons")
 
 

@@ -2,12 +2,18 @@
 
 A scene is a function `(env, **args) -> Iterator[Event]`. Names map to "module:function" strings so
 that the content checker can validate a lesson without importing scapy or any lesson module.
-Later lessons add their scenes to `SCENES` here (one line each).
+Each argument a scene takes is an `Arg` that says which values it accepts (a list of choices, or a
+test and the values in words), so `netlearn check` can reject `order=sideways` with the file and
+line, and `play` refuses it before the producer runs. Later lessons add their scenes to `SCENES`
+here (one line each).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -17,52 +23,180 @@ from netlearn.events import Event
 
 
 @dataclass(frozen=True)
+class Arg:
+    """One scene argument and the values it accepts: `choices`, or those `test` says yes to."""
+
+    name: str
+    choices: tuple[str, ...] = ()
+    test: Callable[[str], bool] | None = None
+    about: str = ""  # the accepted values in words, when they are not a short list
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` is refused (None when it is accepted)."""
+        from netlearn.content.lesson import quote
+
+        if self.choices:
+            if value in self.choices:
+                return None
+            import difflib
+
+            close = difflib.get_close_matches(value[:100], self.choices, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"{self.name}={quote(value)}: choose one of {', '.join(self.choices)}{hint}"
+        if self.test is None or self.test(value):
+            return None
+        return f"{self.name}={quote(value)}: give {self.about}"
+
+
+@dataclass(frozen=True)
 class SceneSpec:
     target: str
-    args: tuple[str, ...] = ()
+    args: tuple[Arg, ...] = ()
     about: str = ""
 
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(arg.name for arg in self.args)
+
+    def problems(self, name: str, args: dict[str, str]) -> list[str]:
+        """What is wrong with the arguments a lesson gives scene `name` (empty when all is well)."""
+        from netlearn.content.lesson import quote
+
+        out: list[str] = []
+        known = {arg.name: arg for arg in self.args}
+        for key, value in args.items():
+            arg = known.get(key)
+            if arg is None:
+                allowed = ", ".join(known) or "none"
+                out.append(f"scene {name!r} takes no argument {quote(key)} (allowed: {allowed})")
+                continue
+            problem = arg.problem(value)
+            if problem is not None:
+                out.append(f"scene {name!r}: {problem}")
+        return out
+
+
+def number(low: int, high: int) -> Callable[[str], bool]:
+    """A test for a whole number from `low` to `high` (plain digits, at most 6 of them)."""
+    return lambda value: (
+        re.fullmatch(r"[0-9]{1,6}", value) is not None and (low <= int(value) <= high)
+    )
+
+
+def _ws_key(value: str) -> bool:
+    try:
+        return len(base64.b64decode(value, validate=True)) == 16
+    except (ValueError, binascii.Error):
+        return False
+
+
+def _hex_bytes(value: str) -> bool:
+    """Hex as `netlearn.ws.frames.parse_hex` takes it: digit pairs, 0x and separators allowed."""
+    cleaned = re.sub(r"[\s,:;_\-\[\]{}()]+", "", re.sub(r"0[xX](?=[0-9a-fA-F])", "", value))
+    return (
+        bool(cleaned)
+        and len(cleaned) % 2 == 0
+        and re.fullmatch(r"[0-9a-fA-F]+", cleaned) is not None
+    )
+
+
+YES_NO = ("yes", "no", "true", "false", "on", "off", "1", "0")
+# The choices below repeat names declared in the lesson modules (without importing them, so the
+# checker stays light); tests/test_content_broken.py checks that the two lists agree.
+OSI_PACKETS = ("http", "dns", "ping", "websocket")
+TCP_SCENARIOS = ("handshake", "transfer", "close", "reset", "lost-syn", "simultaneous-open")
+WS_PARTS = (
+    "connect",
+    "upgrade",
+    "text",
+    "push",
+    "binary",
+    "fragments",
+    "ping",
+    "close",
+    "failures",
+)
+WS_EXAMPLES = ("text", "masked", "fragmented", "ping", "pong", "binary256", "binary64k")
+
+ABSOLUTE = Arg("absolute", YES_NO)
+PACKET = Arg("packet", OSI_PACKETS)
 
 SCENES: dict[str, SceneSpec] = {
     "osi.layers": SceneSpec(
-        "netlearn.osi.scenes:layers", ("order",), "the seven layers as a table"
+        "netlearn.osi.scenes:layers", (Arg("order", ("down", "up")),), "the seven layers as a table"
     ),
-    "osi.layer": SceneSpec("netlearn.osi.scenes:one_layer", ("n",), "one layer in detail"),
+    "osi.layer": SceneSpec(
+        "netlearn.osi.scenes:one_layer",
+        (Arg("n", test=number(1, 7), about="a layer number from 1 to 7"),),
+        "one layer in detail",
+    ),
     "osi.tcpip": SceneSpec("netlearn.osi.scenes:tcpip", (), "OSI beside the TCP/IP model"),
     "osi.encapsulate": SceneSpec(
-        "netlearn.osi.scenes:encapsulate", ("packet",), "wrap a packet layer by layer"
+        "netlearn.osi.scenes:encapsulate", (PACKET,), "wrap a packet layer by layer"
     ),
-    "osi.unwrap": SceneSpec("netlearn.osi.scenes:unwrap", ("packet",), "unwrap it at the receiver"),
-    "osi.inspect": SceneSpec("netlearn.osi.scenes:inspect", ("packet",), "the layer inspector"),
-    "tcp.handshake": SceneSpec("netlearn.tcp.scenes:handshake", ("absolute",), "SYN, SYN-ACK, ACK"),
-    "tcp.transfer": SceneSpec("netlearn.tcp.scenes:transfer", ("absolute",), "data both ways"),
-    "tcp.close": SceneSpec("netlearn.tcp.scenes:close", ("absolute",), "FIN, ACK and TIME-WAIT"),
-    "tcp.reset": SceneSpec("netlearn.tcp.scenes:reset", ("absolute",), "SYN to a closed port"),
+    "osi.unwrap": SceneSpec("netlearn.osi.scenes:unwrap", (PACKET,), "unwrap it at the receiver"),
+    "osi.inspect": SceneSpec("netlearn.osi.scenes:inspect", (PACKET,), "the layer inspector"),
+    "tcp.handshake": SceneSpec("netlearn.tcp.scenes:handshake", (ABSOLUTE,), "SYN, SYN-ACK, ACK"),
+    "tcp.transfer": SceneSpec("netlearn.tcp.scenes:transfer", (ABSOLUTE,), "data both ways"),
+    "tcp.close": SceneSpec("netlearn.tcp.scenes:close", (ABSOLUTE,), "FIN, ACK and TIME-WAIT"),
+    "tcp.reset": SceneSpec("netlearn.tcp.scenes:reset", (ABSOLUTE,), "SYN to a closed port"),
     "tcp.lost-syn": SceneSpec(
-        "netlearn.tcp.scenes:lost_syn", ("absolute", "losses"), "SYN lost, RTO doubles"
+        "netlearn.tcp.scenes:lost_syn",
+        (ABSOLUTE, Arg("losses", test=number(1, 6), about="a number from 1 to 6")),
+        "SYN lost, RTO doubles",
     ),
     "tcp.simultaneous-open": SceneSpec(
-        "netlearn.tcp.scenes:simultaneous_open", ("absolute",), "two SYNs cross"
+        "netlearn.tcp.scenes:simultaneous_open", (ABSOLUTE,), "two SYNs cross"
     ),
     "tcp.states": SceneSpec("netlearn.tcp.scenes:states", (), "RFC 9293's state table"),
     "tcp.flags": SceneSpec("netlearn.tcp.scenes:flags", (), "the TCP control bits"),
     "tcp.segment": SceneSpec(
-        "netlearn.tcp.scenes:segment", ("scenario", "n"), "one segment in the inspector"
+        "netlearn.tcp.scenes:segment",
+        (
+            Arg("scenario", TCP_SCENARIOS),
+            Arg("n", test=number(1, 99), about="a segment number from 1"),
+        ),
+        "one segment in the inspector",
     ),
-    "tcp.isn": SceneSpec("netlearn.tcp.scenes:isn", ("connections",), "random ISNs"),
+    "tcp.isn": SceneSpec(
+        "netlearn.tcp.scenes:isn",
+        (Arg("connections", test=number(1, 20), about="a number from 1 to 20"),),
+        "random ISNs",
+    ),
     "capture.live": SceneSpec("netlearn.capture.scenes:live", (), "a real connection, captured"),
     "capture.replay": SceneSpec("netlearn.capture.scenes:replay", (), "the bundled capture"),
     "capture.options": SceneSpec("netlearn.capture.scenes:options", (), "real SYN options"),
     "capture.connections": SceneSpec(
         "netlearn.capture.scenes:connections", (), "connections in a capture file"
     ),
-    "capture.packet": SceneSpec("netlearn.capture.scenes:packet", ("n",), "a captured packet"),
+    "capture.packet": SceneSpec(
+        "netlearn.capture.scenes:packet",
+        (Arg("n", test=number(1, 9999), about="a packet number from 1"),),
+        "a captured packet",
+    ),
     "capture.time-wait": SceneSpec("netlearn.capture.scenes:time_wait", (), "TIME-WAIT, kernel"),
-    "capture.bpf": SceneSpec("netlearn.capture.scenes:bpf", ("port",), "a BPF filter program"),
+    "capture.bpf": SceneSpec(
+        "netlearn.capture.scenes:bpf",
+        (Arg("port", test=number(0, 65535), about="a port number from 0 to 65535"),),
+        "a BPF filter program",
+    ),
     "capture.privilege": SceneSpec("netlearn.capture.scenes:privilege", (), "may we capture?"),
-    "websocket.live": SceneSpec("netlearn.ws.scenes:live", ("part",), "a part of the live demo"),
-    "websocket.accept": SceneSpec("netlearn.ws.scenes:accept", ("key",), "the accept proof"),
-    "websocket.frame": SceneSpec("netlearn.ws.scenes:frame", ("hex", "example"), "a frame"),
+    "websocket.live": SceneSpec(
+        "netlearn.ws.scenes:live", (Arg("part", WS_PARTS),), "a part of the live demo"
+    ),
+    "websocket.accept": SceneSpec(
+        "netlearn.ws.scenes:accept",
+        (Arg("key", test=_ws_key, about="a Sec-WebSocket-Key (base64 of 16 bytes)"),),
+        "the accept proof",
+    ),
+    "websocket.frame": SceneSpec(
+        "netlearn.ws.scenes:frame",
+        (
+            Arg("hex", test=_hex_bytes, about="hex bytes such as 81054865"),
+            Arg("example", WS_EXAMPLES),
+        ),
+        "a frame",
+    ),
     "websocket.compare": SceneSpec("netlearn.ws.scenes:compare", (), "WebSocket vs polling, SSE"),
     "websocket.close-codes": SceneSpec("netlearn.ws.scenes:close_codes", (), "close codes"),
     "socketio.handshake": SceneSpec("netlearn.sio.scenes:handshake", (), "connect, live"),
@@ -79,7 +213,9 @@ SCENES: dict[str, SceneSpec] = {
     "socketio.compare": SceneSpec("netlearn.sio.scenes:compare", (), "WebSocket vs Socket.IO"),
     "socketio.diagram": SceneSpec("netlearn.sio.scenes:diagram", (), "scaling, as a picture"),
     "socketio.decode": SceneSpec(
-        "netlearn.sio.scenes:decode", ("packet", "layer"), "take a packet apart"
+        "netlearn.sio.scenes:decode",
+        (Arg("packet", test=bool, about="a packet string"), Arg("layer", ("wire", "socketio"))),
+        "take a packet apart",
     ),
 }
 
@@ -94,5 +230,11 @@ def resolve(name: str) -> Callable[..., Iterator[Event]]:
 
 
 def play(name: str, env: Env, args: dict[str, str] | None = None) -> Iterator[Event]:
-    """Run a scene by name with the arguments a lesson gave it."""
+    """Run a scene by name with the arguments a lesson gave it (refused first if not accepted)."""
+    spec = SCENES.get(name)
+    if spec is None:
+        raise NetlearnError(f"unknown scene {name!r}")
+    problems = spec.problems(name, args or {})
+    if problems:
+        raise NetlearnError(problems[0])
     return resolve(name)(env, **(args or {}))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import FormatOpt, build_env, open_store
+
+if TYPE_CHECKING:
+    from netlearn.home import Survey
 
 
 def _version(value: bool) -> None:
@@ -32,12 +35,13 @@ def home(
     if ctx.invoked_subcommand is not None:
         return
     from netlearn.home import home_events
-
-    env = build_env()
     from netlearn.render import run_scene
 
+    env = build_env()
+    found = _survey()
     with open_store(env) as store:
-        run_scene(home_events(store), env)
+        run_scene(home_events(store, found), env)
+    _fail_if_broken(found)
 
 
 @app.command("lessons")
@@ -47,5 +51,27 @@ def lessons_cmd(fmt: FormatOpt = "auto") -> None:
     from netlearn.render import run_scene
 
     env = build_env(fmt)
+    found = _survey()
     with open_store(env) as store:
-        run_scene([lesson_table(store)], env)
+        run_scene([lesson_table(store, found.lessons, found.broken)], env)
+    _fail_if_broken(found)
+
+
+def _survey() -> Survey:
+    """The lessons and their problems; a manifest that cannot be read at all is one line."""
+    from netlearn.content.checker import refusal
+    from netlearn.content.lesson import ContentError
+    from netlearn.home import survey
+
+    try:
+        return survey()
+    except ContentError as exc:
+        raise refusal([exc]) from None
+
+
+def _fail_if_broken(found: Survey) -> None:
+    """After listing the sound lessons: name the first problem on stderr and exit 1."""
+    from netlearn.content.checker import refusal
+
+    if found.problems:
+        raise refusal(found.problems)

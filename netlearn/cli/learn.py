@@ -27,8 +27,10 @@ def learn(
     export: ExportOpt = None,
 ) -> None:
     """Run a lesson step by step (Enter next, b back, r replay, h hint, q quit)."""
-    from netlearn.content.lesson import ContentError, parse
-    from netlearn.content.manifest import find, load
+    from netlearn.content.checker import load_lesson, refusal
+    from netlearn.content.lesson import ContentError
+    from netlearn.content.manifest import MANIFEST, find, load_report
+    from netlearn.paths import lessons_dir
     from netlearn.render import export_events, make_renderer
     from netlearn.runner.player import Player
 
@@ -37,11 +39,15 @@ def learn(
         from netlearn.render import check_export_path
 
         check_export_path(export)
+    root = lessons_dir()
     try:
-        info = find(lesson, load())
-        text = parse(info.path)
+        manifest = load_report(root)
+        info = find(lesson, manifest.lessons, manifest.broken)
+        text = load_lesson(info, root / MANIFEST)
     except ContentError as exc:
-        raise NetlearnError(f"broken lesson content: {exc}") from None
+        raise refusal([exc]) from None
+    if manifest.problems:  # other lessons are broken: say so, but let this one run
+        env.warn(str(refusal(manifest.problems)))
     if step is not None and step > len(text.steps):
         raise NetlearnError(f"lesson {info.id!r} has {len(text.steps)} steps, not {step}")
     interactive = env.interactive and not auto

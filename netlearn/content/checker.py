@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netlearn.content.lesson import ContentError, LessonText, SceneRef, parse
-from netlearn.content.manifest import load
+from netlearn.content.lesson import ContentError, LessonText, SceneRef, parse, quote
+from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
+from netlearn.errors import NetlearnError
 from netlearn.paths import lessons_dir
 
 
 def check_lesson_text(lesson: LessonText) -> list[ContentError]:
-    """Scene names and arguments the engine knows; step ids unique."""
+    """Scene names, arguments and argument values the engine knows; step ids unique."""
     from netlearn.scenes import SCENES
 
     problems: list[ContentError] = []
@@ -25,13 +26,15 @@ def check_lesson_text(lesson: LessonText) -> list[ContentError]:
                 ContentError(
                     lesson.path,
                     step.line,
-                    f"duplicate step id {step.id!r} (first at line "
+                    f"duplicate step id {quote(step.id)} (first at line "
                     f"{seen[step.id]}); give one an explicit {{#id}}",
                 )
             )
         seen.setdefault(step.id, step.line)
         if not step.blocks:
-            problems.append(ContentError(lesson.path, step.line, f"step {step.title!r} is empty"))
+            problems.append(
+                ContentError(lesson.path, step.line, f"step {quote(step.title)} is empty")
+            )
         for block in step.blocks:
             if not isinstance(block, SceneRef):
                 continue
@@ -39,48 +42,59 @@ def check_lesson_text(lesson: LessonText) -> list[ContentError]:
             if spec is None:
                 import difflib
 
-                close = difflib.get_close_matches(block.name, SCENES, n=1)
+                close = difflib.get_close_matches(block.name[:100], SCENES, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 problems.append(
-                    ContentError(lesson.path, block.line, f"unknown scene {block.name!r}{hint}")
+                    ContentError(
+                        lesson.path, block.line, f"unknown scene {quote(block.name)}{hint}"
+                    )
                 )
                 continue
-            for key in block.args:
-                if key not in spec.args:
-                    allowed = ", ".join(spec.args) or "none"
-                    problems.append(
-                        ContentError(
-                            lesson.path,
-                            block.line,
-                            f"scene {block.name!r} takes no argument {key!r} (allowed: {allowed})",
-                        )
-                    )
+            for message in spec.problems(block.name, block.args):
+                problems.append(ContentError(lesson.path, block.line, message))
     return problems
+
+
+def read_lesson(info: LessonInfo, manifest: Path) -> tuple[LessonText | None, list[ContentError]]:
+    """A listed lesson's text (None if unreadable) and all its problems.
+
+    A missing file is named at its line in the manifest, where the mistake is.
+    """
+    if not info.path.exists() and not info.path.is_symlink():
+        return None, [ContentError(manifest, info.line, f"lesson file {info.path} is missing")]
+    try:
+        text = parse(info.path)
+    except ContentError as exc:
+        return None, [exc]
+    return text, check_lesson_text(text)
+
+
+def load_lesson(info: LessonInfo, manifest: Path) -> LessonText:
+    """A listed lesson's text, refused with its first problem (as `netlearn check` reports it)."""
+    text, problems = read_lesson(info, manifest)
+    if problems or text is None:
+        raise problems[0]
+    return text
 
 
 def check(root: Path | None = None) -> list[ContentError]:
     """All problems in the content tree (an empty list means it is sound)."""
     root = root or lessons_dir()
     try:
-        lessons = load(root)
+        report = load_report(root)
     except ContentError as exc:
         return [exc]
-    problems: list[ContentError] = []
-    for info in lessons:
-        if not info.path.is_file():
-            problems.append(
-                ContentError(
-                    root / "lessons.toml", info.line, f"lesson file {info.path} is missing"
-                )
-            )
-            continue
-        try:
-            text = parse(info.path)
-        except ContentError as exc:
-            problems.append(exc)
-            continue
-        problems.extend(check_lesson_text(text))
+    problems: list[ContentError] = list(report.problems)
+    for info in report.lessons:
+        problems.extend(read_lesson(info, root / MANIFEST)[1])
     from netlearn.quiz.check import check_quizzes  # the question banks, lessons/<id>/quiz.toml
 
-    problems.extend(check_quizzes(root, lessons))
+    problems.extend(check_quizzes(root, report.lessons))
     return problems
+
+
+def refusal(problems: list[ContentError]) -> NetlearnError:
+    """The one line a command gives for broken content: the first problem and what to do."""
+    more = len(problems) - 1
+    also = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
+    return NetlearnError(f"{problems[0]}{also} (try: netlearn check)")

@@ -15,12 +15,22 @@ blocks are never read as headings or directives.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_ID = re.compile(r"\s*\{#([a-z0-9][a-z0-9-]*)\}\s*$")
+from netlearn.errors import NetlearnError
+
+_ID = re.compile(r"\{#([a-z0-9][a-z0-9-]*)\}$")
 _DIRECTIVE = re.compile(r"^:::\s*(\S+)\s*(.*)$")
+
+# The most a content file (lesson text, manifest, question bank) may hold. The longest shipped
+# file is about 24 kB, so 2 MiB is generous; anything bigger is a mistake, and is never read whole.
+MAX_CONTENT_BYTES = 2 * 1024 * 1024
+# How much of a learner-supplied value an error message quotes.
+_QUOTE = 40
 
 
 @dataclass(frozen=True)
@@ -56,14 +66,65 @@ class LessonText:
     steps: list[Step]
 
 
-class ContentError(Exception):
-    """A problem in a content file, at a line."""
+class ContentError(NetlearnError):
+    """A problem in a content file, at a line (0 when no line applies, e.g. a missing file).
+
+    A NetlearnError, so one that escapes a command is still one line, never a traceback.
+    """
 
     def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
+        where = f"{path}:{line}" if line > 0 else f"{path}"
+        super().__init__(f"{where}: {message}")
         self.path = path
         self.line = line
         self.message = message
+
+
+def quote(value: object) -> str:
+    """`repr(value)`, cut short: a message stays one readable line whatever the content holds."""
+    text = repr(value)
+    return text if len(text) <= _QUOTE else text[: _QUOTE - 4] + "...'"
+
+
+def read_content(path: Path, limit: int = MAX_CONTENT_BYTES) -> str:
+    """A content file as text, or a ContentError saying what is wrong with the file itself.
+
+    Only a regular file is read (a FIFO would block, a device never ends), at most `limit` bytes,
+    and it must be UTF-8 (a byte-order mark is dropped).
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ContentError(path, 0, "is missing") from None
+    except (OSError, ValueError) as exc:
+        raise ContentError(path, 0, f"cannot be read ({_reason(exc)})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ContentError(path, 0, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ContentError(path, 0, "is not a regular file")
+    too_big = f"is larger than {limit // 1024} KiB, the most a content file may hold; split it up"
+    if info.st_size > limit:
+        raise ContentError(path, 0, too_big)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ContentError(path, 0, f"cannot be read ({_reason(exc)})") from None
+    if len(data) > limit:
+        raise ContentError(path, 0, too_big)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start]
+        raise ContentError(
+            path, line, f"not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8"
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
 def slug(text: str) -> str:
@@ -75,11 +136,11 @@ def parse_args(text: str, path: Path, line: int) -> dict[str, str]:
     """`key=value key2=value2` after a scene name."""
     args: dict[str, str] = {}
     for part in text.split():
-        if "=" not in part:
-            raise ContentError(path, line, f"scene argument {part!r} is not key=value")
-        key, value = part.split("=", 1)
+        key, _, value = part.partition("=")
         if not key or not value:
-            raise ContentError(path, line, f"scene argument {part!r} is not key=value")
+            raise ContentError(path, line, f"scene argument {quote(part)} is not key=value")
+        if key in args:
+            raise ContentError(path, line, f"scene argument {quote(key)} is given twice")
         args[key] = value
     return args
 
@@ -87,10 +148,9 @@ def parse_args(text: str, path: Path, line: int) -> dict[str, str]:
 def parse(path: Path, text: str | None = None) -> LessonText:
     """Read a lesson file into steps; raise ContentError with the line of the first problem."""
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ContentError(path, 1, f"not UTF-8 text ({exc.reason})") from None
+        text = read_content(path)
+    if not text.strip():
+        raise ContentError(path, 1, "the lesson is empty: write a '# Title' line, then '## ' steps")
     title = ""
     intro: list[str] = []
     steps: list[Step] = []
@@ -121,10 +181,12 @@ def parse(path: Path, text: str | None = None) -> LessonText:
         if line.startswith("## "):
             flush()
             heading = line[3:].strip()
-            match = _ID.search(heading)
+            # Find `{#id}` from the last "{#" (a regex search from every position is quadratic).
+            brace = heading.rfind("{#")
+            match = _ID.match(heading, brace) if brace >= 0 else None
             if match:
                 step_id = match.group(1)
-                heading = heading[: match.start()].strip()
+                heading = heading[:brace].strip()
             else:
                 step_id = slug(heading)
             if not heading:
@@ -148,7 +210,7 @@ def parse(path: Path, text: str | None = None) -> LessonText:
                 steps[-1].hints.append(rest)
             else:
                 raise ContentError(
-                    path, number, f"unknown directive {kind!r} (use '::: scene' or '::: hint')"
+                    path, number, f"unknown directive {quote(kind)} (use '::: scene' or '::: hint')"
                 )
             continue
         if not buf:

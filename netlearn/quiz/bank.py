@@ -19,12 +19,11 @@ report them all at once and a quiz can refuse a broken bank with a clear message
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from netlearn.content.lesson import ContentError
-from netlearn.content.manifest import LessonInfo
+from netlearn.content.lesson import ContentError, quote, read_content
+from netlearn.content.manifest import LessonInfo, parse_toml
 from netlearn.quiz.model import BANK_KINDS, Question
 
 FILENAME = "quiz.toml"
@@ -131,18 +130,16 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
     path = bank.path
     problems: list[ContentError] = []
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [ContentError(path, 1, f"not UTF-8 text ({exc.reason})")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        return [], [ContentError(path, int(match.group(1)) if match else 1, f"not TOML: {exc}")]
+        text = read_content(path)
+        data = parse_toml(path, text, invalid="not TOML")
+    except ContentError as exc:
+        return [], [exc]
     for key in data:
         if key != "question":
             problems.append(
-                ContentError(path, 1, f"unknown top-level key {key!r} (only [[question]] blocks)")
+                ContentError(
+                    path, 1, f"unknown top-level key {quote(key)} (only [[question]] blocks)"
+                )
             )
     entries = data.get("question", [])
     if not isinstance(entries, list) or not entries:
@@ -161,8 +158,11 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
         def problem(line: int, message: str) -> None:
             problems.append(ContentError(path, line, message))
 
+        if not isinstance(entry, dict):
+            problem(start, "a question must be a table: write it as a [[question]] block")
+            continue
         qid = entry.get("id")
-        if not isinstance(qid, str) or not ID_RE.match(qid):
+        if not isinstance(qid, str) or not ID_RE.fullmatch(qid):
             problem(
                 at("id") if "id" in entry else start,
                 "a question needs an `id` of lowercase letters, digits and hyphens",
@@ -179,10 +179,10 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
             step = ""
         bad = False
         for key in sorted(set(entry) - KEYS):
-            problem(at(key), f"{where}: unknown key {key!r}")
+            problem(at(key), f"{where}: unknown key {quote(key)}")
             bad = True
         for key in sorted(set(entry) - COMMON - ALLOWED[kind] - (set(entry) - KEYS)):
-            problem(at(key), f"{where}: a {kind} question takes no {key!r}")
+            problem(at(key), f"{where}: a {kind} question takes no {quote(key)}")
             bad = True
         for key in REQUIRED[kind]:
             if key not in entry:
@@ -228,11 +228,11 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
                     problem(at("answer"), f"{where}: a letter is repeated in `answer`")
                     continue
             last = chr(ord("a") + len(choices) - 1)
-            wrong = [x for x in letters if not LETTER_RE.match(x) or x > last]
+            wrong = [x for x in letters if not LETTER_RE.fullmatch(x) or x > last]
             if wrong:
                 problem(
                     at("answer"),
-                    f"{where}: answer {wrong[0]!r} is not among the choices (a-{last})",
+                    f"{where}: answer {quote(wrong[0])} is not among the choices (a-{last})",
                 )
                 continue
             answer = letters
@@ -255,7 +255,7 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
             if numeric:
                 for value in (raw, *accept):
                     if parse_number(value) is None:
-                        problem(at("answer"), f"{where}: {value!r} is not a number")
+                        problem(at("answer"), f"{where}: {quote(value)} is not a number")
                         bad = True
                 if bad:
                     continue
@@ -280,9 +280,9 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
             if spec is None:
                 import difflib
 
-                close = difflib.get_close_matches(name, GENERATORS, n=1)
+                close = difflib.get_close_matches(name[:100], GENERATORS, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                problem(at("generator"), f"{where}: unknown generator {name!r}{hint}")
+                problem(at("generator"), f"{where}: unknown generator {quote(name)}{hint}")
                 continue
             if spec.source != kind:
                 problem(
@@ -301,7 +301,8 @@ def load_bank(bank: BankFile) -> tuple[list[Question], list[ContentError]]:
                 allowed = ", ".join(spec.params) or "none"
                 problem(
                     at("params"),
-                    f"{where}: generator {name!r} takes no param {extra[0]!r} (allowed: {allowed})",
+                    f"{where}: generator {name!r} takes no param {quote(extra[0])} "
+                    f"(allowed: {allowed})",
                 )
                 continue
             params = dict(raw_params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netlearn.content.lesson import ContentError, parse
+from netlearn.content.lesson import ContentError, parse, read_content
 from netlearn.content.manifest import LessonInfo
 from netlearn.quiz.bank import bank_files, load_all
 from netlearn.quiz.model import Question
@@ -66,7 +66,10 @@ def _check_capture(q: Question, root: Path) -> list[ContentError]:
 
 
 def _key_line(path: Path, start: int, key: str) -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = read_content(path).splitlines()
+    except ContentError:  # changed since it was loaded: the question's own line will do
+        return start
     for number in range(start, len(lines) + 1):
         text = lines[number - 1].strip()
         if number > start and text == "[[question]]":
