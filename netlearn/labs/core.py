@@ -67,6 +67,7 @@ class StageFailed(Exception):
         self.rfc = rfc
         self.cause = cause
         self.lesson = lesson
+        self.kind: str | None = None  # a lab's own tag for the symptom ("no-reply", "reset")
 
 
 @dataclass
@@ -578,3 +579,5 @@ class Lab:
     lesson: str  # lesson id it belongs to: "tcp", "websocket", "socketio"
     stages: tuple[Stage, ...]
     starters: tuple[str, ...] = ("python",)  # languages with a starter file ("python", "js")
+    # client labs: NETLEARN_URL, from the listener's host and port (an addition to the contract)
+    url_template: str = "ws://{host}:{port}/lab"

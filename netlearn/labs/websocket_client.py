@@ -22,49 +22,12 @@ ACTOR = "server"
 QUIET = 0.3  # seconds netlearn listens before it speaks: a client must not talk first
 MAX_FRAME = 1 << 20  # no echo in this lab is longer
 
-WORDS = tuple(
-    [
-        "apple",
-        "anchor",
-        "bridge",
-        "candle",
-        "cobalt",
-        "delta",
-        "ember",
-        "falcon",
-        "garnet",
-        "harbor",
-        "iris",
-        "jasper",
-        "kettle",
-        "lantern",
-        "maple",
-        "nectar",
-        "orbit",
-        "pepper",
-        "quartz",
-        "raven",
-        "saffron",
-        "timber",
-        "umber",
-        "velvet",
-        "walnut",
-        "yarrow",
-        "zephyr",
-        "amber",
-        "basil",
-        "cedar",
-        "dune",
-        "fjord",
-        "glacier",
-        "hazel",
-        "indigo",
-        "juniper",
-        "kelp",
-        "lilac",
-        "meadow",
-    ]
-)
+_WORD_TEXT = """
+apple anchor bridge candle cobalt delta ember falcon garnet harbor iris jasper kettle lantern maple
+nectar orbit pepper quartz raven saffron timber umber velvet walnut yarrow zephyr amber basil cedar
+dune fjord glacier hazel indigo juniper kelp lilac meadow
+"""
+WORDS = tuple(_WORD_TEXT.split())
 UNICODE_WORDS = ("café", "naïve", "façade", "smörgås", "jalapeño", "crème", "über")
 # Close codes a server may send (1005, 1006 and 1015 never appear on the wire, §7.4.1).
 CLOSE_CODES = (1001, 1003, 1007, 1008, 1009, 1011)

@@ -1,0 +1,10 @@
+"""Broken: serves the first client and exits."""
+
+import os
+import socket
+
+with socket.create_server((os.environ["NETLEARN_HOST"], int(os.environ["NETLEARN_PORT"]))) as srv:
+    conn, _ = srv.accept()
+    with conn:
+        while data := conn.recv(65536):
+            conn.sendall(data)
