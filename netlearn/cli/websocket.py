@@ -100,11 +100,35 @@ def serve(
             "--host", help="Address to bind. The default is reachable from this machine only."
         ),
     ] = "127.0.0.1",
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME",
+            help="Also answer requests whose Host header names NAME (repeatable). Without it "
+            "only 127.0.0.1, localhost, [::1] and the --host name are accepted (any IP address "
+            "too when bound to 0.0.0.0 or ::); other names are refused with 421, the defence "
+            "against DNS rebinding.",
+        ),
+    ] = None,
+    max_clients: Annotated[
+        int,
+        typer.Option(
+            "--max-clients",
+            metavar="N",
+            help="Most WebSocket clients at once; the next one gets 503.",
+            min=1,
+            max=10000,
+        ),
+    ] = 200,
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the chat page in your web browser.")
     ] = False,
     max_message: Annotated[
-        int, typer.Option("--max-message", help="Largest message accepted, in bytes.", min=125)
+        int,
+        typer.Option(
+            "--max-message", help="Largest message accepted, in bytes.", min=125, max=1 << 26
+        ),
     ] = 1 << 20,
     push_every: Annotated[
         float,
@@ -112,7 +136,12 @@ def serve(
     ] = 5.0,
     fmt: FormatOpt = "auto",
 ) -> None:
-    """Serve a chat page and ws://HOST:PORT/chat and /echo; show every handshake and frame."""
+    """Serve a chat page and ws://HOST:PORT/chat and /echo; show every handshake and frame.
+
+    Limits: at most 200 WebSocket clients at once (--max-clients; the next gets 503), a request
+    must arrive whole within 10 s (the handshake timeout; when many are still arriving, the
+    slowest is dropped), and a client that stops reading is dropped rather than buffered for.
+    """
     import asyncio
 
     from netlearn.events import Note
@@ -121,7 +150,14 @@ def serve(
 
     env = build_env(fmt, animate=False)
     renderer = make_renderer(env)
-    config = ServeConfig(host=host, port=port, max_message=max_message, push_every=push_every)
+    config = ServeConfig(
+        host=host,
+        port=port,
+        max_message=max_message,
+        push_every=push_every,
+        max_clients=max_clients,
+        allow_hosts=tuple(allow_host or ()),
+    )
     try:
         asyncio.run(_serve(config, renderer, open_browser))
     except KeyboardInterrupt:
@@ -163,7 +199,10 @@ async def _serve(config, renderer, open_browser: bool) -> None:  # type: ignore[
             f"{config.push_every:g} s)\n"
             f"- an echo for any client: ws://{shown}:{port}/echo (sends back what it gets, "
             "nothing else)\n"
-            f"- largest message: {config.max_message} bytes"
+            f"- largest message: {config.max_message} bytes\n"
+            f"- at most {config.max_clients} clients at once (--max-clients), then 503; a "
+            f"request must arrive within {config.handshake_timeout:g} s (handshake timeout)\n"
+            f"- answers to Host names: {server.policy.names()} (add one with --allow-host)"
         )
     )
     if config.host not in ("127.0.0.1", "localhost", "::1"):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import h11
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import Connection, ConnectionState
-from wsproto.events import AcceptConnection, CloseConnection, Request
+from wsproto.events import AcceptConnection, CloseConnection, Message, Request
 from wsproto.events import Event as WsEvent
 from wsproto.utilities import RemoteProtocolError
 
@@ -31,6 +31,7 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    421: "Misdirected Request",
     426: "Upgrade Required",
     431: "Request Header Fields Too Large",
     503: "Service Unavailable",
@@ -141,19 +142,37 @@ def _failure_section(code: int, reason: str) -> str:
 
 
 class FrameReader:
-    """Cuts a byte stream into whole frames, checks the size limit, and feeds each to wsproto.
+    """Cuts a byte stream into whole frames, checks the size limit, and feeds wsproto.
 
     The limit is checked as soon as a header arrives (RFC 6455 section 10.4: an endpoint must
     protect itself against messages over its limits), so an oversized payload is never buffered.
+    A frame's bytes go to wsproto as they arrive, not when the frame is whole: wsproto checks a
+    text message's UTF-8 incrementally, so a bad byte fails the connection (1007) the moment it
+    arrives, even in a frame whose payload is still on its way (RFC 6455 section 8.1). What the
+    caller gets is still one `Received` per whole frame, its events merged.
     """
 
     def __init__(self, conn: Connection, max_message: int | None = None) -> None:
         self.conn = conn
         self.max_message = max_message
         self.buf = bytearray()
+        self.fed = 0  # bytes of the frame at the start of `buf` that wsproto has seen
+        self.events: list[WsEvent] = []  # wsproto's events for that frame so far
         self.message_size = 0  # bytes of the data message being reassembled so far
         self.message: int | None = None  # its opcode, while it is fragmented
         self.failed = False
+
+    def _pass_on(self, data: bytes) -> Failure | None:
+        """Give wsproto more of the current frame; keep its events, or say how it failed."""
+        self.conn.receive_data(data)
+        for event in self.conn.events():
+            # wsproto reports a protocol violation it detected as a CloseConnection while the
+            # connection is still OPEN (a real close from the peer moves it to REMOTE_CLOSING).
+            if isinstance(event, CloseConnection) and self.conn.state is ConnectionState.OPEN:
+                code, reason = int(event.code), _short_reason(event.reason or "")
+                return Failure(code, reason, _failure_section(code, reason))
+            self.events.append(event)
+        return None
 
     def feed(self, data: bytes) -> list[Received | Failure]:
         if self.failed or self.conn.state is ConnectionState.CLOSED:
@@ -165,7 +184,8 @@ class FrameReader:
             if head is None:
                 break
             if (
-                self.max_message is not None
+                not self.fed
+                and self.max_message is not None
                 and not is_control(head.opcode)
                 and self.message_size + head.length > self.max_message
             ):
@@ -179,22 +199,21 @@ class FrameReader:
                     )
                 )
                 break
-            if len(self.buf) < head.total:
+            have = min(len(self.buf), head.total)
+            failure = None
+            if have > self.fed:
+                failure = self._pass_on(bytes(self.buf[self.fed : have]))
+                self.fed = have
+            if failure is not None and have < head.total:
+                self.failed = True  # failed before the frame was even whole
+                out.append(failure)
+                break
+            if have < head.total:
                 break
             raw = bytes(self.buf[: head.total])
             del self.buf[: head.total]
             message = self.message if head.opcode == 0 else None
-            self.conn.receive_data(raw)
-            events: list[WsEvent] = []
-            failure = None
-            for event in self.conn.events():
-                # wsproto reports a protocol violation it detected as a CloseConnection while the
-                # connection is still OPEN (a real close from the peer moves it to REMOTE_CLOSING).
-                if isinstance(event, CloseConnection) and self.conn.state is ConnectionState.OPEN:
-                    code, reason = int(event.code), _short_reason(event.reason or "")
-                    failure = Failure(code, reason, _failure_section(code, reason))
-                    break
-                events.append(event)
+            events, self.events, self.fed = _merged(self.events), [], 0
             out.append(Received(raw, head, events, message))
             if failure is not None:
                 self.failed = True
@@ -210,6 +229,23 @@ class FrameReader:
             if self.conn.state is ConnectionState.CLOSED:
                 break
         return out
+
+
+def _merged(events: list[WsEvent]) -> list[WsEvent]:
+    """One frame's message events, which wsproto gives piece by piece, as one event."""
+    out: list[WsEvent] = []
+    for event in events:
+        last = out[-1] if out else None
+        if isinstance(event, Message) and type(last) is type(event):
+            assert isinstance(last, Message)
+            out[-1] = type(event)(
+                data=last.data + event.data,  # type: ignore[operator]
+                frame_finished=event.frame_finished,
+                message_finished=event.message_finished,
+            )
+        else:
+            out.append(event)
+    return out
 
 
 # ------------------------------------------------------------------ plain HTTP responses

@@ -7,8 +7,14 @@
 - `/echo`: sends back every text and binary message unchanged and nothing unsolicited.
 
 Every connection runs the sans-I/O `ServerConnection` (h11 + wsproto); a handler's error is logged
-and ends that connection only. Limits: request head size, message size, number of clients, and a
-handshake timeout, so one client cannot hold the server hostage.
+and ends that connection only. Every request must name this server in its Host header (the
+loopback names, the bound name, `--allow-host` names; any IP when bound to every address), so a
+page that rebinds its own DNS name to this machine is refused (`netlearn.hostcheck`).
+
+Limits, so one client cannot hold the server hostage: request head size, message size, open
+WebSocket clients (`max_clients`, then 503), requests still arriving (`max_pending`; when full,
+the slowest one older than a second is dropped), a handshake timeout, and a bound on what may
+wait to be sent to one client (a client that stops reading is dropped, never buffered for).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from wsproto.events import (
 
 import netlearn.ws.render  # noqa: F401  (registers the drawing of this lesson's events)
 from netlearn.events import Event, Note
+from netlearn.hostcheck import HostPolicy
 from netlearn.paths import assets_dir
 from netlearn.ws.events import AcceptProof, ServerLog
 from netlearn.ws.frames import close_code_name, frame_event, unmask_event
@@ -56,7 +63,6 @@ STATIC = {
     "/chat.js": ("chat.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1", "[::1]"}
 CSWSH = (
     "Why check at all? A WebSocket handshake is an ordinary GET, and a browser sends this "
     "site's cookies with it even when a page from *another* site opens the socket. Neither the "
@@ -79,6 +85,9 @@ class ServeConfig:
     ping_every: float = 20.0
     handshake_timeout: float = 10.0
     drain_timeout: float = 2.0
+    allow_hosts: tuple[str, ...] = ()
+    max_pending: int = 0  # requests still arriving at once; 0: max(64, max_clients)
+    max_backlog: int = 256 * 1024  # bytes waiting to be sent to one client before it is dropped
     web_dir: Path = field(default_factory=lambda: assets_dir() / "web" / "websocket")
 
 
@@ -95,13 +104,14 @@ class Client:
     seen: set[tuple[str, int]] = field(default_factory=set)
     explained: bool = False
     other: str = "client"  # "browser" when the request carried an Origin
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     parts: list[str | bytes] = field(default_factory=list)
+    gone: str = ""  # why the server dropped it, once it did
+    last_in: float = field(default_factory=time.monotonic)
 
     @property
     def open(self) -> bool:
         ws = self.conn.ws
-        return ws is not None and ws.state is ConnectionState.OPEN
+        return not self.gone and ws is not None and ws.state is ConnectionState.OPEN
 
 
 class WsServer:
@@ -114,8 +124,12 @@ class WsServer:
         self.active = 0
         self.clients: dict[int, Client] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.pending: dict[int, tuple[float, asyncio.Task[None]]] = {}  # requests arriving
         self.server: asyncio.Server | None = None
         self.port = 0
+        self.policy = HostPolicy.make(config.host, config.port, config.allow_hosts)
+        self.stopping = False
+        self.dropped = 0
         self.t0 = time.monotonic()
         self.pushes = 0
         self.errors = 0
@@ -128,7 +142,12 @@ class WsServer:
         )
         sock = self.server.sockets[0]
         self.port = sock.getsockname()[1]
+        self.policy = HostPolicy.make(self.config.host, self.port, self.config.allow_hosts)
         return self.port
+
+    @property
+    def max_pending(self) -> int:
+        return self.config.max_pending or max(64, self.config.max_clients)
 
     async def serve_forever(self) -> None:
         assert self.server is not None
@@ -137,68 +156,108 @@ class WsServer:
         finally:
             await self.stop()
 
-    async def stop(self) -> None:
-        """Close the listening socket, say goodbye (1001) to every client, end every task."""
+    async def stop(self, grace: float = 0.5) -> None:
+        """Close the listening socket, say goodbye (1001) to every client, end every task.
+
+        Bounded: whatever has not closed after `grace` seconds is cut off (Ctrl-C must work
+        within a second, even in the middle of a burst of clients)."""
+        self.stopping = True
         if self.server is not None:
             self.server.close()
             self.server = None
         for client in list(self.clients.values()):
             if client.open:
                 with contextlib.suppress(Exception):
-                    client.writer.write(
-                        client.conn.send(CloseConnection(code=1001, reason="server shutting down"))
+                    self._queue(
+                        client,
+                        client.conn.send(CloseConnection(code=1001, reason="server shutting down")),
                     )
-        for task in list(self.tasks):
+        tasks = list(self.tasks)
+        for task in tasks:
             task.cancel()
-        if self.tasks:
-            await asyncio.gather(*self.tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        for client in list(self.clients.values()):
+            client.writer.transport.abort()
 
     def t(self) -> float:
         return round(time.monotonic() - self.t0, 3)
 
     def log(self, cid: int, peer: str, text: str, tone: str = "explain") -> None:
+        text = text if len(text) <= 400 else text[:399] + "…"  # one line, whatever the input
         self.emit(ServerLog(t=self.t(), conn=cid, peer=peer, text=text, tone=tone))
 
     def _spawn(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.get_running_loop().create_task(self._handle(reader, writer))
+        if self.stopping:
+            writer.transport.abort()
+            return
+        cid = next(self.ids)
+        if len(self.pending) >= self.max_pending and not self._evict_slowest():
+            # Requests keep arriving and none is slow: a burst. Refuse this one, politely.
+            writer.write(
+                http_response(
+                    503, b"too many requests at once, try again\n", (("Retry-After", "1"),)
+                )
+            )
+            writer.close()
+            return
+        task = asyncio.get_running_loop().create_task(self._handle(cid, reader, writer))
         self.tasks.add(task)
+        self.pending[cid] = (time.monotonic(), task)
         task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(lambda _t: self.pending.pop(cid, None))
+
+    def _evict_slowest(self) -> bool:
+        """Make room by dropping the request that has been arriving longest (slowloris)."""
+        cid, (since, task) = next(iter(self.pending.items()))  # the oldest: dicts keep order
+        if time.monotonic() - since < min(1.0, self.config.handshake_timeout):
+            return False
+        del self.pending[cid]
+        task.cancel()
+        self.log(cid, "-", "request still incomplete while others wait: dropped to make room")
+        return True
 
     # ------------------------------------------------------------ one connection
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        cid = next(self.ids)
+    async def _handle(
+        self, cid: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         addr = writer.get_extra_info("peername") or ("?", 0)
         peer = f"{addr[0]}:{addr[1]}"
         self.active += 1
-        client: Client | None = None
         try:
-            if self.active > self.config.max_clients:
-                writer.write(
-                    http_response(
-                        503, b"too many clients, try again later\n", (("Retry-After", "5"),)
-                    )
-                )
-                await writer.drain()
-                self.log(cid, peer, "refused: too many clients at once (503)", "warn")
-                return
-            client = await self._serve(cid, peer, reader, writer)
+            await self._serve(cid, peer, reader, writer)
         except asyncio.CancelledError:
             raise
-        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError):
-            self.log(cid, peer, "the connection broke off")
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError, OSError):
+            client = self.clients.get(cid)
+            if client is None or not client.gone:
+                self.log(cid, peer, "the connection broke off")
         except Exception as exc:  # a bug must cost one connection, never the server
             self.errors += 1
-            self.log(cid, peer, f"internal error, connection dropped: {exc!r}", "warn")
+            self.log(cid, peer, f"internal error, connection dropped: {exc!r}"[:300], "warn")
         finally:
             self.active -= 1
-            if client is not None:
-                self.clients.pop(client.id, None)
-                if client.path == CHAT and client.name:
-                    await self._broadcast({"type": "system", "text": f"{client.name} left"})
+            # Forget the client whatever ended it: a close, EOF, a reset, an error, a drop.
+            client = self.clients.pop(cid, None)
+            if client is not None and client.path == CHAT and client.name and not self.stopping:
+                self._broadcast({"type": "system", "text": f"{client.name} left"})
+            await self._close(writer)
+
+    async def _close(self, writer: asyncio.StreamWriter) -> None:
+        """Close TCP; a peer that does not take the last bytes in time gets a reset instead."""
+        transport = writer.transport
+        if transport.is_closing() and not transport.get_write_buffer_size():
             writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            return
+        writer.close()
+        try:
+            await asyncio.wait_for(writer.wait_closed(), 0.2 if self.stopping else 1.0)
+        except asyncio.CancelledError:
+            transport.abort()
+            raise
+        except Exception:  # noqa: BLE001  (a timeout or the reset it ended with)
+            transport.abort()
 
     async def _serve(
         self, cid: int, peer: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -221,12 +280,20 @@ class WsServer:
                 return None
             items = conn.receive_data(data)
             first = items[0] if items else None
+        self.pending.pop(cid, None)  # the request is in: no longer a candidate for eviction
         if isinstance(first, BadRequest):
             await self._write(writer, conn.refuse(first.refusal))
             self.log(cid, peer, f"{first.refusal.status}: {first.refusal.reason}", "warn")
             return None
         assert isinstance(first, RequestIn)
         req = first
+        ok, why = self.policy.host_ok(req.header("host"))
+        if not ok:
+            # Every path, pages too: a rebinding page must not read this server's pages either.
+            body = f"{why}\nThis server answers to: {self.policy.names()}.\n".encode()
+            await self._write(writer, conn.respond(http_response(421, body)))
+            self.log(cid, peer, f"refused {_short(req.method)} {_short(req.target)}: {why}", "warn")
+            return None
         if req.path not in (CHAT, ECHO):
             await self._static(cid, peer, conn, req, writer)
             return None
@@ -235,7 +302,7 @@ class WsServer:
     async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
         if data:
             writer.write(data)
-            await asyncio.wait_for(writer.drain(), 10.0)
+            await asyncio.wait_for(writer.drain(), self.config.drain_timeout)
 
     async def _static(
         self,
@@ -247,7 +314,12 @@ class WsServer:
     ) -> None:
         if req.refusal is not None:  # a WebSocket handshake to a path with no endpoint
             await self._write(writer, conn.refuse(req.refusal))
-            self.log(cid, peer, f"{req.method} {req.target}: {req.refusal.status}", "warn")
+            self.log(
+                cid,
+                peer,
+                f"{_short(req.method)} {_short(req.target)}: {req.refusal.status}",
+                "warn",
+            )
             return
         entry = STATIC.get(req.path)
         if req.method not in ("GET", "HEAD"):
@@ -270,25 +342,13 @@ class WsServer:
             status = 200
         await self._write(writer, conn.respond(answer))
         if req.path != "/favicon.ico":  # browsers ask for it on their own; not worth a line
-            self.log(cid, peer, f"{req.method} {req.target} -> {status}")
+            self.log(cid, peer, f"{_short(req.method)} {_short(req.target)} -> {status}")
 
     # ------------------------------------------------------------ WebSocket connections
 
     def _origin_ok(self, req: RequestIn) -> tuple[bool, str]:
-        """Same origin as the page this server serves, and a Host it recognises."""
-        origin = req.header("origin")
-        if origin is None:
-            return True, "no Origin header: not a browser (browsers always send one)"
-        host = req.header("host") or ""
-        hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        names = set(LOOPBACK_NAMES)
-        if self.config.host not in ("0.0.0.0", "::", ""):
-            names.add(self.config.host)
-        elif hostname:
-            names.add(hostname)  # bound to every address: trust the name the browser used
-        if origin.lower() == f"http://{host}".lower() and hostname.lower() in names:
-            return True, f"Origin {origin} is this server's own page"
-        return False, f"Origin {origin} is not this server's page (http://{host})"
+        """An Origin naming one of the hosts this server answers to, on its port (hostcheck)."""
+        return self.policy.origin_ok(req.header("origin"))
 
     async def _websocket(
         self,
@@ -310,6 +370,14 @@ class WsServer:
             if not ok:
                 refusal = Refusal(403, "cross-site WebSocket connections are refused", "10.2")
                 self.emit(Note(t=self.t(), text=CSWSH, tone="warn"))
+        if refusal is None and len(self.clients) >= self.config.max_clients:
+            refusal = Refusal(
+                503,
+                f"this server takes at most {self.config.max_clients} WebSocket clients at once "
+                "(--max-clients); try again later",
+                "4.2.2",
+                (("Retry-After", "5"),),
+            )
         if refusal is not None:
             answer = conn.refuse(refusal)
             await self._write(writer, answer)
@@ -324,7 +392,7 @@ class WsServer:
         writer.write(response)
         client = Client(cid, peer, req.path, conn, writer, other=who)
         self.clients[cid] = client
-        await asyncio.wait_for(writer.drain(), 10.0)
+        await self._drain(client)
         if chat:
             self._explain_accept(cid, req, response, who)
         else:
@@ -339,7 +407,7 @@ class WsServer:
                     )
                 ),
             )
-            await self._broadcast({"type": "system", "text": f"{client.name} joined"}, skip=cid)
+            self._broadcast({"type": "system", "text": f"{client.name} joined"}, skip=cid)
             background = [
                 asyncio.create_task(self._pusher(client)),
                 asyncio.create_task(self._pinger(client)),
@@ -393,6 +461,9 @@ class WsServer:
                 if client.conn.ws is None or client.conn.ws.state is ConnectionState.CLOSED:
                     return
             data = await reader.read(65536)
+            client.last_in = time.monotonic()
+            if client.gone:
+                return
             if not data:
                 pending = len(client.conn.reader.buf) if client.conn.reader else 0
                 where = f" in the middle of a frame ({pending} bytes of it)" if pending else ""
@@ -416,14 +487,14 @@ class WsServer:
             "warn",
         )
         data = client.conn.fail(failure)
-        async with client.lock:
-            if data:
-                self._show(client, data, "server", client.other)
-                client.writer.write(data)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(client.writer.drain(), self.config.drain_timeout)
-            if client.writer.can_write_eof():
-                client.writer.write_eof()
+        if data:
+            self._show(client, data, "server", client.other)
+            self._queue(client, data)
+        await self._drain(client)
+        if client.gone:
+            return
+        if client.writer.can_write_eof():
+            client.writer.write_eof()
         # Read (and drop) whatever the client still sends until it closes, so that our
         # close does not turn into a TCP reset that could destroy the close frame in flight.
         with contextlib.suppress(Exception):
@@ -479,24 +550,39 @@ class WsServer:
         try:
             msg = json.loads(whole)
             text = str(msg.get("text", "")) if isinstance(msg, dict) else str(msg)
-        except ValueError:
+        except (ValueError, RecursionError):
             text = whole
-        await self._broadcast({"type": "chat", "from": client.name, "text": text[:2000]})
+        self._broadcast({"type": "chat", "from": client.name, "text": text[:2000]})
+        await self._drain(client)  # the sender waits for its own copy: back-pressure
 
     def _chat_count(self) -> int:
         return sum(1 for c in self.clients.values() if c.path == CHAT and c.open)
 
-    async def _broadcast(self, message: dict[str, object], skip: int | None = None) -> None:
-        data = _json(message)
+    def _broadcast(self, message: dict[str, object], skip: int | None = None) -> None:
+        """Queue a message to every chat page without waiting for any of them.
+
+        A page that does not keep up gets dropped by `_queue` once its backlog passes the
+        bound, so one stalled page slows nobody and costs bounded memory. The frame (the same
+        bytes for every page: servers do not mask) is shown once, not once per page."""
+        event = TextMessage(data=_json(message))
+        shown: tuple[Client, bytes] | None = None
+        count = 0
         for client in list(self.clients.values()):
             if client.path == CHAT and client.id != skip and client.open:
-                with contextlib.suppress(Exception):
-                    await self._send(client, TextMessage(data=data))
+                data = client.conn.send(event)
+                if self._queue(client, data):
+                    count += 1
+                    shown = shown or (client, data)
+        if shown is not None:
+            client, data = shown
+            self._show(client, data, "server", client.other if count == 1 else f"{count} pages")
 
     async def _pusher(self, client: Client) -> None:
         n = 0
         while client.open:
             await asyncio.sleep(self.config.push_every)
+            if not client.open:
+                return
             n += 1
             self.pushes += 1
             stamp = time.strftime("%H:%M:%S")
@@ -517,19 +603,60 @@ class WsServer:
         n = 0
         while client.open:
             await asyncio.sleep(self.config.ping_every)
+            silent = time.monotonic() - client.last_in
+            if silent > 2 * self.config.ping_every + self.config.drain_timeout:
+                # No pong, no anything, for two pings: the peer is gone without a word.
+                self._drop(client, f"no answer for {silent:.0f} s, not even to pings")
+                return
             n += 1
             await self._send(client, Ping(payload=f"keep-alive {n}".encode()))
 
     async def _send(self, client: Client, event: object, force: bool = False) -> None:
-        """Send one wsproto event as a frame (and show it), one writer at a time."""
-        async with client.lock:
-            ws = client.conn.ws
-            if ws is None or (not force and ws.state is not ConnectionState.OPEN):
-                return
-            data = client.conn.send(event)  # type: ignore[arg-type]
+        """Send one wsproto event as a frame (and show it), then wait (bounded) until it left."""
+        ws = client.conn.ws
+        if client.gone or ws is None or (not force and ws.state is not ConnectionState.OPEN):
+            return
+        data = client.conn.send(event)  # type: ignore[arg-type]
+        if self._queue(client, data):
             self._show(client, data, "server", client.other)
-            client.writer.write(data)
-            await asyncio.wait_for(client.writer.drain(), 10.0)
+            await self._drain(client)
+
+    def _queue(self, client: Client, data: bytes) -> bool:
+        """Hand bytes to the client's transport, unless it is gone or too far behind (dropped)."""
+        if client.gone:
+            return False
+        transport = client.writer.transport
+        if transport.is_closing():
+            self._drop(client, "the connection is closed", quiet=True)
+            return False
+        backlog = transport.get_write_buffer_size()
+        if backlog > self.config.max_backlog:
+            self._drop(client, f"it does not read: {backlog} bytes wait to be sent to it")
+            return False
+        client.writer.write(data)
+        return True
+
+    async def _drain(self, client: Client) -> None:
+        """Wait until the client took what was queued; drop it if that takes too long."""
+        if client.gone:
+            return
+        try:
+            await asyncio.wait_for(client.writer.drain(), self.config.drain_timeout)
+        except TimeoutError:
+            self._drop(client, f"it took nothing for {self.config.drain_timeout:g} s")
+        except (ConnectionError, OSError):
+            self._drop(client, "the connection broke off", quiet=True)
+
+    def _drop(self, client: Client, why: str, quiet: bool = False) -> None:
+        """Forget a client now and cut its connection (its handler then ends and cleans up)."""
+        if client.gone:
+            return
+        client.gone = why
+        self.dropped += 1
+        self.clients.pop(client.id, None)
+        client.writer.transport.abort()
+        if not quiet:
+            self.log(client.id, client.peer, f"dropped: {why}", "warn")
 
     # ------------------------------------------------------------ showing frames
 
@@ -571,6 +698,10 @@ class WsServer:
             t=self.t(),
             label=f"#{client.id}" if detail else "",
         )
+
+
+def _short(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _http(raw: bytes, src: str, dst: str, label: str) -> Event:
