@@ -36,6 +36,11 @@ LAZY: dict[str, tuple[str, str]] = {
         "netlearn.cli.quiz",
         "Quiz yourself: questions from the lessons, each explained after your answer.",
     ),
+    "lab": (
+        "netlearn.cli.lab",
+        "Labs: write a client or server yourself; netlearn checks its bytes and explains each "
+        "mistake.",
+    ),
     "review": (
         "netlearn.cli.quiz",
         "Review the questions that are due (spaced repetition: missed ones soon, known ones "
@@ -54,6 +59,7 @@ ORDER = (
     "socketio",
     "quiz",
     "review",
+    "lab",
     "progress",
     "check",
 )
