@@ -186,6 +186,14 @@ def ip_offset(linktype: int, frame: bytes) -> int:
     return -1
 
 
+def ip_damage(frame: bytes, linktype: int) -> str | None:
+    """Why this frame's IP header is damaged, or None. Asked only of frames `parse` refused."""
+    off = ip_offset(linktype, frame)
+    if 0 <= off < len(frame) and frame[off] >> 4 == 4 and frame[off] & 0x0F < 5:
+        return f"IPv4 header length {(frame[off] & 0x0F) * 4} is under 20 bytes: not read as TCP"
+    return None
+
+
 def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpPacket | None:
     """The TCP segment in this frame, or None (not IP, not TCP, a later fragment, truncated).
 
@@ -235,6 +243,8 @@ def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpP
         if proto != 6 or frag & 0x1FFF:
             return None
         ihl = (vihl & 0x0F) * 4
+        if ihl < 20:  # damaged: reading on would take IP's own fields for TCP's
+            return None
         tcp_off = off + ihl
         ip_payload = total - ihl
     elif version == 6:

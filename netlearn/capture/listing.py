@@ -13,8 +13,8 @@ from pathlib import Path
 
 import netlearn.capture.render  # noqa: F401  (registers the drawing of these events)
 from netlearn.capture.events import CaptureSummary, Connection
-from netlearn.capture.headers import LINKTYPE_NAMES, TcpPacket, parse
-from netlearn.capture.pcapio import iter_records
+from netlearn.capture.headers import LINKTYPE_NAMES, TcpPacket, ip_damage, parse
+from netlearn.capture.pcapio import Damage, iter_records
 from netlearn.capture.tracker import CLIENT, SERVER, Conn, Tracker
 from netlearn.env import Env
 from netlearn.events import Event, Note
@@ -30,16 +30,18 @@ class Scan:
     first_ts: float
     last_ts: float
     linktype: int  # of the first record; -1 for an empty file
+    damage: list[Damage]  # damaged records (skipped) and damaged IP headers (not TCP)
 
 
 def scan(path: Path) -> Scan:
-    """Every TCP connection in the file, with exact counts."""
+    """Every TCP connection in the file, with exact counts; damaged records are listed."""
     tracker = Tracker(keep=None)
     update = tracker.update
     records = tcp = 0
     first_ts = last_ts = 0.0
     first_linktype = -1
-    for records, (ts, linktype, frame) in enumerate(iter_records(path), start=1):
+    damage: list[Damage] = []
+    for records, (ts, linktype, frame) in enumerate(iter_records(path, damage), start=1):
         if records == 1:
             first_ts, first_linktype = ts, linktype
         last_ts = ts
@@ -47,7 +49,22 @@ def scan(path: Path) -> Scan:
         if pkt is not None:
             tcp += 1
             update(pkt)
-    return Scan(tracker, records, tcp, first_ts, last_ts, first_linktype)
+        else:
+            why = ip_damage(frame, linktype)
+            if why is not None:
+                damage.append(Damage(records, -1, why))
+    damage.sort(key=lambda d: d.record or 0)
+    return Scan(tracker, records, tcp, first_ts, last_ts, first_linktype, damage)
+
+
+def damage_note(damage: list[Damage], shown: int = 3) -> Note:
+    """One warning naming the first damaged records: which, where, and why."""
+    lines = [f"- {d}" for d in damage[:shown]]
+    if len(damage) > shown:
+        lines.append(f"- and {len(damage) - shown:,} more")
+    many = "record is" if len(damage) == 1 else "records are"
+    text = f"{len(damage):,} damaged {many} left out of this listing:\n" + "\n".join(lines)
+    return Note(text=text, tone="warn")
 
 
 def stream_packets(path: Path, stream: int) -> list[TcpPacket]:
@@ -93,6 +110,8 @@ def listing(env: Env, path: Path) -> Iterator[Event]:
         linktype=LINKTYPE_NAMES.get(result.linktype, f"link type {result.linktype}"),
         shown=len(conns),
     )
+    if result.damage:
+        yield damage_note(result.damage)
     t0 = result.first_ts
     for conn in conns:
         yield connection_event(conn, t0)

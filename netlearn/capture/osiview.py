@@ -25,6 +25,8 @@ from netlearn.events import PacketView
 
 def scapy_packet(frame: bytes, linktype: int):  # type: ignore[no-untyped-def]
     """The frame dissected by scapy, from its link layer up."""
+    import scapy.layers.dns  # noqa: F401  (binds DNS to port 53, as `osi --pcap` always did)
+
     if linktype == LINKTYPE_ETHERNET:
         from scapy.layers.inet import IP  # noqa: F401  (binds IP to Ether)
         from scapy.layers.inet6 import IPv6  # noqa: F401
@@ -69,18 +71,32 @@ def from_list(packets: Sequence[TcpPacket], number: int, what: str) -> PacketVie
     raise NetlearnError(f"{what} has {len(packets)} packets, not {number}")
 
 
-def from_file(path: Path, number: int) -> PacketView:
-    """Packet `number` (1 = first record, as Wireshark numbers them) of a capture file."""
-    from netlearn.capture.pcapio import iter_records
+def from_file(path: Path, number: int, label: str | None = None) -> PacketView:
+    """Packet `number` (1 = first record, as Wireshark numbers them) of a capture file.
 
+    The file is read by netlearn's own reader (`pcapio.iter_records`: bounded, and it names a
+    damaged record); scapy only dissects the one frame asked for. `capture --read F --osi N`
+    and `osi --pcap F --index N` both come here, so they always agree.
+    """
+    from netlearn.capture.pcapio import Damage, iter_records
+
+    damage: list[Damage] = []
     count = 0
-    for count, (ts, linktype, frame) in enumerate(iter_records(path), start=1):
+    for count, (ts, linktype, frame) in enumerate(iter_records(path, damage), start=1):
         if count == number:
-            from netlearn.osi.dissect import packet_view
-
-            pkt = scapy_packet(frame, linktype)
-            pkt.time = ts
-            return packet_view(pkt, f"{path.name}, packet {number}", source=f"{path}#{number}")
+            return _dissect(path, number, ts, linktype, frame, label)
+    why = f" ({damage[0]})" if damage else ""
     if count == 0:
-        raise NetlearnError(f"{str(path)!r} holds no packets")
-    raise NetlearnError(f"{str(path)!r} has {count} packets, not {number}")
+        raise NetlearnError(f"{str(path)!r} holds no packets{why}")
+    raise NetlearnError(f"{str(path)!r} has {count} packets, not {number}{why}")
+
+
+def _dissect(
+    path: Path, number: int, ts: float, linktype: int, frame: bytes, label: str | None
+) -> PacketView:
+    from netlearn.osi.dissect import packet_view
+
+    pkt = scapy_packet(frame, linktype)
+    pkt.time = ts
+    title = label or f"{path.name}, packet {number}"
+    return packet_view(pkt, title, source=f"{path}#{number}")

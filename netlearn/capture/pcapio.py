@@ -42,12 +42,13 @@ class Damage(NamedTuple):
     """One damaged record: `record` is the number it would have had (None: not a packet)."""
 
     record: int | None
-    offset: int  # of its first byte in the file
+    offset: int  # of its first byte in the file (-1: a packet read whole, damaged inside)
     why: str
 
     def __str__(self) -> str:
         where = f"record {self.record}" if self.record is not None else "a block"
-        return f"{where} at byte {self.offset} {self.why}"
+        at = f" at byte {self.offset:,}" if self.offset >= 0 else ""
+        return f"{where}{at}: {self.why}"
 
 
 def _bad(path: Path, why: str) -> NetlearnError:
@@ -124,16 +125,16 @@ def _pcap(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterat
             break
         number += 1
         if len(rec) < 16:
-            damage.append(Damage(number, off, "is cut short: the file ends inside its header"))
+            damage.append(Damage(number, off, "cut short: the file ends inside its header"))
             break
         sec, frac, incl, _orig = unpack(rec)
         if incl > MAX_CAPLEN:
-            why = f"claims {incl:,} captured bytes (at most {MAX_CAPLEN:,}): the rest is unreadable"
+            why = f"captured length {incl:,} is over {MAX_CAPLEN:,}: the rest is unreadable"
             damage.append(Damage(number, off, why))
             break
         frame = read(incl)
         if len(frame) < incl:
-            why = f"is cut short: {len(frame)} of its {incl} bytes are in the file"
+            why = f"cut short: {len(frame):,} of its {incl:,} bytes are in the file"
             damage.append(Damage(number, off, why))
             break
         yield sec + frac * scale, linktype, frame
@@ -165,19 +166,19 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
                 break
             pending += more
             if len(pending) < 8:
-                damage.append(Damage(None, off, "is cut short: the file ends inside its header"))
+                damage.append(Damage(None, off, "cut short: the file ends inside its header"))
                 break
         btype = struct.unpack_from(order + "I", pending, 0)[0]
         if btype == PCAPNG_SHB:
             if len(pending) < 12:
                 pending += src.read(12 - len(pending))
                 if len(pending) < 12:
-                    why = "is cut short: the file ends inside its header"
+                    why = "cut short: the file ends inside its header"
                     damage.append(Damage(None, off, why))
                     break
             new_order = _byte_order(pending[8:12])
             if new_order is None:
-                why = "starts a section with a bad byte-order magic: the rest is unreadable"
+                why = "a new section with a bad byte-order magic: the rest is unreadable"
                 damage.append(Damage(None, off, why))
                 break
             order, ifaces = new_order, []
@@ -186,25 +187,25 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
         packet = btype in (2, 3, 6)
         which = number + 1 if packet else None
         if blen < 12 or blen % 4 or blen > MAX_BLOCK or blen < len(pending):
-            why = f"has an impossible block length {blen:,}: the rest is unreadable"
+            why = f"impossible block length {blen:,}: the rest of the file is unreadable"
             damage.append(Damage(which, off, why))
             break
         src.offset = off + len(pending)
         if not src.fits(blen - len(pending)):
             left = (src.size or 0) - off
-            why = f"is cut short: its block is {blen:,} bytes, the file holds {left:,} more"
+            why = f"cut short: its block is {blen:,} bytes, the file holds {left:,}"
             damage.append(Damage(which, off, why))
             break
         rest = src.read(blen - len(pending))
         block = pending + rest
         pending = b""
         if len(block) < blen:
-            why = f"is cut short: its block is {blen:,} bytes, the file holds {len(block):,}"
+            why = f"cut short: its block is {blen:,} bytes, the file holds {len(block):,}"
             damage.append(Damage(which, off, why))
             break
         trailer = struct.unpack_from(order + "I", block, blen - 4)[0]
         if trailer != blen:
-            why = f"has two different lengths ({blen:,} and {trailer:,}): the rest is unreadable"
+            why = f"its two block lengths differ ({blen:,}, {trailer:,}): the rest is unreadable"
             damage.append(Damage(which, off, why))
             break
         if btype == 6 and blen >= 32:  # the usual case, inline: an enhanced packet block
@@ -223,7 +224,7 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
         if btype == 1:  # Interface Description Block
             ifaces.append(_idb(body, order))
             if ifaces[-1] is None:
-                damage.append(Damage(None, off, "is an interface description too short to read"))
+                damage.append(Damage(None, off, "an interface description too short to read"))
         elif packet:
             got = _packet(btype, body, order, ifaces)
             if isinstance(got, str):
@@ -266,27 +267,27 @@ def _packet(btype: int, body: memoryview, order: str, ifaces: list[_Iface | None
     """The record in an enhanced (6), obsolete (2) or simple (3) packet block, or why not."""
     if btype == 3:
         if len(body) < 4:
-            return "is a simple packet block too short to read"
+            return "a simple packet block too short to read"
         if not ifaces or ifaces[0] is None:
-            return "is a simple packet block with no interface description before it"
+            return "a simple packet block before any interface description"
         orig = struct.unpack_from(order + "I", body, 0)[0]
         caplen = min(orig, len(body) - 4)
         if ifaces[0].snaplen:
             caplen = min(caplen, ifaces[0].snaplen)
         return ifaces[0].offset, ifaces[0].linktype, bytes(body[4 : 4 + caplen])
     if len(body) < 20:
-        return "is a packet block too short to read"
+        return "a packet block too short to read"
     if btype == 6:
         iface, hi, lo, caplen, _orig = struct.unpack_from(order + "IIIII", body, 0)
     else:
         iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(order + "HHIIII", body, 0)
     if iface >= len(ifaces):
-        return f"names interface {iface}, but the file describes {len(ifaces)}"
+        return f"refers to interface {iface}, but the file describes {len(ifaces)}"
     desc = ifaces[iface]
     if desc is None:
-        return f"names interface {iface}, whose description is damaged"
+        return f"refers to interface {iface}, whose description is damaged"
     if caplen > len(body) - 20:
-        return f"claims {caplen:,} captured bytes, but its block holds {len(body) - 20:,}"
+        return f"captured length {caplen:,} is more than its block holds ({len(body) - 20:,})"
     ts = ((hi << 32) | lo) * desc.unit + desc.offset
     return ts, desc.linktype, bytes(body[20 : 20 + caplen])
 
