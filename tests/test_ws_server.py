@@ -173,14 +173,14 @@ def test_chat_refuses_other_origins_and_says_why(server: Running) -> None:
     host = f"evil.example:{server.port}"
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
         sock.sendall(_request("/chat", host=host, extra=f"Origin: http://{host}\r\n"))
-        assert _read_all(sock).startswith(b"HTTP/1.1 403 Forbidden\r\n")
+        assert _read_all(sock).startswith(b"HTTP/1.1 421 Misdirected Request\r\n")
 
 
 # ------------------------------------------------------------------ failures on real sockets
 
 
 def _request(
-    path: str, *, host: str = "x", drop: str = "", version: str = "13", extra: str = ""
+    path: str, *, host: str = "localhost", drop: str = "", version: str = "13", extra: str = ""
 ) -> bytes:
     headers = [
         f"Host: {host}",
@@ -229,7 +229,7 @@ def test_handshake_failures(server: Running) -> None:
         (_request("/nowhere"), b"HTTP/1.1 404 Not Found\r\n", b"no WebSocket endpoint"),
         (b"BLAH\x00\r\n\r\n", b"HTTP/1.1 400 Bad Request\r\n", b"not a valid HTTP/1.1 request"),
         (
-            b"GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n",
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n",
             b"HTTP/1.1 431 ",
             b"larger than",
         ),
@@ -261,11 +261,11 @@ def test_bad_frames_get_the_rfc_close_code(server: Running, frame: bytes, code: 
 
 def test_static_page_and_methods(server: Running) -> None:
     for request, status in (
-        (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"200 OK"),
-        (b"GET /chat.js HTTP/1.1\r\nHost: x\r\n\r\n", b"200 OK"),
-        (b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n", b"200 OK"),
-        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", b"405 Method Not Allowed"),
-        (b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", b"404 Not Found"),
+        (b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
+        (b"GET /chat.js HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
+        (b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
+        (b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", b"405 Method Not Allowed"),
+        (b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n", b"404 Not Found"),
     ):
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
             sock.sendall(request)
@@ -273,7 +273,7 @@ def test_static_page_and_methods(server: Running) -> None:
         assert answer.split(b"\r\n", 1)[0] == b"HTTP/1.1 " + status
     page = (REPO / "assets/web/websocket/index.html").read_bytes()
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         assert _read_all(sock).endswith(page)
 
 

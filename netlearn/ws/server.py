@@ -386,27 +386,23 @@ class WsServer:
             self.log(cid, peer, f"{req.path}: {refusal.status} {refusal.reason}", "warn")
             return None
         response, early = conn.accept()
-        # Queue the 101 and register the client in the same step (no await in between), so
-        # that a broadcast made the moment the handshake completes already reaches it, after
-        # the 101 in the byte stream.
+        # Queue the 101, register the client and queue its welcome in the same step (no await
+        # in between), so that a broadcast made the moment the handshake completes already
+        # reaches it, after the 101 and the welcome in the byte stream.
         writer.write(response)
         client = Client(cid, peer, req.path, conn, writer, other=who)
         self.clients[cid] = client
-        await self._drain(client)
         if chat:
             self._explain_accept(cid, req, response, who)
+            client.name = f"guest-{cid}"
+            welcome = {"type": "welcome", "you": client.name, "online": self._chat_count()}
+            data = conn.send(TextMessage(data=_json(welcome)))
+            if self._queue(client, data):
+                self._show(client, data, "server", who)
         else:
             self.log(cid, peer, f"{req.path}: upgraded (101), {_agent(req)}")
+        await self._drain(client)
         if chat:
-            client.name = f"guest-{cid}"
-            await self._send(
-                client,
-                TextMessage(
-                    data=_json(
-                        {"type": "welcome", "you": client.name, "online": self._chat_count()}
-                    )
-                ),
-            )
             self._broadcast({"type": "system", "text": f"{client.name} joined"}, skip=cid)
             background = [
                 asyncio.create_task(self._pusher(client)),
