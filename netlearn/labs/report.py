@@ -55,6 +55,10 @@ def _count(n: int) -> str:
 
 def payload_lines(data: bytes, length: int, indent: str) -> list[str]:
     """A payload for the log: one quoted line of text, or a few hex rows, cut with a count."""
+    if _printable(data) and data.count(b"\r\n") >= 2 and length <= KEEP_BYTES:
+        # an HTTP head: one line per header, as it is read
+        lines = [f'{indent}"{escape(line)}"' for line in data.splitlines(keepends=True)[:16]]
+        return lines
     if _printable(data) and length <= KEEP_BYTES or _printable(data[:TEXT_SHOWN]):
         shown = escape(data[:TEXT_SHOWN])
         more = f" ... ({_count(length)} in all)" if length > TEXT_SHOWN else ""
