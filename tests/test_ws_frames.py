@@ -175,3 +175,59 @@ def test_osi_websocket_sample_packet_still_works(run_cli: Run) -> None:
     result = run_cli("osi", "--packet", "websocket", "--format", "plain")
     assert result.returncode == 0, result.stderr
     assert "WebSocket frame" in result.stdout and "masking_key" in result.stdout
+
+
+def _bomb(size: int) -> bytes:
+    """A permessage-deflate text frame whose payload inflates to `size` bytes of 'a'."""
+    import zlib
+
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    body = comp.compress(b"a" * size) + comp.flush(zlib.Z_SYNC_FLUSH)
+    body = body[:-4]
+    n = len(body)
+    head = bytes([0xC1, 127]) + n.to_bytes(8, "big") if n >= 1 << 16 else b""
+    head = head or (bytes([0xC1, 126]) + n.to_bytes(2, "big") if n >= 126 else bytes([0xC1, n]))
+    return head + body
+
+
+def test_a_deflate_bomb_inflates_to_a_bound(make_env: Callable[..., object]) -> None:
+    import tracemalloc
+
+    frame = _bomb(200 << 20)  # 200 MB of 'a', about 200 kB compressed
+    env, buf = make_env("plain")  # type: ignore[misc]
+    tracemalloc.start()
+    try:
+        events = list(explain(env, frame.hex()))  # type: ignore[arg-type]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    notes = " ".join(getattr(e, "text", "") for e in events)
+    assert "more than" in notes and "stopped" in notes
+    assert peak < 40 << 20, f"peak {peak} bytes"
+    assert len(notes) < 4000
+
+
+def test_input_size_is_bounded(run_cli: Run, make_env: Callable[..., object]) -> None:
+    from netlearn.errors import NetlearnError
+
+    env, _ = make_env("plain")  # type: ignore[misc]
+    for size in (1 << 20, 8 << 20):
+        big = "82 7f " + (size).to_bytes(8, "big").hex() + "00" * size
+        with pytest.raises(NetlearnError, match="at most 512 KiB"):
+            list(explain(env, big))  # type: ignore[arg-type]
+    chunks = ["00" * 50000] * 12  # 600 kB in 12 arguments (one argument holds at most 128 kB)
+    result = run_cli("websocket", "frame", "82", "7f", "00000000000927c0", *chunks)
+    assert result.returncode == 1
+    assert "at most" in result.stderr and "Traceback" not in result.stderr
+    many = "89 00 " * 5000  # 5000 empty pings
+    result = run_cli("websocket", "frame", many)
+    assert result.returncode == 1 and "frames" in result.stderr, result.stderr
+
+
+def test_a_long_fragmented_text_is_shown_short(make_env: Callable[..., object]) -> None:
+    text = b"z" * 50000
+    frames = bytes(ws_frame(text[:25000], fin=False)) + bytes(ws_frame(text[25000:], opcode=0))
+    env, _ = make_env("plain")  # type: ignore[misc]
+    events = list(explain(env, frames.hex()))  # type: ignore[arg-type]
+    notes = [getattr(e, "text", "") for e in events if e.kind == "note"]
+    assert all(len(n) < 2000 for n in notes), [len(n) for n in notes]

@@ -13,6 +13,7 @@ from netlearn.env import Env
 from netlearn.events import Event, Note, Title
 from netlearn.ws.frames import (
     CLOSE_CODES,
+    MAX_INPUT,
     OPNAMES,
     frame_event,
     is_control,
@@ -105,12 +106,19 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
         )
 
 
+SHOWN = 200  # characters of a message or an inflated payload shown in a note
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN else f"{text[:SHOWN]}… ({len(text)} characters in all)"
+
+
 def _joined(message: int, parts: list[bytes], first: int, last: int) -> str:
     whole = b"".join(parts)
     kind = OPNAMES.get(message, "data")
     if message == 1:
         try:
-            return f'Frames {first}-{last} form one {kind} message: "{whole.decode("utf-8")}".'
+            return f'Frames {first}-{last} form one {kind} message: "{_clip(whole.decode())}".'
         except UnicodeDecodeError:
             return f"Frames {first}-{last} form one {kind} message, but it is not valid UTF-8."
     return f"Frames {first}-{last} form one {kind} message of {len(whole)} bytes."
@@ -137,18 +145,33 @@ def _validity(opcode: int, payload: bytes, fin: bool) -> list[str]:
     return out
 
 
+MAX_INFLATED = 4 * MAX_INPUT  # a deflate bomb inflates this far and no further
+
+
 def _deflate_note(opcode: int, payload: bytes) -> str:
-    """RSV1 on a data frame is permessage-deflate (RFC 7692): try to inflate the payload."""
+    """RSV1 on a data frame is permessage-deflate (RFC 7692): try to inflate the payload.
+
+    Bounded: a few hundred bytes of deflate can stand for gigabytes, so at most `MAX_INFLATED`
+    bytes are inflated (zlib's max_length), and the rest is only reported."""
     if opcode not in (0x1, 0x2):
         return "RSV1 = 1 here is only meaningful if an extension defined it for this frame."
+    inflater = zlib.decompressobj(-15)
     try:
-        raw = zlib.decompressobj(-15).decompress(payload + b"\x00\x00\xff\xff")
+        raw = inflater.decompress(payload + b"\x00\x00\xff\xff", MAX_INFLATED + 1)
     except zlib.error:
         return (
             "RSV1 = 1: compressed with permessage-deflate (RFC 7692), but these bytes do not "
             "inflate on their own (compression may continue from earlier messages)."
         )
-    shown = raw.decode("utf-8", "replace") if opcode == 0x1 else raw[:32].hex(" ")
+    if len(raw) > MAX_INFLATED or inflater.unconsumed_tail:
+        head = raw[:SHOWN].decode("utf-8", "replace") if opcode == 0x1 else raw[:32].hex(" ")
+        return (
+            "RSV1 = 1: compressed with permessage-deflate (RFC 7692 section 7.2); the "
+            f"{len(payload)} bytes inflate to more than {MAX_INFLATED} bytes, so inflating "
+            f"stopped there (a receiver must bound this too: a deflate bomb). They begin "
+            f"{head!r}."
+        )
+    shown = _clip(raw.decode("utf-8", "replace")) if opcode == 0x1 else raw[:32].hex(" ")
     return (
         "RSV1 = 1: compressed with permessage-deflate (RFC 7692 section 7.2); inflated, the "
         f"{len(payload)} bytes become {len(raw)}: {shown!r}."

@@ -281,10 +281,17 @@ def unmask_event(frame: WsFrame, shown: int = 16) -> Unmask:
 
 
 _HEX_JUNK = re.compile(r"[\s,:;_\-\[\]{}()]+")
+MAX_INPUT = 512 * 1024  # bytes of frames `frame HEX` explains at once (RFC examples: 64 KiB)
+MAX_FRAMES = 1000  # frames in one paste
 
 
 def parse_hex(text: str) -> bytes:
     """Hex as people paste it: '81 05 48 65', '0x81 0x05', '81:05:48', '8105486c6c6f'."""
+    if len(text) > 6 * MAX_INPUT:  # generous for '0x81, ' separators; checked before any work
+        raise NetlearnError(
+            f"too much input ({len(text)} characters): give at most {MAX_INPUT // 1024} KiB "
+            "of frames at a time"
+        )
     cleaned = re.sub(r"0[xX](?=[0-9a-fA-F])", "", text)
     cleaned = _HEX_JUNK.sub("", cleaned)
     if not cleaned:
@@ -296,6 +303,11 @@ def parse_hex(text: str) -> bytes:
         raise NetlearnError(
             f"odd number of hex digits ({len(cleaned)}): each byte is two digits, like 0a"
         )
+    if len(cleaned) // 2 > MAX_INPUT:
+        raise NetlearnError(
+            f"{len(cleaned) // 2} bytes given: this explainer takes at most "
+            f"{MAX_INPUT // 1024} KiB of frames at a time"
+        )
     return bytes.fromhex(cleaned)
 
 
@@ -305,6 +317,10 @@ def split_frames(data: bytes) -> list[tuple[FrameHead, bytes]]:
     pos = 0
     while pos < len(data):
         n = len(out) + 1
+        if n > MAX_FRAMES:
+            raise NetlearnError(
+                f"more than {MAX_FRAMES} frames given: paste at most {MAX_FRAMES} at a time"
+            )
         which = f"frame {n}" if n > 1 else "the frame"
         head = parse_head(data, pos)
         if head is None:
