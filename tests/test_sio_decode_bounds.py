@@ -18,7 +18,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from rich.errors import MarkupError
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
@@ -241,12 +240,6 @@ def test_sio_packet_roundtrip_of_a_bound_sized_packet() -> None:
     assert codec.decode_sio(pkt.encode()) == pkt
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=MarkupError,
-    reason="netlearn/sio/render.py hands part.meaning to Rich as markup: '[/x]' in a payload "
-    "raises MarkupError (not in this area's files; reported)",
-)
 def test_rich_format_shows_brackets_in_the_payload_as_text() -> None:
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="utf-8", errors="strict")

@@ -466,7 +466,7 @@ def _(event: DecodedPacket, env: Env, console: Console) -> None:
     for n, part in enumerate(event.parts):
         shown = "(nothing)" if part.text == "" else show_raw(part.text, 200)
         style = PART_STYLES[n % len(PART_STYLES)] if part.text else "dim"
-        table.add_row(Text(shown, style=style), part.field, part.meaning)
+        table.add_row(Text(shown, style=style), Text(part.field), Text(part.meaning))
     console.print(table)
     from rich.padding import Padding
 
