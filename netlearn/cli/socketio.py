@@ -91,7 +91,27 @@ def decode(
     show(events, env, export)
 
 
-@socketio_app.command("serve")
+SERVE_HELP = """Serve the chat page for real browsers and show every packet here. Ctrl-C stops it.
+
+Made for a class. Limits (stated again at start): at most --max-clients Socket.IO clients
+(default 500) and three connections per client; one more gets HTTP 503 with Retry-After: 5 and
+the reason, not a reset. A request head must arrive whole within 5 s of connecting, and a later
+one within 5 s of its first byte: slow senders (slowloris) are closed and hold nothing. An idle
+HTTP connection is closed after 15 s; a client that stops answering pings is dropped after 45 s;
+a message is at most 16000 bytes; the listen backlog is 1024. When the terminal cannot keep up,
+packets are counted instead of shown; the server does not slow down for it.
+
+Only requests whose Host is 127.0.0.1, localhost or [::1] (with the port), the --host address or
+an --allow-host name are served, and a browser's Origin must be one of those pages: anything else
+gets 403 and a line here, which keeps out pages that rebind their own name to this machine (DNS
+rebinding).
+
+With --redis URL, several serve processes (behind a load balancer) share rooms and broadcasts
+through Redis (python-socketio's AsyncRedisManager); without it, everything stays in memory.
+"""
+
+
+@socketio_app.command("serve", help=SERVE_HELP)
 def serve(
     port: Annotated[
         int,
@@ -103,18 +123,53 @@ def serve(
         str,
         typer.Option("--host", help="Address to listen on; loopback unless you ask otherwise."),
     ] = "127.0.0.1",
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="Also accept this name in Host and Origin (e.g. the machine's DNS name); "
+            "repeat it for several.",
+            metavar="NAME",
+        ),
+    ] = None,
+    max_clients: Annotated[
+        int,
+        typer.Option(
+            "--max-clients",
+            help="Socket.IO clients at once; one more is answered 503 with Retry-After.",
+            min=1,
+            max=100_000,
+        ),
+    ] = 500,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            "--redis",
+            help="Share rooms and broadcasts with other serve processes through this Redis, "
+            "e.g. redis://127.0.0.1:6379/0.",
+            metavar="URL",
+        ),
+    ] = None,
     open_browser: Annotated[
         bool, typer.Option("--open", help="Open the chat page in your web browser.")
     ] = False,
     fmt: FormatOpt = "auto",
 ) -> None:
-    """Serve the chat page for real browsers and show every packet here. Ctrl-C stops it."""
     from netlearn.render import make_renderer
     from netlearn.sio.serve import serve as run
 
     env = build_env(fmt)
     renderer = make_renderer(env)
     try:
-        run(env, renderer, host=host, port=port, open_browser=open_browser)
+        run(
+            env,
+            renderer,
+            host=host,
+            port=port,
+            open_browser=open_browser,
+            allow_hosts=tuple(allow_host or ()),
+            max_clients=max_clients,
+            redis_url=redis,
+        )
     finally:
         renderer.close()

@@ -52,6 +52,7 @@ def make_server(
     max_payload: int = 100_000,
     demo_handlers: bool = True,
     client_manager: Any = None,
+    cors_allowed_origins: Any = None,
 ) -> Any:
     """A python-socketio AsyncServer with the lesson's handlers; each run is reported to `sink`."""
     import socketio
@@ -67,7 +68,9 @@ def make_server(
         # once by Engine.IO ("message async handler error") instead of in a stray task.
         async_handlers=False,
         client_manager=client_manager,
-        cors_allowed_origins=None,  # same origin only (the page is served by this server)
+        # None: same origin only (Origin = http://<the request's Host>). `serve` passes its
+        # HostPolicy's check instead, because a DNS-rebinding page makes Host and Origin agree.
+        cors_allowed_origins=cors_allowed_origins,
     )
 
     def ran(call: str) -> None:

@@ -29,6 +29,7 @@ from netlearn.sio.trace import Tracer
 
 T = TypeVar("T")
 START_TIMEOUT = 10.0
+BACKLOG = 1024  # listen backlog: a whole class may arrive within half a second
 
 
 class QueueLogHandler(logging.Handler):
@@ -79,6 +80,9 @@ class LiveStack:
     max_payload: int = 100_000
     static: Path | None = None
     demo_handlers: bool = True
+    max_connections: int = 64  # per relay; the server behind takes a little more
+    max_events: int = 0  # events waiting to be shown; more are dropped and counted (0: no limit)
+    gate: Any = None  # a netlearn.sio.guard.Gate: Host/Origin and class size, for every request
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     servers: dict[str, ServerHandle] = field(default_factory=dict)
     relays: dict[str, Relay] = field(default_factory=dict)
@@ -90,6 +94,9 @@ class LiveStack:
         self._thread: threading.Thread | None = None
         self.log_handler = QueueLogHandler(self.sink, self.clock)
         self.muted = False
+        self.dropped = 0  # events not queued because the queue was full
+        if self.max_events:
+            self.events = queue.Queue(self.max_events)
 
     # -- plumbing
 
@@ -97,8 +104,12 @@ class LiveStack:
         return time.monotonic() - self._t0
 
     def sink(self, event: Event) -> None:
-        if not self.muted:
-            self.events.put(event)
+        if self.muted:
+            return
+        try:
+            self.events.put_nowait(event)
+        except queue.Full:
+            self.dropped += 1  # the terminal cannot keep up; never block the servers for it
 
     def start(self) -> LiveStack:
         ready = threading.Event()
@@ -150,8 +161,10 @@ class LiveStack:
     ) -> ServerHandle:
         import uvicorn
 
+        from netlearn.sio.guard import GateMiddleware
         from netlearn.sio.server import make_app, make_server
 
+        gate = self.gate
         sio = make_server(
             sink=self.sink,
             clock=self.clock,
@@ -163,14 +176,20 @@ class LiveStack:
             max_payload=self.max_payload,
             demo_handlers=self.demo_handlers,
             client_manager=manager,
+            cors_allowed_origins=gate.origin_allowed if gate is not None else None,
         )
+        if gate is not None:
+            gate.sessions = lambda: len(sio.eio.sockets)
+        app = make_app(sio, self.static)
+        if gate is not None:
+            app = GateMiddleware(app, gate)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
+        sock.listen(BACKLOG)
         sock.setblocking(False)
         config = uvicorn.Config(
-            make_app(sio, self.static),
+            app,
             log_config=None,
             access_log=False,
             lifespan="off",
@@ -178,7 +197,9 @@ class LiveStack:
             ws="wsproto",
             ws_max_size=self.max_payload + 1024,
             ws_ping_interval=None,
-            limit_concurrency=200,
+            # the relay in front refuses first, with a reason; this is a backstop
+            limit_concurrency=self.max_connections + 64,
+            backlog=BACKLOG,
             timeout_graceful_shutdown=1,
             server_header=False,
         )
@@ -206,7 +227,9 @@ class LiveStack:
         """A logging relay in front of `server`; its port. `name` None: name by session."""
         target = ("127.0.0.1", self.servers[server].port)
         tracer = Tracer(self.clock, name=name, peer=peer or server)
-        relay = Relay(target, tracer, self.sink)
+        relay = Relay(
+            target, tracer, self.sink, max_connections=self.max_connections, backlog=BACKLOG
+        )
         try:
             bound = self.call(relay.start(host, port))
         except OSError as exc:
@@ -222,29 +245,40 @@ class LiveStack:
 
     # -- the end
 
-    def close(self) -> None:
-        """Stop everything; safe to call twice, and from a finally after Ctrl-C."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop everything; safe to call twice, and from a finally after Ctrl-C.
+
+        Returns within about `timeout` seconds even if the loop is swamped: the listening
+        sockets are closed first, and whatever is still running is a daemon thread that ends
+        with the process.
+        """
         if self.loop is None or self._thread is None:
             return
+        self.muted = True
+        deadline = time.monotonic() + timeout
         loop, self.loop = self.loop, None
         if loop.is_running():
             with contextlib.suppress(Exception):
-                future = asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
-                future.result(5.0)
-            loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(5.0)
+                future = asyncio.run_coroutine_threadsafe(self._shutdown(timeout * 0.8), loop)
+                future.result(timeout * 0.9)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(loop.stop)
+        self._thread.join(max(0.05, deadline - time.monotonic()))
         self._thread = None
 
-    async def _shutdown(self) -> None:
+    async def _shutdown(self, budget: float) -> None:
+        end = time.monotonic() + budget
         for relay in self.relays.values():
-            with contextlib.suppress(Exception):
-                await relay.close()
+            relay.abort_all()  # the public port is free from here on
         for handle in self.servers.values():
             handle.uvicorn.should_exit = True
             handle.uvicorn.force_exit = True
+        for relay in self.relays.values():
+            with contextlib.suppress(Exception):
+                await relay.close(timeout=max(0.01, (end - time.monotonic()) / 4))
         tasks = [h.task for h in self.servers.values() if h.task is not None]
         if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=2.0)
+            _, pending = await asyncio.wait(tasks, timeout=max(0.01, (end - time.monotonic()) / 2))
             for task in pending:
                 task.cancel()
         current = asyncio.current_task()
@@ -252,7 +286,7 @@ class LiveStack:
         for task in rest:
             task.cancel()
         if rest:
-            await asyncio.wait(rest, timeout=1.0)
+            await asyncio.wait(rest, timeout=max(0.01, end - time.monotonic()))
 
 
 def _quiet_uvicorn() -> None:
