@@ -96,7 +96,16 @@ def _dissect(
 ) -> PacketView:
     from netlearn.osi.dissect import packet_view
 
-    pkt = scapy_packet(frame, linktype)
-    pkt.time = ts
     title = label or f"{path.name}, packet {number}"
-    return packet_view(pkt, title, source=f"{path}#{number}")
+    try:
+        pkt = scapy_packet(frame, linktype)
+        pkt.time = ts
+        return packet_view(pkt, title, source=f"{path}#{number}")
+    except NetlearnError:
+        raise
+    except Exception as exc:  # scapy's dissectors on damaged bytes: struct.error, IndexError...
+        why = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise NetlearnError(
+            f"packet {number} of {path.name!r} ({len(frame)} bytes) is too damaged to "
+            f"dissect: {why}"
+        ) from None
