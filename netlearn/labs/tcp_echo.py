@@ -204,6 +204,7 @@ def exchange(
                         break
                     diff = _first_diff(got, data, checked)
                     if diff is not None:
+                        del got[diff + 1 :]  # past the first wrong byte, chunking decides
                         _wrong_byte(conn, data, bytes(got), diff)
                     checked = min(len(got), len(data))
             if eof:
@@ -452,6 +453,9 @@ def _explain_gone(stage_run):  # type: ignore[no-untyped-def]
         except StageFailed as exc:
             code = ctx.program.wait(0.3) if ctx.program is not None else None
             if code is not None:
+                # what this stage managed before the exit was noticed depends on timing only
+                del ctx.log.entries[:]
+                ctx.log.note("netlearn", f"the program exited with code {code}")
                 exc.message = (
                     f"the program is no longer running (it exited with code {code}); a server "
                     "must keep serving after a client leaves"

@@ -119,7 +119,7 @@ class Session:
 
     def quiet(self, after: str, seconds: float = QUIET) -> None:
         """Nothing may arrive for `seconds`: the client speaks only when spoken to."""
-        end = time.monotonic() + scaled(seconds)
+        end = time.monotonic() + seconds  # not scaled: it is about the program, not netlearn
         while not self.buf and not self.conn.pending:
             left = end - time.monotonic()
             if left <= 0:

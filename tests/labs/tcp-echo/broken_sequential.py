@@ -7,5 +7,8 @@ with socket.create_server((os.environ["NETLEARN_HOST"], int(os.environ["NETLEARN
     while True:
         conn, _ = srv.accept()
         with conn:
-            while data := conn.recv(65536):
-                conn.sendall(data)
+            try:
+                while data := conn.recv(65536):
+                    conn.sendall(data)
+            except OSError:
+                pass

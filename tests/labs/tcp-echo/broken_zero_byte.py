@@ -4,6 +4,8 @@ import os
 import socket
 import threading
 
+threading.excepthook = lambda args: None  # a client that left is no news
+
 
 def serve(conn: socket.socket) -> None:
     with conn:
