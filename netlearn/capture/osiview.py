@@ -97,6 +97,8 @@ def _dissect(
     from netlearn.osi.dissect import packet_view
 
     title = label or f"{path.name}, packet {number}"
+    if not frame:  # scapy would show a default header: bytes that are not in the file
+        raise NetlearnError(f"packet {number} of {path.name!r} is empty: 0 bytes were captured")
     try:
         pkt = scapy_packet(frame, linktype)
         pkt.time = ts
