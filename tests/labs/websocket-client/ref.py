@@ -7,12 +7,20 @@ and call main().
 import base64
 import hashlib
 import os
+import random
 import socket
 import struct
 import sys
 from urllib.parse import urlsplit
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# The tests set REF_SEED so that keys and masks, and so the golden files, are the same every run.
+# A real client takes them from os.urandom, as RFC 6455 §5.3 says.
+_SEEDED = random.Random(os.environ["REF_SEED"]) if os.environ.get("REF_SEED") else None
+
+
+def random_bytes(n):
+    return _SEEDED.randbytes(n) if _SEEDED else os.urandom(n)
 
 
 def recv_exact(sock, n):
@@ -46,7 +54,7 @@ def accept_ok(headers, key):
 
 
 def handshake(sock, url):
-    key = base64.b64encode(os.urandom(16)).decode()
+    key = base64.b64encode(random_bytes(16)).decode()
     sock.sendall(request(url, key))
     head = b""
     while b"\r\n\r\n" not in head:
@@ -66,6 +74,7 @@ def handshake(sock, url):
         print("wrong Sec-WebSocket-Accept: failing the connection")
         sock.close()
         sys.exit(1)
+    print("connected")
 
 
 def encode_length(n):
@@ -81,7 +90,7 @@ def mask(payload, key):
 
 
 def send_frame(sock, opcode, payload, fin=True):
-    key = os.urandom(4)
+    key = random_bytes(4)
     head = bytes([(0x80 if fin else 0) | opcode]) + encode_length(len(payload))
     sock.sendall(head + key + mask(payload, key))
 
@@ -121,7 +130,6 @@ def main():
     url = urlsplit(os.environ["NETLEARN_URL"])
     sock = socket.create_connection((url.hostname, url.port))
     handshake(sock, url)
-    print("connected")
     state = {"opcode": 0, "parts": []}
     while True:
         fin, opcode, payload = read_frame(sock)
@@ -130,13 +138,22 @@ def main():
         elif opcode == 0x9:
             pong(sock, payload)
         elif opcode == 0x8:
+            print("closing with code", struct.unpack("!H", payload[:2])[0])
             close_reply(sock, payload)
             sock.settimeout(2)
             while sock.recv(4096):  # the server closes TCP first
                 pass
-            print("closed with code", struct.unpack("!H", payload[:2])[0])
             return
 
 
+def run():
+    """main(), exiting 1 quietly when netlearn drops the connection (it does after a failure:
+    a traceback printed then would race with netlearn stopping the program)."""
+    try:
+        main()
+    except OSError:
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    main()
+    run()
