@@ -156,7 +156,7 @@ class WsServer:
         finally:
             await self.stop()
 
-    async def stop(self, grace: float = 0.5) -> None:
+    async def stop(self, grace: float = 0.3) -> None:
         """Close the listening socket, say goodbye (1001) to every client, end every task.
 
         Bounded: whatever has not closed after `grace` seconds is cut off (Ctrl-C must work
@@ -247,8 +247,8 @@ class WsServer:
     async def _close(self, writer: asyncio.StreamWriter) -> None:
         """Close TCP; a peer that does not take the last bytes in time gets a reset instead."""
         transport = writer.transport
-        if transport.is_closing() and not transport.get_write_buffer_size():
-            writer.close()
+        if not transport.get_write_buffer_size() and (self.stopping or transport.is_closing()):
+            writer.close()  # nothing left to send: closes at once, no need to wait
             return
         writer.close()
         try:
@@ -281,6 +281,12 @@ class WsServer:
             items = conn.receive_data(data)
             first = items[0] if items else None
         self.pending.pop(cid, None)  # the request is in: no longer a candidate for eviction
+        # Let the loop breathe before the (costly) explaining and answering: in a burst of
+        # requests, Ctrl-C's cancellation is queued behind whatever is ready, so each step
+        # is kept short, and nothing new is started once the server is stopping.
+        await asyncio.sleep(0)
+        if self.stopping:
+            return None
         if isinstance(first, BadRequest):
             await self._write(writer, conn.refuse(first.refusal))
             self.log(cid, peer, f"{first.refusal.status}: {first.refusal.reason}", "warn")
