@@ -11,13 +11,14 @@ own handler, so asyncio and the servers close cleanly), and `main` turns it into
 from __future__ import annotations
 
 import _signal  # the C module: `signal` imports enum first, a slower start-up
-import contextlib
 import os
 import sys
 
 
 def _say_interrupted() -> None:
     """Flush what the command printed (best effort), then one line on stderr."""
+    import contextlib
+
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):  # a closed pipe, a re-entrant flush: no matter
             stream.flush()
@@ -42,6 +43,8 @@ def _started_as_netlearn() -> bool:
 if _started_as_netlearn():
     _signal.signal(_signal.SIGINT, _exit_interrupted)
 
+import atexit  # noqa: E402 (after the handler: every import is a moment Ctrl-C can land)
+
 # The core commands register themselves on import; lesson families load lazily (cli/lazy.py).
 from netlearn.cli import home, learn, osi, progress  # noqa: E402, F401
 from netlearn.cli.app import app  # noqa: E402
@@ -50,6 +53,7 @@ from netlearn.cli.app import app  # noqa: E402
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI: a NetlearnError is one line on stderr, Ctrl-C exits cleanly with 130."""
     _signal.signal(_signal.SIGINT, _exit_interrupted)
+    atexit.register(_last_at_exit)  # registered first, so it runs after every other one
     code = _run(argv)
     # From here on a Ctrl-C exits 130 at once (the handler above), never a traceback.
     try:
@@ -59,7 +63,22 @@ def main(argv: list[str] | None = None) -> None:
     except OSError as exc:
         print(f"netlearn: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
         code = code or 1
+    # A Ctrl-C that escaped an `eval()` of a string (Typer evaluates annotations that way) sets
+    # a CPython flag that makes the process kill itself with SIGINT at exit, even though we
+    # handled it: exit status -2 instead of 130. Running any string through exec clears it.
+    exec("")  # noqa: S102
     sys.exit(code)
+
+
+def _last_at_exit() -> None:
+    """The last Python code before the interpreter ends: from here on SIGINT is ignored, since
+    Python would otherwise restore the default action and a late Ctrl-C would kill the process
+    (status -2, no message) after the command had finished."""
+    import contextlib
+
+    with contextlib.suppress(Exception):  # a closed pipe: nothing left to say
+        sys.stdout.flush()
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -101,6 +120,8 @@ def _run(argv: list[str] | None) -> int:
             _say_interrupted()
             return 130
         raise
+    if rc == 130:  # Typer turns a Ctrl-C outside the command itself into a silent Exit(130)
+        _say_interrupted()
     return rc if isinstance(rc, int) else 0
 
 
