@@ -1,4 +1,5 @@
-"""`websocket serve`: only the Host names it knows (DNS rebinding), and Origin against the same list."""
+"""`websocket serve` answers only the Host names it knows (DNS rebinding); Origin is checked
+against the same list."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ def running(**kw: object) -> Iterator[tuple[int, list[Event]]]:
     assert srv.server.errors == 0
 
 
-def ask(port: int, path: str, host: str | None, origin: str | None = None, ws: bool = True) -> bytes:
+def ask(
+    port: int, path: str, host: str | None, origin: str | None = None, ws: bool = True
+) -> bytes:
     """One raw request; the answer's status line."""
     lines = [f"GET {path} HTTP/1.1"]
     if host is not None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -34,7 +35,16 @@ class Serve:
         self.out = tmp / "serve.out"
         with self.out.open("w") as sink:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "netlearn", "websocket", "serve", "--format", "plain", *args],
+                [
+                    sys.executable,
+                    "-m",
+                    "netlearn",
+                    "websocket",
+                    "serve",
+                    "--format",
+                    "plain",
+                    *args,
+                ],
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
@@ -126,10 +136,8 @@ def test_slowloris_is_contained_and_a_normal_client_gets_in() -> None:
             while not stop.wait(0.1) and n < 60:
                 n += 1
                 for sock in slow:
-                    try:
+                    with contextlib.suppress(OSError):
                         sock.sendall(b"X-a: b\r\n")
-                    except OSError:
-                        pass
 
         worker = threading.Thread(target=trickle, daemon=True)
         worker.start()
@@ -166,10 +174,9 @@ def test_ctrl_c_during_a_burst(serve: Serve) -> None:
     port = serve.port
 
     def burst() -> None:
-        try:
+        # The server goes away in the middle of it, on purpose.
+        with contextlib.suppress(Exception):
             asyncio.run(_chat_burst(port, 150, 0.3))
-        except Exception:
-            pass  # the server goes away in the middle of it, on purpose
 
     worker = threading.Thread(target=burst, daemon=True)
     worker.start()

@@ -264,7 +264,10 @@ def test_static_page_and_methods(server: Running) -> None:
         (b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
         (b"GET /chat.js HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
         (b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n", b"200 OK"),
-        (b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n", b"405 Method Not Allowed"),
+        (
+            b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n",
+            b"405 Method Not Allowed",
+        ),
         (b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n", b"404 Not Found"),
     ):
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
