@@ -35,11 +35,10 @@ def test_reference_python_passes(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_reference_js_passes(tmp_path: Path) -> None:
-    ref = HERE / "ref.js"
-    if not ref.exists():
-        pytest.skip("ref.js not written yet")
-    result = run_check("websocket-server", ["node", str(ref)], home=tmp_path)
+    result = run_check("websocket-server", ["node", str(HERE / "ref.js")], home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "All 7 stages passed." in result.stdout
+    compare("websocket-server", "ref_js", result.stdout)
 
 
 @pytest.mark.parametrize("variant", sorted(BROKEN))
