@@ -39,6 +39,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 PY = sys.executable
+RUNNING: list[Server] = []  # killed if the whole run runs out of time
 PORT_LINE = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)")
 
 BASELINE = """
@@ -407,6 +408,7 @@ class Server:
             cwd=REPO,
             env=env,
         )
+        RUNNING.append(self)
         self.port = 0
         self.lines = 0
         found = threading.Event()
@@ -502,7 +504,20 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             ),
         ),
         (
-            "netlearn socketio serve",
+            "netlearn socketio serve, echo",
+            netlearn("socketio", "serve", "--format", "json", "--port", "0"),
+            lambda port: sio_class(
+                port,
+                args.clients,
+                args.messages,
+                args.spread,
+                args.timeout,
+                chat=False,
+                transport="websocket",
+            ),
+        ),
+        (
+            "netlearn socketio serve, class",
             netlearn("socketio", "serve", "--format", "json", "--port", "0"),
             lambda port: sio_class(
                 port, args.clients, args.messages, args.spread, args.timeout, chat=True
@@ -526,8 +541,11 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(
-        f"{args.clients} clients arriving within {args.spread} s, {args.messages} messages each "
-        "(Socket.IO: join + echoes with acks + one chat broadcast to all)"
+        f"{args.clients} clients arriving within {args.spread} s, {args.messages} messages each, "
+        "each answer awaited. Socket.IO 'echo': a WebSocket client joins a room and sends "
+        "`echo` events with acks (like for like with the echo servers); 'class': half open with "
+        "long-polling and upgrade, as browsers do, and each also sends one `chat` that all "
+        f"{args.clients} receive ({args.clients * args.clients} deliveries)."
     )
     head = f"{'server':32} {'served':>9} {'lost':>6} {'time s':>7} {'peak MiB':>9} {'RSS MiB':>8}"
     print(head + f" {'stop s':>6}")
@@ -549,6 +567,14 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         print(f"{row['server']}: time x{t:.2f}, peak memory x{m:.2f} (vs websockets baseline)")
 
 
+def _out_of_time(signum: int, frame: object) -> None:
+    for server in RUNNING:
+        with contextlib.suppress(OSError):
+            server.proc.kill()
+    print("load.py: out of time (--total); servers killed", file=sys.stderr, flush=True)
+    os._exit(3)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -557,7 +583,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="per-server limit, seconds")
     parser.add_argument("--total", type=float, default=300.0, help="hard limit for the whole run")
     args = parser.parse_args()
-    signal.signal(signal.SIGALRM, lambda *_: os._exit(3))  # the hard overall timeout
+    signal.signal(signal.SIGALRM, _out_of_time)  # the hard overall timeout
     signal.alarm(int(args.total))
     rows = asyncio.run(run(args))
     signal.alarm(0)
