@@ -270,7 +270,8 @@ class Conn:
                 return out
             if len(self.pending) >= limit:
                 raise self._fail(
-                    f"{self.actor} read {limit} bytes and still no {what}",
+                    f"{self.actor} waited for {what} and got {limit} bytes without "
+                    f"{marker.decode('latin-1')!r} (the most it reads)",
                     got=bytes(self.pending[:limit]),
                 )
             left = end - time.monotonic()

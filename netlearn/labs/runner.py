@@ -133,9 +133,10 @@ def _port_accepts(host: str, port: int) -> bool:
         return False
 
 
-def wait_listening(program: Program, port: int, log: Log, timeout: float = STARTUP_TIMEOUT) -> None:
+def wait_listening(program: Program, port: int, log: Log, timeout: float | None = None) -> None:
     """Return once the program listens on `port`; StageFailed if it exits, listens elsewhere or
-    takes longer than `timeout`."""
+    takes longer than `timeout` (default STARTUP_TIMEOUT, read when called)."""
+    timeout = STARTUP_TIMEOUT if timeout is None else timeout
     end = time.monotonic() + timeout
     other_since: float | None = None
     while True:
