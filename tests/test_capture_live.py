@@ -78,11 +78,24 @@ def talk(port: int, line: bytes = b"hello\n") -> int:
         return c.getsockname()[1]
 
 
+def records(path: Path) -> int:
+    """Whole records in a capture tcpdump is still writing (a cut-off last record not counted)."""
+    try:
+        return sum(1 for _ in pcapio.iter_records(path))
+    except Exception:  # the header not written yet
+        return 0
+
+
 @contextmanager
 def tcpdump(port: int, path: Path) -> Iterator[None]:
+    # In immediate mode libpcap gives every packet a ring slot of the snapshot length, and the
+    # outgoing copy of each loopback packet takes a slot too (it is dropped later, in user space).
+    # With the defaults (256 KiB slots in a 2 MiB ring: 8 packets) a busy machine made the
+    # reference drop half the packets "by kernel". A loopback frame fits in 65,550 bytes; give the
+    # ring 64 MiB: a thousand slots.
     proc = subprocess.Popen(
-        ["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", str(path)]
-        + [f"tcp port {port}"],
+        ["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "65600", "-B", "65536"]
+        + ["-Z", "root", "-w", str(path), f"tcp port {port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -294,7 +307,17 @@ def test_watch_counts_exactly_while_drawing_only_a_window(
         deadline = time.monotonic() + 10
         while watch.tracker.total_conns < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.3)
+        # Stopping the reference is the race: tcpdump drops what it has not read from the kernel
+        # when SIGINT arrives. So wait until both counts are equal and settled before stopping
+        # either (a miscount never settles, and the assertion below catches it).
+        settled_since, last = time.monotonic(), (-1, -1)
+        while time.monotonic() < deadline:
+            now = (watch.tracker.total_packets, records(dump))
+            if now != last:
+                settled_since, last = time.monotonic(), now
+            elif now[0] == now[1] and time.monotonic() - settled_since > 0.5:
+                break
+            time.sleep(0.05)
         watch.stop()
         time.sleep(0.2)
     theirs = list(pcapio.iter_records(dump))
