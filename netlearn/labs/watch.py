@@ -82,7 +82,14 @@ def watch_lab(
         before = snapshot(root)
         status = check_lab(env, name, command, seed=seed)
         runs += 1
-        if not (env.is_tty or loop) or (max_runs and runs >= max_runs):
+        if max_runs and runs >= max_runs:
+            return status
+        if not (env.is_tty or loop):
+            env.stderr.write(
+                "netlearn: the output is not a terminal, so watch checked once "
+                "(--loop keeps watching)\n"
+            )
+            env.stderr.flush()
             return status
         env.stdout.write(f"\nWatching {len(before)} files in {root} for changes (Ctrl-C stops).\n")
         env.stdout.flush()
