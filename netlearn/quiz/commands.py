@@ -64,7 +64,8 @@ def run_quiz(env: Env, store: ProgressStore, lessons: Sequence[str], count: int)
     prepared = prepare(pool, count, env.rng, env)
     if not prepared:
         raise NetlearnError("no question could be made for these lessons")
-    return QuizRun(env, QuizStore(store), prepared, index, mode="quiz").run()
+    again = " ".join(["netlearn quiz", *chosen]) if lessons else "netlearn quiz"
+    return QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again).run()
 
 
 def run_review(
@@ -83,4 +84,5 @@ def run_review(
         return None
     picked = [by_id[c.question_id] for c in due]
     prepared = prepare(picked, count, env.rng, env, shuffle=False)
-    return QuizRun(env, qstore, prepared, index, mode="review").run()
+    again = " ".join(["netlearn review", *chosen]) if lessons else "netlearn review"
+    return QuizRun(env, qstore, prepared, index, mode="review", again=again).run()

@@ -23,7 +23,9 @@ from pathlib import Path
 import netlearn.quiz.render  # noqa: F401  (registers how quiz events are drawn)
 from netlearn.content.manifest import LessonInfo
 from netlearn.env import Env
+from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note
+from netlearn.progress.store import StoreWriteError
 from netlearn.quiz.ask import ask
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import Asked, Question, QuestionUnavailable
@@ -130,12 +132,14 @@ class QuizRun:
         index: LessonIndex,
         mode: str = "quiz",
         renderer: Renderer | None = None,
+        again: str = "",
     ) -> None:
         self.env = env
         self.qstore = qstore
         self.prepared = prepared
         self.index = index
         self.mode = mode
+        self.again = again or f"netlearn {mode}"  # the command that picks up where this stops
         self.renderer = renderer or make_renderer(env)
         self.session = uuid.uuid4().hex[:12]
         self.interactive = env.interactive
@@ -235,15 +239,22 @@ class QuizRun:
         )
         given = self._answer(asked)
         judged = score(asked, given)
-        card = self.qstore.record(
-            session=self.session,
-            mode=self.mode,
-            question_id=asked.question_id,
-            lesson_id=asked.lesson,
-            given=judged.given,
-            correct=judged.correct,
-            right_answer=right_answer(asked),
-        )
+        try:
+            card = self.qstore.record(
+                session=self.session,
+                mode=self.mode,
+                question_id=asked.question_id,
+                lesson_id=asked.lesson,
+                given=judged.given,
+                correct=judged.correct,
+                right_answer=right_answer(asked),
+            )
+        except StoreWriteError as exc:
+            # One line: what happened, what was lost (this answer; earlier ones are saved).
+            raise NetlearnError(
+                f"{exc.what}: your answer to question {number} was not saved; "
+                f"{exc.advice} and run `{self.again}` again"
+            ) from None
         message = judged.message
         if not judged.valid and syntax_help(asked) not in message:
             message = f"{message}; expected {syntax_help(asked)}"

@@ -97,7 +97,9 @@ class QuizStore:
         correct: bool,
         right_answer: str,
     ) -> Card:
-        """Save one answer and move its card, in one transaction; return the new card."""
+        """Save one answer and move its card, in one transaction; return the new card.
+
+        Raises `StoreWriteError` (a full disk, a read-only file) when nothing was saved."""
         now = self.clock()
         with self.store.transaction() as conn:
             row = conn.execute(
@@ -119,7 +121,7 @@ class QuizStore:
                 "wrong_count = excluded.wrong_count, last = excluded.last",
                 (question_id, lesson_id, card.box, card.due, card.right, card.wrong, card.last),
             )
-        self.store.record_activity()
+            self.store.touch(conn, now)  # same transaction: the answer is saved whole, or not
         return card
 
     def answers(self, lesson_id: str | None = None) -> list[AnswerRecord]:

@@ -13,7 +13,7 @@ from netlearn.content.lesson import LessonText, SceneRef
 from netlearn.content.manifest import LessonInfo
 from netlearn.env import Env
 from netlearn.events import Event, Note, Progress, Title
-from netlearn.progress.store import ProgressStore
+from netlearn.progress.store import ProgressStore, StoreWriteError
 from netlearn.render import Renderer
 from netlearn.runner.pager import Pager
 from netlearn.runner.stepper import Action, Key, Stepper, key_of
@@ -105,7 +105,18 @@ class Player:
     def _saved(self, index: int) -> None:
         if self.store is not None:
             step = self.text.steps[index]
-            self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
+            try:
+                self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
+            except StoreWriteError as exc:
+                self._not_saved(exc, f"your place (step {index + 1})")
+
+    def _not_saved(self, exc: StoreWriteError, what: str) -> None:
+        """Saving failed: say so once, and go on with the lesson without saving."""
+        self.store = None
+        self.env.warn(
+            f"{exc.what}: {what} in {self.info.id!r} was not saved, nor will the rest of this "
+            f"lesson be; {exc.advice}"
+        )
 
     def _render_lines(self, events: list[Event]) -> list[str]:
         """The step as the terminal would show it, drawn without animation and kept aside."""
@@ -173,7 +184,10 @@ class Player:
             elif outcome.action is Action.FINISH:
                 last = self.text.steps[-1]
                 if self.store is not None:
-                    self.store.complete(self.info.id, last.id, len(self.text.steps))
+                    try:
+                        self.store.complete(self.info.id, last.id, len(self.text.steps))
+                    except StoreWriteError as exc:
+                        self._not_saved(exc, "finishing the lesson")
                 quiz = ""
                 if (self.info.path.parent / "quiz.toml").is_file():
                     quiz = f" Check what stuck with `netlearn quiz {self.info.id}`."
