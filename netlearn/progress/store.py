@@ -5,8 +5,15 @@ SQLite's locking lets two processes (a lesson in one terminal, a quiz in another
 same file. WAL journalling lets readers go on while one writes; `busy_timeout` makes a writer wait
 for the other instead of failing.
 
-A file that is not a database, or a damaged one, is moved aside (never deleted) with a warning,
-and a fresh store is started, so the learner can still work and nothing is silently lost.
+A file that is not a database, a damaged one, or a valid SQLite file that is not netlearn's (other
+tables, other columns, a newer schema) is moved aside (never deleted) with a warning, and a
+fresh store is started, so the learner can still work and nothing is silently lost; a file from
+an older netlearn is migrated in place. When the damaged file cannot be moved (a read-only
+folder), this run keeps progress in memory and says so.
+
+The file is private: created by us 0600 (never through a symbolic link) in a 0700 folder, and
+under sudo handed back to the user. A write that fails (a full disk, a read-only file) raises
+`StoreWriteError`, whose `what` and `advice` let the caller say in one line what was not saved.
 """
 
 from __future__ import annotations
