@@ -353,3 +353,27 @@ def test_read_only_file_is_a_store_write_error(tmp_path: Path) -> None:
     store.close()
     with _open(tmp_path) as again:
         assert again.get("osi").step_id == "a"  # type: ignore[union-attr]
+
+
+def test_a_lesson_goes_on_when_its_place_cannot_be_saved(tmp_path: Path, make_env) -> None:  # type: ignore[no-untyped-def]
+    """The player warns once (what was not saved, what to do) and plays the lesson to its end."""
+    from netlearn.content.lesson import parse
+    from netlearn.content.manifest import LessonInfo
+    from netlearn.render import make_renderer
+    from netlearn.runner.player import Player
+
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text("# Demo\n\n## One {#one}\nFirst.\n\n## Two {#two}\nSecond.\n")
+    env, buf = make_env("plain")
+    with _open(env.data_dir):
+        pass
+    path = env.data_dir / FILENAME
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    store = ProgressStore(conn, path, time.time)
+    info = LessonInfo("demo", 1, "Demo", 5, "demo", lesson, 1)
+    result = Player(env, info, parse(lesson), make_renderer(env), store).run()
+    store.close()
+    assert result.finished and "You finished" in buf.getvalue()
+    warned = env.stderr.getvalue().strip().splitlines()  # type: ignore[attr-defined]
+    assert len(warned) == 1, warned
+    assert "read-only" in warned[0] and "your place (step 1)" in warned[0]
