@@ -135,7 +135,10 @@ def serve(
         _show_forever(stack, renderer)
     except KeyboardInterrupt:
         stack.close(timeout=CLOSE_WITHIN)
-        _drain(stack.events)
+        if _drain(stack.events) or stack.dropped:
+            # The terminal is behind: its last lines are stale packets, and writing them would
+            # make Ctrl-C wait for a slow terminal (seconds, after a burst). Drop them.
+            _stdout_to_devnull()
         # The process ends next: keep Python's last garbage collection from walking every
         # object the class left behind (it took up to half a second after a 200-client burst).
         gc.freeze()
@@ -144,11 +147,24 @@ def serve(
         stack.close(timeout=CLOSE_WITHIN)
 
 
-def _drain(events: queue.Queue[Any]) -> None:
-    """Forget what was never shown."""
+def _drain(events: queue.Queue[Any]) -> int:
+    """Forget what was never shown; how many."""
+    count = 0
     with contextlib.suppress(queue.Empty):
         while True:
             events.get_nowait()
+            count += 1
+    return count
+
+
+def _stdout_to_devnull() -> None:
+    import os
+    import sys
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _show_forever(stack: LiveStack, renderer: Renderer) -> None:
