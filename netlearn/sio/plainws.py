@@ -43,6 +43,7 @@ class PlainWebSocket:
         self.ws = WSConnection(ConnectionType.CLIENT)
         self.closed = False
         self._pending: list[str | bytes | None] = []
+        self._partial: list = []  # the pieces of a message still arriving
 
     def connect(self) -> Refused | None:
         """Open the TCP connection and do the opening handshake; a Refused if the server said no."""
@@ -52,8 +53,11 @@ class PlainWebSocket:
         )
         status, body = 0, bytearray()
         while True:
-            for event in self._read():
+            events = self._read()
+            for n, event in enumerate(events):
                 if isinstance(event, AcceptConnection):
+                    # The server may have sent its first messages in the same read: keep them.
+                    self._handle(events[n + 1 :])
                     return None
                 if isinstance(event, RejectConnection):
                     status = event.status_code
@@ -63,8 +67,6 @@ class PlainWebSocket:
                     body.extend(event.data)
                     if event.body_finished:
                         return self._refused(status, body)
-                elif isinstance(event, TextMessage | BytesMessage):
-                    self._pending.append(event.data)
 
     def _refused(self, status: int, body: bytearray) -> Refused:
         self.closed = True
@@ -86,17 +88,25 @@ class PlainWebSocket:
         while not self._pending:
             if self.closed:
                 return None
-            for event in self._read():
-                if isinstance(event, TextMessage | BytesMessage):
-                    if event.message_finished:
-                        self._pending.append(event.data)
-                elif isinstance(event, Ping):
-                    assert self.sock is not None
-                    self.sock.sendall(self.ws.send(event.response()))
-                elif isinstance(event, CloseConnection):
-                    self.closed = True
-                    self._pending.append(None)
+            self._handle(self._read())
         return self._pending.pop(0)
+
+    def _handle(self, events: list[object]) -> None:
+        """Queue whole messages (None for the close) and answer pings."""
+        for event in events:
+            if isinstance(event, TextMessage | BytesMessage):
+                # wsproto hands a message over in pieces as its bytes arrive: join them.
+                self._partial.append(event.data)
+                if event.message_finished:
+                    parts, self._partial = self._partial, []
+                    whole = "".join(parts) if isinstance(event, TextMessage) else b"".join(parts)
+                    self._pending.append(whole)
+            elif isinstance(event, Ping):
+                assert self.sock is not None
+                self.sock.sendall(self.ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                self.closed = True
+                self._pending.append(None)
 
     def close(self) -> None:
         if self.sock is None:
