@@ -1,10 +1,11 @@
 """`socketio serve` and DNS rebinding: only its own Host names and its own pages get in.
 
 A page on http://evil.example:P that made its name resolve to 127.0.0.1 sends requests with
-`Host: evil.example:P` and `Origin: http://evil.example:P`. They must be refused (403 with a
-reason), for the long-polling handshake and for the WebSocket upgrade alike, while the names of
-this machine and the ones given with --allow-host keep working. Requests are written as raw
-bytes and answers read with h11, so the test sees exactly what a browser would.
+`Host: evil.example:P` and `Origin: http://evil.example:P`. They must be refused (421 for the
+Host, 403 for the Origin, with a reason), for the long-polling handshake and for the WebSocket
+upgrade alike, while the names of this machine and the ones given with --allow-host keep
+working. Requests are written as raw bytes and answers read with h11, so the test sees exactly
+what a browser would.
 """
 
 from __future__ import annotations
@@ -77,14 +78,14 @@ def test_a_rebound_name_is_refused_for_polling(served: Served) -> None:
     status, headers, body = ask(
         served.port, HANDSHAKE, [("Host", evil), ("Origin", f"http://{evil}")]
     )
-    assert status == 403, body
+    assert status == 421, body
     assert b"sid" not in body
     assert b"evil.example" in body and b"not a name this server answers to" in body
     assert headers.get("connection") == "close"
     note = served.wait_for(
         lambda e: e.get("type") == "note" and "Refused" in e.get("text", "") and "evil" in e["text"]
     )
-    assert "403" in note["text"] and note["tone"] == "warn"
+    assert "421" in note["text"] and note["tone"] == "warn"
 
 
 def test_a_rebound_name_is_refused_for_the_websocket_upgrade(served: Served) -> None:
@@ -92,7 +93,7 @@ def test_a_rebound_name_is_refused_for_the_websocket_upgrade(served: Served) -> 
     status, _, body = ask(
         served.port, WS_HANDSHAKE, [("Host", evil), ("Origin", f"http://{evil}"), *WS_HEADERS]
     )
-    assert status == 403
+    assert status == 421
     assert b"evil.example" in body and b"DNS rebinding" in body
 
 
@@ -110,14 +111,14 @@ def test_a_foreign_origin_is_refused_even_with_a_good_host(served: Served) -> No
 
 def test_a_wrong_port_or_no_host_is_refused(served: Served) -> None:
     status, _, body = ask(served.port, HANDSHAKE, [("Host", "127.0.0.1:1")])
-    assert status == 403 and b"port" in body
+    assert status == 421 and b"port" in body
     # h11 will not send HTTP/1.1 without Host; HTTP/1.0 may omit it
     with socket.create_connection(("127.0.0.1", served.port), timeout=5) as sock:
         sock.sendall(f"GET {HANDSHAKE} HTTP/1.0\r\n\r\n".encode())
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
-    assert data.startswith(b"HTTP/1.1 403") and b"no Host header" in data
+    assert data.startswith(b"HTTP/1.1 421") and b"no Host header" in data
 
 
 def test_the_names_of_this_machine_and_allowed_names_get_in(served: Served) -> None:
@@ -149,7 +150,7 @@ def test_every_request_on_a_connection_is_checked(served: Served) -> None:
         )
     finally:
         sock.close()
-    assert status == 403 and b"evil.example" in body
+    assert status == 421 and b"evil.example" in body
 
 
 def test_the_real_client_still_chats(served: Served) -> None:
@@ -163,7 +164,7 @@ def test_the_real_client_still_chats(served: Served) -> None:
 def test_the_page_is_served_only_to_its_own_names(served: Served) -> None:
     assert ask(served.port, "/", [("Host", f"localhost:{served.port}")])[0] == 200
     status, _, body = ask(served.port, "/", [("Host", f"evil.example:{served.port}")])
-    assert status == 403 and b"DNS rebinding" in body
+    assert status == 421 and b"DNS rebinding" in body
 
 
 def test_allow_host_is_in_help_and_start_shows_the_names(served: Served, run_cli) -> None:  # type: ignore[no-untyped-def]

@@ -102,9 +102,9 @@ a message is at most 16000 bytes; the listen backlog is 1024. When the terminal 
 packets are counted instead of shown; the server does not slow down for it.
 
 Only requests whose Host is 127.0.0.1, localhost or [::1] (with the port), the --host address or
-an --allow-host name are served, and a browser's Origin must be one of those pages: anything else
-gets 403 and a line here, which keeps out pages that rebind their own name to this machine (DNS
-rebinding).
+an --allow-host name are served (any other Host gets 421), and a browser's Origin must be one of
+those pages (any other gets 403), each with a line here: this keeps out pages that rebind their own
+name to this machine (DNS rebinding).
 
 With --redis URL, several serve processes (behind a load balancer) share rooms and broadcasts
 through Redis (python-socketio's AsyncRedisManager); without it, everything stays in memory.

@@ -57,8 +57,8 @@ class Gate:
         if hosts > 1:
             return 400, "more than one Host header"
         ok, why = self.policy.host_ok(headers.get("host"))
-        if not ok:
-            return 403, why
+        if not ok:  # 421 Misdirected Request (RFC 9110 §15.5.20): not a name this server serves
+            return 421, why
         ok, why = self.policy.origin_ok(headers.get("origin"))
         if not ok:
             return 403, why
