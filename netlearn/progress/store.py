@@ -180,7 +180,12 @@ class ProgressStore:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        # Files are checked before SQLite opens them: closing any descriptor of a file drops
+        # every POSIX lock this process holds on it, SQLite's too (another process could then
+        # truncate the shared memory under us).
         create_private_file(path)
+        for suffix in ("-wal", "-shm"):  # SQLite gives new ones the file's mode; old ones: fix
+            tighten(path.with_name(path.name + suffix))
         try:
             conn = sqlite3.connect(path, timeout=15.0, isolation_level=None)
         except sqlite3.OperationalError as exc:
@@ -202,8 +207,6 @@ class ProgressStore:
         except sqlite3.DatabaseError:
             conn.close()
             raise
-        for suffix in ("-wal", "-shm"):  # SQLite gives them the file's mode; older ones: fix
-            tighten(path.with_name(path.name + suffix))
         return conn
 
     @staticmethod
@@ -544,7 +547,16 @@ def create_private_file(path: Path) -> None:
 
 
 def tighten(path: Path) -> None:
-    """Make an existing regular file of ours 0600 (a link, or someone else's file: untouched)."""
+    """Make an existing regular file of ours 0600 (a link, or someone else's file: untouched).
+
+    The file is opened only when it needs it: see `ProgressStore._connect` on descriptors."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    loose = st.st_mode & 0o077
+    if not (stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and loose):
+        return
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
