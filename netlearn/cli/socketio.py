@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -84,6 +86,10 @@ def decode(
     from netlearn.sio.explain import explain
 
     env = build_env(fmt)
+    # Under a non-UTF-8 locale Python decoded the argument with that locale: recover the bytes
+    # the shell passed, and read them as UTF-8 (what the wire carries).
+    with contextlib.suppress(UnicodeError):
+        packet = os.fsencode(packet).decode("utf-8", "surrogateescape")
     try:
         events = explain(packet, socketio_only=socketio_only)
     except PacketError as exc:
