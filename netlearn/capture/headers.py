@@ -194,6 +194,15 @@ def ip_damage(frame: bytes, linktype: int) -> str | None:
     return None
 
 
+# Segmentation offload (TSO/GSO): a sender that hands the network card one big segment to cut
+# into MTU-sized ones shows it whole to the capture, up to 64 KiB and, with Linux's BIG TCP,
+# beyond. Its IPv4 total length is then often 0 (it cannot hold more than 65,535). As Wireshark
+# does (its "Support packet-capture from IP TSO-enabled hardware" preference, on by default),
+# an IPv4 total length of 0 means "the rest of the frame". Wireshark takes the frame's original
+# length; we take the captured one, so a capture cut short by its snapshot length counts less.
+# (An IPv6 payload length of 0 without a jumbo option is left as 0, as Wireshark does.)
+
+
 def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpPacket | None:
     """The TCP segment in this frame, or None (not IP, not TCP, a later fragment, truncated).
 
@@ -219,6 +228,8 @@ def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpP
         hlen = (off_flags >> 12) * 4
         if hlen < 20:
             return None
+        if not total:
+            total = len(frame) - off  # segmentation offload: see the note above `parse`
         payload_len = total - 20 - hlen
         return TcpPacket(
             ts,
@@ -245,6 +256,8 @@ def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpP
         ihl = (vihl & 0x0F) * 4
         if ihl < 20:  # damaged: reading on would take IP's own fields for TCP's
             return None
+        if not total:
+            total = len(frame) - off  # segmentation offload: see the note above `parse`
         tcp_off = off + ihl
         ip_payload = total - ihl
     elif version == 6:
