@@ -450,3 +450,62 @@ def test_the_seed_makes_two_runs_identical(monkeypatch: pytest.MonkeyPatch) -> N
     assert a != c  # the inputs do depend on the seed
     assert runner.stage_rng(42, 3).random() == runner.stage_rng(42, 3).random()
     assert runner.stage_rng(42, 3).random() != runner.stage_rng(42, 4).random()
+
+
+# -- the report fits 80 columns ------------------------------------------------------------
+LABS_DIR = Path(__file__).parent / "labs"
+
+
+def test_report_pieces_fit_80_columns() -> None:
+    assert all(len(x) <= 80 for x in report.payload_lines(b"\n" * 60, 60, " " * 7))
+    assert all(len(x) <= 80 for x in report.payload_lines(b"\x00a" * 40, 80, " " * 7))
+    head = b"HTTP/1.1 101 OK\r\nX-Long: " + b"v" * 200 + b"\r\n\r\n"
+    lines = report.payload_lines(head, len(head), " " * 7)
+    assert all(len(x) <= 80 for x in lines)
+    assert "".join(x.strip().strip('"') for x in lines) == report.escape(head)  # nothing lost
+    many = b"".join(b"H%d: v\r\n" % i for i in range(30)) + b"\r\n"
+    assert report.payload_lines(many, len(many), "  ")[-1].endswith(f"({len(many)} bytes in all)")
+    out = report.program_lines(["y" * 200, "  indented", ""])
+    assert out[:3] == ["program | " + "y" * 70, "program + " + "y" * 70, "program + " + "y" * 60]
+    assert out[3:] == ["program |   indented", "program | "]
+    got = b"x" * 70 + b"\\\\\\\\\\\\" + b"y" * 10
+    for offset in (0, 69, 72, len(got) - 1, len(got)):
+        lines = report.caret_lines(got, offset, "      ")
+        assert all(len(x) <= 80 for x in lines), lines
+        col = lines[1].index("^")
+        assert lines[0][col] == (
+            '"' if offset == len(got) else report.escape(got[offset : offset + 1])[0]
+        )
+
+
+def _report(tmp_path: Path, lab: str, source: Path, prefix: str = "") -> str:
+    from netlearn.labs import get_lab
+
+    folder = tmp_path / f"{lab}-{source.stem}"
+    folder.mkdir()
+    (folder / "prog.py").write_text(prefix + source.read_text())
+    result = run_lab(get_lab(lab), ["python3", "prog.py"], seed=11, cwd=str(folder))
+    return report.text_report(result)
+
+
+@pytest.mark.parametrize(
+    ("lab", "variant", "ok"),
+    [
+        ("tcp-echo", "ref", True),
+        ("tcp-echo", "broken_never_close", False),
+        ("tcp-echo", "broken_fixed_port", False),
+        ("websocket-server", "ref", True),
+        ("websocket-server", "broken_len7", False),
+        ("websocket-server", "broken_guid", False),
+    ],
+)
+def test_every_report_line_fits_80_columns(
+    lab: str, variant: str, ok: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(core.TIME_SCALE_ENV, "0.3")
+    monkeypatch.setenv("PYTHONPATH", str(LABS_DIR / lab))  # broken variants import ref
+    text = _report(tmp_path, lab, LABS_DIR / lab / f"{variant}.py", "print('=' * 150)\n")
+    assert ("All " in text) == ok, text
+    too_long = [line for line in text.splitlines() if len(line) > 80]
+    assert not too_long, "\n".join(too_long)
+    assert "program + " in text  # the 150-character line went on in a second line

@@ -28,7 +28,7 @@ def _paint(line: str, env: Env) -> str:
         return _GREEN + line + _RESET
     if line.startswith("  FAIL"):
         return _RED + line + _RESET
-    if line.startswith("program | "):
+    if line.startswith(("program | ", "program + ")):
         return _DIM + line + _RESET
     if line.startswith("["):
         return _BOLD + line + _RESET

@@ -5,6 +5,10 @@ bytes each actor sent and received (text when printable, else a hex dump; long p
 a count), the program's own lines prefixed `program | `, and PASS or FAIL with the time. A failure
 shows the bytes with a caret under the first wrong one, what was expected, the rule and its RFC
 section, the likely cause, and the lesson step to read.
+
+Every line fits WIDTH (80) columns: long notes and explanations wrap with a hanging indent, long
+payloads are cut with a count, a long program line goes on in `program + ` lines. The one
+exception is the learner's own command, shown whole so that it can be copied.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from netlearn.labs.runner import LabResult, StageResult
 TEXT_SHOWN = 60  # characters of a printable payload shown before "..."
 HEX_ROWS = 4  # rows of 16 bytes of a binary payload shown before "..."
 PREFIX = "program | "
+MORE = "program + "  # the rest of a program line too long for one report line
+WIDTH = 80  # every report line fits (fixed, so a report reads the same in a file or a test)
 
 _ESCAPES = {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x5C: "\\\\", 0x22: '\\"'}
 
@@ -53,15 +59,49 @@ def _count(n: int) -> str:
     return f"{n} byte" if n == 1 else f"{n} bytes"
 
 
+def _quoted_fit(data: bytes, room: int) -> tuple[str, int]:
+    """The escaped text of the longest prefix of `data` that fits `room` characters, and how many
+    bytes that is (an escape such as \\n is never cut in two)."""
+    out: list[str] = []
+    used = 0
+    for count, b in enumerate(data):
+        piece = escape(bytes([b]))
+        if used + len(piece) > room:
+            return "".join(out), count
+        out.append(piece)
+        used += len(piece)
+    return "".join(out), len(data)
+
+
+def quoted_lines(data: bytes, indent: str) -> list[str]:
+    """`data` as one or more quoted lines, each within WIDTH (a long line goes on in the next)."""
+    room = max(WIDTH - len(indent) - 2, 8)
+    lines = []
+    while True:
+        shown, used = _quoted_fit(data, room)
+        lines.append(f'{indent}"{shown}"')
+        data = data[used:]
+        if not data:
+            return lines
+
+
 def payload_lines(data: bytes, length: int, indent: str) -> list[str]:
     """A payload for the log: one quoted line of text, or a few hex rows, cut with a count."""
     if _printable(data) and data.count(b"\r\n") >= 2 and length <= KEEP_BYTES:
         # an HTTP head: one line per header, as it is read
-        lines = [f'{indent}"{escape(line)}"' for line in data.splitlines(keepends=True)[:16]]
+        heads = data.splitlines(keepends=True)
+        lines = [line for head in heads[:16] for line in quoted_lines(head, indent)]
+        if len(heads) > 16:
+            lines.append(f"{indent}... ({_count(length)} in all)")
         return lines
     if _printable(data) and length <= KEEP_BYTES or _printable(data[:TEXT_SHOWN]):
-        shown = escape(data[:TEXT_SHOWN])
-        more = f" ... ({_count(length)} in all)" if length > TEXT_SHOWN else ""
+        whole = length == len(data) and length <= TEXT_SHOWN
+        more = "" if whole else f" ... ({_count(length)} in all)"
+        room = WIDTH - len(indent) - 2 - len(more)
+        shown, used = _quoted_fit(data[:TEXT_SHOWN], room)
+        if whole and used < length:  # short, but escapes make it too wide: cut it too
+            more = f" ... ({_count(length)} in all)"
+            shown, _ = _quoted_fit(data, WIDTH - len(indent) - 2 - len(more))
         return [f'{indent}"{shown}"{more}']
     rows = [hex_row(data, at) for at in range(0, min(len(data), HEX_ROWS * 16), 16)]
     lines = [indent + row for row in rows]
@@ -72,7 +112,7 @@ def payload_lines(data: bytes, length: int, indent: str) -> list[str]:
 
 def entry_lines(entry: LogEntry) -> list[str]:
     if entry.kind == "note":
-        return [f"  NOTE {entry.actor}: {entry.text}"]
+        return wrap(f"  NOTE {entry.actor}: ", entry.text, "      ")
     arrow, verb = ("->", "sent") if entry.kind == "sent" else ("<-", "received")
     head = f"  {arrow} {entry.actor} {verb} {_count(entry.length)}:"
     body = payload_lines(entry.data, entry.length, "       ")
@@ -87,21 +127,7 @@ def caret_lines(got: bytes, offset: int, indent: str = "    ") -> list[str]:
     window_start = max(0, offset - 48)
     window = got[window_start : offset + 32]
     if _printable(window) or (offset == len(got) and _printable(got[window_start:])):
-        # the text line holding the offset
-        line_start = got.rfind(b"\n", 0, offset) + 1 if offset else 0
-        if offset < len(got) and got[offset : offset + 1] == b"\n" and offset > 0:
-            line_start = got.rfind(b"\n", 0, offset) + 1
-        line_end = got.find(b"\n", offset)
-        line_end = len(got) if line_end < 0 else line_end + 1
-        line_start = max(line_start, offset - 60)
-        line_end = min(line_end, offset + 20)
-        before = escape(got[line_start:offset])
-        shown = escape(got[line_start:line_end])
-        lead = "..." if line_start > 0 and got[line_start - 1 : line_start] != b"\n" else ""
-        return [
-            f'{indent}{lead}"{shown}"',
-            f"{indent}{' ' * (len(lead) + 1 + len(before))}^ byte {offset}",
-        ]
+        return _text_caret(got, offset, indent)
     row = offset - offset % 16
     lines = []
     if row >= 16:
@@ -113,6 +139,35 @@ def caret_lines(got: bytes, offset: int, indent: str = "    ") -> list[str]:
     col = offset - row
     lines.append(f"{indent}{' ' * (6 + col * 3)}^^ byte {offset}")
     return lines
+
+
+def _text_caret(got: bytes, offset: int, indent: str) -> list[str]:
+    """The text line holding `offset` (cut to fit WIDTH) and a caret under the byte."""
+    line_start = got.rfind(b"\n", 0, offset) + 1 if offset else 0
+    line_end = got.find(b"\n", offset)
+    line_end = len(got) if line_end < 0 else line_end + 1
+    start = max(line_start, offset - 60)
+    end = min(line_end, offset + 20)
+    room = WIDTH - len(indent) - 5  # the quotes and a leading "..."
+    # fewer bytes before the offset (keeping at least ~20 characters), then fewer after it
+    while (
+        start < offset
+        and len(escape(got[start:end])) > room
+        and len(escape(got[start:offset])) > 20
+    ):
+        start += 1
+    while end > offset + 1 and len(escape(got[start:end])) > room:
+        end -= 1
+    before = escape(got[start:offset])
+    shown = escape(got[start:end])
+    lead = "..." if start > 0 and got[start - 1 : start] != b"\n" else ""
+    col = len(indent) + len(lead) + 1 + len(before)
+    label = f"byte {offset}"
+    if col + 2 + len(label) <= WIDTH:
+        caret = f"{' ' * col}^ {label}"
+    else:  # no room on the right: the label goes to the left of the caret
+        caret = f"{' ' * (col - len(label) - 1)}{label} ^"
+    return [f'{indent}{lead}"{shown}"', caret]
 
 
 @functools.lru_cache(maxsize=32)
@@ -135,14 +190,12 @@ def lesson_step(ref: str) -> str:
     return lesson_id
 
 
-WIDTH = 80  # reports wrap here (fixed, so a report reads the same in a file or a test)
-
-
 def wrap(first: str, text: str, indent: str) -> list[str]:
-    """`first` + `text`, wrapped at WIDTH with later lines indented by `indent`."""
+    """`first` + `text`, wrapped at WIDTH with later lines indented by `indent`. A word goes whole
+    to the next line (a URL stays searchable); only a word longer than a line is cut."""
     import textwrap
 
-    return textwrap.wrap(
+    lines = textwrap.wrap(
         text,
         WIDTH,
         initial_indent=first,
@@ -150,6 +203,34 @@ def wrap(first: str, text: str, indent: str) -> list[str]:
         break_long_words=False,
         break_on_hyphens=False,
     ) or [first.rstrip()]
+    out = []
+    for line in lines:
+        while len(line) > WIDTH:
+            out.append(line[:WIDTH])
+            line = indent + line[WIDTH:]
+        out.append(line)
+    return out
+
+
+def program_lines(lines: list[str]) -> list[str]:
+    """The program's own lines, prefixed `program | `; a long one goes on in `program + ` lines,
+    cut at WIDTH as it is (its spaces kept)."""
+    out = []
+    room = WIDTH - len(PREFIX)
+    for line in lines:
+        out.append(PREFIX + line[:room])
+        out += [MORE + line[at : at + room] for at in range(room, len(line), room)]
+    return out
+
+
+def rerun_lines(lab: str, seed: int, command: list[str]) -> list[str]:
+    """The command that repeats this run. If it is too long for one line it goes on after ` \\`
+    (a shell continuation, safe to copy); the learner's own command is never cut."""
+    lead = f"  netlearn lab check {lab} --seed {seed} --"
+    line = f"{lead} {shlex.join(command)}"
+    if len(line) <= WIDTH:
+        return [line]
+    return [lead + " \\", "      " + shlex.join(command)]
 
 
 def failure_lines(exc: StageFailed) -> list[str]:
@@ -178,26 +259,26 @@ def failure_lines(exc: StageFailed) -> list[str]:
 def header_lines(result: LabResult) -> list[str]:
     lab = result.lab
     return [
-        f"netlearn lab check {lab.name}: {lab.title}",
-        f"command: {shlex.join(result.command)}",
+        *wrap(f"netlearn lab check {lab.name}: ", lab.title, "  "),
+        f"command: {shlex.join(result.command)}",  # as typed, whole (it may be long)
         f"seed: {result.seed} (--seed {result.seed} repeats this run)",
     ]
 
 
 def setup_lines(result: LabResult) -> list[str]:
     lines = [entry for e in result.setup.entries for entry in entry_lines(e)]
-    lines += [PREFIX + line for line in result.setup_output]
+    lines += program_lines(result.setup_output)
     return lines
 
 
 def stage_lines(res: StageResult, total: int) -> list[str]:
-    head = f"[{res.index}/{total}] {res.stage.title}"
+    head = f"[{res.index}/{total}] "
     if res.status == "skipped":
-        return [f"{head}: not run"]
-    lines = ["", head]
+        return wrap(head, f"{res.stage.title}: not run", "      ")
+    lines = ["", *wrap(head, res.stage.title, "      ")]
     for entry in res.log.entries:
         lines += entry_lines(entry)
-    lines += [PREFIX + line for line in res.output]
+    lines += program_lines(res.output)
     if res.failure is None:
         lines.append(f"  PASS ({res.time:.2f} s)")
     else:
@@ -217,9 +298,8 @@ def summary_lines(result: LabResult) -> list[str]:
     failed = next((r for r in result.stages if r.status == "failed"), None)
     lines.append(f"{passed} of {total} stages passed.")
     if failed is not None:
-        again = shlex.join(result.command)
-        lines.append(f"Fix stage {failed.index} ({failed.stage.id}), then run it again:")
-        lines.append(f"  netlearn lab check {result.lab.name} --seed {result.seed} -- {again}")
+        lines += wrap("", f"Fix stage {failed.index} ({failed.stage.id}), then run it again:", "  ")
+        lines += rerun_lines(result.lab.name, result.seed, result.command)
     return lines
 
 

@@ -241,9 +241,7 @@ def _run_server_lab(
         cwd=cwd,
     )
     try:
-        result.setup.note(
-            "netlearn", f"started the program (NETLEARN_HOST={HOST} NETLEARN_PORT={port})"
-        )
+        result.setup.note("netlearn", f"program started, NETLEARN_HOST={HOST} NETLEARN_PORT={port}")
         first = lab.stages[0]
         try:
             wait_listening(program, port, result.setup)
