@@ -14,10 +14,12 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import netlearn.capture.render  # noqa: F401  (the ladder draws the segments)
+from netlearn import netns
 from netlearn.capture import socktable
 from netlearn.capture.headers import TcpPacket
 from netlearn.capture.pump import PacketPump
@@ -122,6 +124,8 @@ def demo(
             f"line `{CLIENT_LINE.decode().strip()}`, reads the server's answer and closes. "
             "Every segment below was really sent by this machine's TCP, a moment ago."
         )
+        if netns.inside():
+            yield netns.notice()
         if not pump.kernel_filter:
             yield Note(text=pump.notice, tone="warn")
         yield from peers("127.0.0.1", f"127.0.0.1:{exchange.port}")
@@ -183,6 +187,20 @@ def demo(
     finally:
         pump.stop()
         exchange.close()
+
+
+def private_demo(env: Env, *, write: Path | None = None, use_libpcap: bool = True) -> Any:
+    """`demo()` in a private network namespace of its own, for a process without the privilege
+    to capture; None when the kernel refuses one. Its `result`, once all events are read, is the
+    list of captured packets (for the inspector)."""
+    from netlearn.capture.live import run_private
+
+    def produce() -> Generator[Event, None, list[TcpPacket]]:
+        kept: list[TcpPacket] = []
+        yield from demo(env, iface="lo", write=write, use_libpcap=use_libpcap, keep=kept)
+        return kept
+
+    return run_private(produce)
 
 
 # ---------------------------------------------------------------------- the bundled capture

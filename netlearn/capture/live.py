@@ -15,13 +15,15 @@ the first captured packet: the same events the simulator makes, drawn by the sam
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from netlearn.capture.headers import TcpPacket
 from netlearn.capture.pump import PacketPump
-from netlearn.capture.sniffer import can_open
+from netlearn.capture.sniffer import can_open, is_loopback
 from netlearn.capture.tracker import Tracker
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Segment
@@ -30,8 +32,43 @@ MAX_KEPT = 100_000
 
 
 def can_capture(iface: str = "lo") -> tuple[bool, str]:
-    """(True, "...") when this process may capture on `iface`; else (False, what to do)."""
-    return can_open(iface)
+    """(True, "...") when this process may capture on `iface`; else (False, what to do).
+
+    When a private network namespace was refused too, the reason says so, with its fix."""
+    from netlearn import netns
+
+    ok, why = can_open(iface)
+    refused = netns.last_refusal()
+    if not ok and refused and "CAP_NET_RAW" in why:
+        why = (
+            "capturing packets needs the CAP_NET_RAW capability, which this process lacks, "
+            f"and no private network namespace (where it needs none) could be made: {refused}"
+        )
+    return ok, why
+
+
+def needs_private_net(iface: str = "lo") -> bool:
+    """True when a demo on `iface` should run in a private network namespace: this process may
+    not capture here (no CAP_NET_RAW), and the demo only needs a loopback."""
+    from netlearn import netns
+
+    if sys.platform != "linux" or netns.has_net_raw():
+        return False
+    try:
+        return is_loopback(iface)
+    except NetlearnError:
+        return False
+
+
+def run_private(factory: Callable[[], Iterator[Any]]) -> Any:
+    """`factory()`'s events produced in a private network namespace (a `netns.PrivateNet`), or
+    None when the kernel refuses one (`can_capture` then says why, and the fix)."""
+    from netlearn import netns
+
+    try:
+        return netns.in_private_net(factory)
+    except netns.NamespaceUnavailable:
+        return None
 
 
 class LiveCapture:

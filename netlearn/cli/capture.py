@@ -92,7 +92,9 @@ def capture(
     """Capture real TCP handshakes on loopback and show them in the ladder.
 
     With no options: a server and a client on 127.0.0.1 talk while netlearn captures them.
-    Capturing needs root or CAP_NET_RAW; --read and --replay do not.
+    Capturing needs root or CAP_NET_RAW; without it the demo runs in a private network
+    namespace of your own (Linux), where it needs none. --port needs it; --read and --replay
+    do not.
     """
     env = build_env(fmt, speed=speed)
     from netlearn.capture.render import ensure_ladder
@@ -186,7 +188,9 @@ def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: Path | None):  # type: ignore[no-untyped-def]
-    from netlearn.capture.live import can_capture
+    from netlearn.capture.demo import demo, private_demo
+    from netlearn.capture.headers import TcpPacket
+    from netlearn.capture.live import can_capture, needs_private_net
     from netlearn.capture.sniffer import is_loopback
 
     ok, why = can_capture(iface)
@@ -195,7 +199,10 @@ def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: P
             f"the demo talks over 127.0.0.1, which never crosses {iface!r}: capture another "
             f"interface with --port N --iface {iface}"
         )
-    if not ok:
+    # Without the privilege: the same demo in a private network namespace, where it needs none.
+    private = private_demo(env, write=write) if not ok and needs_private_net(iface) else None
+    if not ok and private is None:
+        ok, why = can_capture(iface)  # now also saying why no namespace could be made
         if "CAP_NET_RAW" not in why:
             raise NetlearnError(why)
         if _denied(env, why):
@@ -203,15 +210,14 @@ def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: P
 
             _read(env, bundled_capture(), 1, osi_packet, export, replay=True)
         return
-    from netlearn.capture.demo import demo
-    from netlearn.capture.headers import TcpPacket
-
     kept: list[TcpPacket] = []
-    events = demo(env, iface=iface, write=write, keep=kept)
+    events = private if private is not None else demo(env, iface=iface, write=write, keep=kept)
     try:
         show(events, env, export)
     finally:
         events.close()
+    if private is not None:
+        kept = private.result or []
     if osi_packet is not None:
         from netlearn.capture.osiview import from_list
 
@@ -253,8 +259,16 @@ def _watch(
     from netlearn.capture.watch import Watch
 
     ok, why = can_capture(iface)
+    if not ok and "CAP_NET_RAW" in why:
+        raise NetlearnError(
+            f"--port watches your own program on this machine's {iface!r}, which needs the "
+            "privilege to capture there: a private network namespace has a loopback of its "
+            'own, where your program is not. Run it with sudo: sudo "$(command -v netlearn)" '
+            f"capture --port {port}. Without sudo, `netlearn capture` (no --port) captures its "
+            f"own demo connection in a private namespace; and {REPLAY_HINT}."
+        )
     if not ok:
-        raise NetlearnError(f"{why}. Meanwhile, {REPLAY_HINT}." if "CAP_NET_RAW" in why else why)
+        raise NetlearnError(why)
     watch = Watch(env, port, iface=iface, count=count, duration=duration, write=write, quiet=quiet)
     watch.start()
     seen: list = []
