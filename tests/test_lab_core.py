@@ -509,3 +509,31 @@ def test_every_report_line_fits_80_columns(
     too_long = [line for line in text.splitlines() if len(line) > 80]
     assert not too_long, "\n".join(too_long)
     assert "program + " in text  # the 150-character line went on in a second line
+
+
+def test_lab_list_show_and_start_fit_80_columns(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {**os.environ, "NETLEARN_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
+    for args in (
+        [],
+        ["show", "tcp-echo"],
+        ["show", "websocket-server"],
+        ["start", "websocket-server"],
+    ):
+        out = subprocess.run(
+            [PY, "-m", "netlearn", "lab", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=30,
+        )
+        assert out.returncode == 0, out.stderr
+        fenced, too_long = False, []
+        for line in out.stdout.splitlines():
+            fenced ^= line.startswith("```")
+            if not fenced and len(line) > 80:  # an example transcript is shown as written
+                too_long.append(line)
+        assert not too_long, args
+        assert "\x1b[" not in out.stdout

@@ -47,6 +47,47 @@ def lab_file(name: str) -> Path:
     return lessons_dir() / "labs" / f"{name}.md"
 
 
+def wrap(first: str, text: str, indent: str) -> list[str]:
+    from netlearn.labs.report import wrap as report_wrap
+
+    return report_wrap(first, text, indent)
+
+
+def reflow(lines: list[str]) -> list[str]:
+    """Markdown text re-wrapped at 80 columns: paragraphs and list items are joined and wrapped
+    with a hanging indent; headings, code blocks (```) and blank lines are kept as they are."""
+    import re
+
+    out: list[str] = []
+    block: list[str] = []
+    first = indent = ""
+
+    def flush() -> None:
+        if block:
+            out.extend(wrap(first, " ".join(block), indent))
+            block.clear()
+
+    fenced = False
+    for line in lines:
+        if line.startswith("```"):
+            flush()
+            fenced = not fenced
+            out.append(line)
+            continue
+        if fenced or not line.strip() or line.startswith("#"):
+            flush()
+            out.append(line)
+            continue
+        item = re.match(r"(\s*)([-*]|\d+\.) ", line)
+        if item or not block:  # a list item or a paragraph starts
+            flush()
+            lead = item.group(0) if item else line[: len(line) - len(line.lstrip())]
+            first, indent = lead, " " * len(lead)
+        block.append(line.strip() if not item else line[len(item.group(0)) :].strip())
+    flush()
+    return out
+
+
 def list_labs(env: Env) -> None:
     """The labs in order, with each one's best result."""
     from netlearn.cli.common import open_store
@@ -68,7 +109,7 @@ def list_labs(env: Env) -> None:
             status = f"done ({len(lab.stages)}/{len(lab.stages)} stages)"
         else:
             status = f"best {record.best}/{len(lab.stages)} stages"
-        lines.append(f"  {number}. {name:<18} {status:<24} {lab.title}")
+        lines += wrap(f"  {number}. {name:<17} {status:<18} ", lab.title, " " * 42)
     lines += [
         "",
         "netlearn lab show NAME     the task and what is checked",
@@ -86,7 +127,7 @@ def show_lab(env: Env, name: str) -> None:
         text = path.read_text(encoding="utf-8")
     except OSError:
         raise NetlearnError(f"the text of lab {name!r} is missing ({path})") from None
-    lines = text.rstrip("\n").splitlines()
+    lines = reflow(text.rstrip("\n").splitlines())
     lines += ["", f"## The stages `netlearn lab check {name}` runs, in order", ""]
     for index, stage in enumerate(lab.stages, start=1):
         lines.append(f"{index}. {stage.title} ({stage.id})")
@@ -128,9 +169,12 @@ def start_lab(env: Env, name: str, lang: str, force: bool, folder: Path | None =
         env,
         [
             f"Wrote {target.name}: the socket set-up is done, the TODOs are yours.",
-            f"Read the task:   netlearn lab show {name}",
-            f"Check your work: netlearn lab check {name} -- {run}",
-            f"Or on each save: netlearn lab watch {name} -- {run}",
+            "Read the task:",
+            f"  netlearn lab show {name}",
+            "Check your work:",
+            f"  netlearn lab check {name} -- {run}",
+            "Or check it again on each save:",
+            f"  netlearn lab watch {name} -- {run}",
         ],
     )
     return target
