@@ -403,6 +403,15 @@ def in_private_net(factory: Callable[[], Iterator[Any]]) -> PrivateNet:
     return PrivateNet(factory)
 
 
+def probe() -> str | None:
+    """None when this process may have a private namespace; else why not (with the fix)."""
+    try:
+        with in_private_net(lambda: iter(())):
+            return None
+    except NamespaceUnavailable as exc:
+        return str(exc)
+
+
 def notice() -> Any:
     """The one line that says where a live demo runs, and why (a Note event)."""
     from netlearn.events import Note

@@ -13,13 +13,21 @@ from netlearn.events import Event, Note, Table
 
 def live(env: Env) -> Iterator[Event]:
     """A real connection captured now; the bundled one, with a word why, without privilege."""
-    from netlearn.capture.demo import demo, replay
-    from netlearn.capture.live import can_capture
+    from netlearn.capture.demo import demo, private_demo, replay
+    from netlearn.capture.live import can_capture, needs_private_net
 
     ok, why = can_capture("lo")
     if ok:
         yield from demo(env)
         return
+    private = private_demo(env) if needs_private_net("lo") else None
+    if private is not None:  # no privilege: the same demo in a private network namespace
+        try:
+            yield from private
+        finally:
+            private.close()
+        return
+    ok, why = can_capture("lo")  # now saying why no namespace could be made either
     yield Note(
         text=f"No live capture here: {why}. Below is the real capture bundled with netlearn, "
         "recorded the same way on another machine.",
@@ -120,10 +128,24 @@ def bpf(env: Env, port: str = "8080") -> Iterator[Event]:
 
 def privilege(env: Env) -> Iterator[Event]:
     """Whether this very process may capture, and why (not)."""
-    from netlearn.capture.live import can_capture
+    from netlearn import netns
+    from netlearn.capture.live import can_capture, needs_private_net
 
     ok, why = can_capture("lo")
     if ok:
         yield Note(text="This netlearn may capture on `lo`: it runs with CAP_NET_RAW.", tone="tip")
-    else:
-        yield Note(text=f"This netlearn may not capture: {why}.", tone="warn")
+        return
+    if needs_private_net("lo"):
+        probe = netns.probe()
+        if probe is None:
+            yield Note(
+                text=f"This netlearn may not capture on this machine's interfaces: {why}. "
+                "But it may create a private network namespace of its own, with its own "
+                "loopback, where it holds CAP_NET_RAW: the live scenes run there, no sudo "
+                "needed. Watching another program (`netlearn capture --port N`) still needs "
+                "the privilege, since that program is not in the private namespace.",
+                tone="tip",
+            )
+            return
+        ok, why = can_capture("lo")
+    yield Note(text=f"This netlearn may not capture: {why}.", tone="warn")

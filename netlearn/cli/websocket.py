@@ -48,11 +48,28 @@ def websocket(
     from netlearn.ws.demo import run
 
     env = build_env(fmt, seed=seed, speed=speed)
-    events = run(env)
+    events = _live(env, run)
     if env.interactive and not auto:
         events = stepped(events, env, noun="step", stopped="Stopped; sockets closed.")
     with closing(events):
         show(events, env, export)
+
+
+def _live(env, run):  # type: ignore[no-untyped-def]
+    """The demo's events; without the privilege to capture, produced in a private network
+    namespace, where the TCP connection underneath can be captured (none: on this machine's
+    loopback, without capture, as the demo says)."""
+    from netlearn.capture.live import needs_private_net, run_private
+
+    if needs_private_net("lo"):
+        from netlearn.capture.render import ensure_ladder
+        from netlearn.netns import with_notice
+
+        ensure_ladder()  # the captured segments are drawn here, in this process
+        private = run_private(lambda: run(env))
+        if private is not None:
+            return with_notice(private, after_title=True)
+    return run(env)
 
 
 @ws_app.command("frame")

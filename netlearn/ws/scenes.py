@@ -19,12 +19,31 @@ from netlearn.ws.handshake import (
     key_is_valid,
 )
 
+# The parts that show the TCP segments underneath, captured live.
+CAPTURED_PARTS = ("connect", "close")
+
 
 def live(env: Env, part: str = "upgrade") -> Iterator[Event]:
-    """One part of the live demo (see `netlearn.ws.demo.PARTS`)."""
+    """One part of the live demo (see `netlearn.ws.demo.PARTS`).
+
+    Without the privilege to capture, a part that shows captured segments runs in a private
+    network namespace of its own, where capturing needs none."""
     from netlearn.ws.demo import scene
 
-    return scene(env, part)
+    events = scene(env, part)
+    if part in CAPTURED_PARTS:
+        from netlearn.capture.live import needs_private_net, run_private
+
+        if needs_private_net("lo"):
+            from netlearn.capture.render import ensure_ladder
+            from netlearn.netns import with_notice
+
+            ensure_ladder()  # the captured segments are drawn here, in this process
+            private = run_private(lambda: events)
+            if private is not None:
+                events.close()  # never started here: the child runs its own copy
+                return with_notice(private, after_title=False)
+    return events
 
 
 def accept(env: Env, key: str = RFC_EXAMPLE_KEY) -> Iterator[Event]:
