@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from netlearn.env import Env
-from netlearn.events import Encapsulate, Event, LayerInfo, Note, Table
+from netlearn.events import Encapsulate, Event, LayerInfo, Note, PacketView, Table
 from netlearn.osi.layers import LAYERS, TCPIP, by_number
 
 
@@ -52,6 +52,16 @@ def tcpip(env: Env) -> Iterator[Event]:
     )
 
 
+def _view(packet: str) -> PacketView:
+    """A sample packet dissected, each field's meaning fitted to this packet."""
+    from netlearn.osi.build import build
+    from netlearn.osi.dissect import packet_view
+    from netlearn.osi.meanings import fit
+
+    pkt = build(packet)
+    return fit(packet_view(pkt, packet), pkt)
+
+
 _UNITS = {2: "frame", 3: "packet", 4: "segment", 7: "data"}
 
 
@@ -65,10 +75,7 @@ def _unit(osi: int, name: str) -> str:
 
 def encapsulate(env: Env, packet: str = "http") -> Iterator[Event]:
     """Wrap the packet: the application's data first, then each header in front of it."""
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
-
-    view = packet_view(build(packet), packet)
+    view = _view(packet)
     steps = len(view.layers)
     for i, layer in enumerate(reversed(view.layers), start=1):
         yield Encapsulate(
@@ -108,10 +115,7 @@ def _what_next(layer: LayerInfo, inner: LayerInfo | None) -> str:
 
 def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
     """The receiver reads and strips each header, outermost first."""
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
-
-    view = packet_view(build(packet), packet)
+    view = _view(packet)
     steps = len(view.layers)
     for i, layer in enumerate(view.layers, start=1):
         yield Encapsulate(
@@ -128,8 +132,9 @@ def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
 
 def inspect(env: Env, packet: str = "http") -> Iterator[Event]:
     """The layer inspector on one of the sample packets."""
-    from netlearn.osi.build import KINDS, build
-    from netlearn.osi.dissect import packet_view
+    from dataclasses import replace
 
-    pkt = build(packet)
-    yield packet_view(pkt, KINDS[packet])
+    from netlearn.osi.build import KINDS
+
+    view = _view(packet)  # refuses an unknown kind in one line, with a suggestion
+    yield replace(view, label=KINDS[packet])

@@ -60,6 +60,7 @@ def pick_tcp_packet(rng: random.Random, question: Question) -> Captured:
     from scapy.utils import PcapReader
 
     from netlearn.osi.dissect import packet_view
+    from netlearn.osi.meanings import fit
 
     path = capture_path(question)
     try:
@@ -72,7 +73,7 @@ def pick_tcp_packet(rng: random.Random, question: Question) -> Captured:
         raise QuestionUnavailable(f"{path.name} holds no TCP/IPv4 packet")
     index = rng.choice(eligible)
     pkt = packets[index]
-    view = packet_view(pkt, f"{path.name} #{index + 1}", source=f"{path}#{index + 1}")
+    view = fit(packet_view(pkt, f"{path.name} #{index + 1}", source=f"{path}#{index + 1}"), pkt)
     return Captured(path, index + 1, len(packets), pkt, view)
 
 

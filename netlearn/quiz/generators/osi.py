@@ -64,8 +64,10 @@ def hex_layer(rng: random.Random, question: Question) -> Asked:
     """A sample packet (`packet` param, or one at random), one byte highlighted."""
     from netlearn.osi.build import KINDS, build
     from netlearn.osi.dissect import packet_view
+    from netlearn.osi.meanings import fit
 
     kind = question.params.get("packet") or rng.choice(PACKETS)
-    view = packet_view(build(kind), kind)
+    pkt = build(kind)
+    view = fit(packet_view(pkt, kind), pkt)
     where = f"Here is {KINDS[kind]}, as bytes."
     return byte_layer_question(view, rng, where, APP_NAMES.get(kind, "application data"))
