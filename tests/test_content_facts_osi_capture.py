@@ -117,3 +117,35 @@ def test_generated_capture_questions_explain_with_the_packets_port() -> None:
             seen += 1
             assert "8080" not in asked.explanation
     assert seen  # the loop did ask about the destination port
+
+
+# ---------------------------------------------------------------- hints off a terminal (engine)
+
+
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+def test_hints_are_printed_where_nobody_can_press_h(tmp_path: Path, fmt: str) -> None:
+    """Off a terminal every step's hints follow its body ('Hint: ...' in plain, tone hint in JSON)."""
+    import io
+    import json
+
+    from netlearn.content.lesson import parse
+    from netlearn.content.manifest import load
+    from netlearn.env import Env
+    from netlearn.render import make_renderer
+    from netlearn.runner.player import Player
+
+    info = next(i for i in load(lessons_dir()) if i.id == "osi")
+    lesson = parse(info.path)
+    out = io.StringIO()
+    env = Env.build(fmt, stdout=out, width=80, data_dir=tmp_path)
+    Player(env, info, lesson, make_renderer(env), None).run()
+    printed = out.getvalue()
+    hints = [h for s in lesson.steps for h in s.hints]
+    assert hints
+    if fmt == "json":
+        shown = [
+            e["text"] for e in map(json.loads, printed.splitlines()) if e.get("tone") == "hint"
+        ]
+        assert shown == hints
+    else:
+        assert printed.count("Hint: ") == len(hints)

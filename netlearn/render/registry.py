@@ -57,7 +57,9 @@ def _(event: Title, env: Env) -> list[str]:
 
 @plain_lines.register(Note)
 def _(event: Note, env: Env) -> list[str]:
-    prefix = {"tip": "Tip: ", "warn": "Warning: ", "rfc": "RFC: "}.get(event.tone, "")
+    prefix = {"tip": "Tip: ", "warn": "Warning: ", "rfc": "RFC: ", "hint": "Hint: "}.get(
+        event.tone, ""
+    )
     lines = wrap_markdown(prefix + event.text, env.width)
     return [*lines, ""]
 
@@ -183,7 +185,9 @@ def _(event: Note, env: Env, console: Console) -> None:
     if event.tone == "explain":
         console.print(md)
     else:
-        style = {"tip": "green", "warn": "red", "rfc": "blue"}.get(event.tone, "white")
+        style = {"tip": "green", "warn": "red", "rfc": "blue", "hint": "yellow"}.get(
+            event.tone, "white"
+        )
         label = {"tip": "tip", "warn": "careful", "rfc": "the RFC says"}.get(event.tone, event.tone)
         console.print(Panel(md, title=label, title_align="left", border_style=style))
     console.print()

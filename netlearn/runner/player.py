@@ -29,8 +29,15 @@ class Result:
     events: list[Event]
 
 
-def step_events(env: Env, info: LessonInfo, text: LessonText, index: int) -> Iterator[Event]:
-    """Every event of one step: its progress line, its prose and its scenes, in order."""
+def step_events(
+    env: Env, info: LessonInfo, text: LessonText, index: int, hints: bool = False
+) -> Iterator[Event]:
+    """Every event of one step: its progress line, its prose and its scenes, in order.
+
+    With `hints`, the step's hints follow as notes of tone "hint": where nobody can press h
+    (off a terminal, where plain or JSON output goes, or with `--auto`) they would otherwise
+    never be seen.
+    """
     step = text.steps[index]
     yield Progress(
         lesson=info.id, step_id=step.id, index=index, total=len(text.steps), title=step.title
@@ -40,6 +47,9 @@ def step_events(env: Env, info: LessonInfo, text: LessonText, index: int) -> Ite
             yield from play(block.name, env, block.args)
         else:
             yield Note(text=block.markdown)
+    if hints:
+        for hint in step.hints:
+            yield Note(text=hint, tone="hint")
 
 
 class Player:
@@ -70,6 +80,11 @@ class Player:
         self.renderer.emit(event)
 
     @property
+    def _inline_hints(self) -> bool:
+        """Hints printed with each step when nobody can press h (off a terminal, `--auto`)."""
+        return self.keys is None
+
+    @property
     def _paging(self) -> bool:
         return self.keys is not None and self.env.fmt == "rich"
 
@@ -78,10 +93,16 @@ class Player:
     ) -> None:
         self.pager = None
         if not self._paging:
-            for event in (*before, *step_events(self.env, self.info, self.text, index)):
+            for event in (
+                *before,
+                *step_events(self.env, self.info, self.text, index, self._inline_hints),
+            ):
                 self._emit(event)
         else:
-            events = [*before, *step_events(self.env, self.info, self.text, index)]
+            events = [
+                *before,
+                *step_events(self.env, self.info, self.text, index, self._inline_hints),
+            ]
             lines = self._render_lines(events)
             if clear:
                 self.env.console().clear()
@@ -150,7 +171,8 @@ class Player:
             self.env.console().print(f"[dim]{text}[/]")
 
     def run(self, start: int = 0) -> Result:
-        stepper = Stepper([len(s.hints) for s in self.text.steps], start)
+        inline = self._inline_hints  # then h has nothing more to show
+        stepper = Stepper([0 if inline else len(s.hints) for s in self.text.steps], start)
         title: tuple[Event, ...] = ()
         if start == 0 or self.keys is None:
             title = (Title(text=self.text.title, subtitle=self.text.intro),)
