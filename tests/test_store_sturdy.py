@@ -189,6 +189,23 @@ def test_quiz_tables_are_ours(tmp_path: Path) -> None:
     assert warnings == []
 
 
+def test_a_table_of_another_part_of_netlearn_is_kept_with_the_progress(tmp_path: Path) -> None:
+    """The labs keep their best results in the same file; a later netlearn may add tables too.
+    Neither may make the learner's whole progress be set aside."""
+    from netlearn.labs.progress import SCHEMA as LAB_SCHEMA
+
+    with _open(tmp_path) as store:
+        store.save_step("osi", "b", 1, 5)
+        store.ensure_schema(LAB_SCHEMA)
+        store.ensure_schema("CREATE TABLE IF NOT EXISTS from_a_later_version (x INTEGER);")
+    warnings: list[str] = []
+    with _open(tmp_path, warnings) as store:
+        got = store.get("osi")
+        assert got is not None and got.step_id == "b"
+    assert warnings == []
+    assert not [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+
+
 def _cli(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NETLEARN_HOME": str(home), "COLUMNS": "80"}
     return subprocess.run(
