@@ -310,11 +310,15 @@ class PrivateNet:
         try:
             return _recv(self._rep)
         except (EOFError, OSError):
-            status = self._reap(wait=0.2)
-            raise NetlearnError(
-                "the process running in the private network namespace ended unexpectedly"
-                + (f" ({status})" if status else "")
-            ) from None
+            raise self._gone() from None
+
+    def _gone(self) -> NetlearnError:
+        status = self._reap(wait=0.2)
+        self.close()
+        return NetlearnError(
+            "the process running in the private network namespace ended unexpectedly"
+            + (f" ({status})" if status else "")
+        )
 
     def __iter__(self) -> PrivateNet:
         return self
@@ -325,10 +329,7 @@ class PrivateNet:
         try:
             os.write(self._cmd, b"n")
         except OSError:
-            self.close()
-            raise NetlearnError(
-                "the process running in the private network namespace is gone"
-            ) from None
+            raise self._gone() from None
         try:
             message = self._get()
         except BaseException:

@@ -262,8 +262,9 @@ def _watch(
     if not ok and "CAP_NET_RAW" in why:
         raise NetlearnError(
             f"--port watches your own program on this machine's {iface!r}, which needs the "
-            "privilege to capture there: a private network namespace has a loopback of its "
-            'own, where your program is not. Run it with sudo: sudo "$(command -v netlearn)" '
+            "privilege to capture there (CAP_NET_RAW): a private network namespace has a "
+            'loopback of its own, where your program is not. Run it with sudo: sudo "$(command '
+            '-v netlearn)" '
             f"capture --port {port}. Without sudo, `netlearn capture` (no --port) captures its "
             f"own demo connection in a private namespace; and {REPLAY_HINT}."
         )
