@@ -6,7 +6,7 @@ what a capture knows beyond one ladder. Their drawing is in `netlearn.capture.re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from netlearn.events import Event
@@ -42,6 +42,10 @@ class Connection(Event):
     server_bytes: int
     ended: str  # "FIN, client first", "reset (RST) by the server", "still open", ...
     first_packet: int  # the number of its first packet in the file
+    # Wireshark's tcp.analysis counts (netlearn.capture.analysis.JSON_KEYS), always all keys.
+    analysis: dict[str, int] = field(default_factory=dict)
+    # One sentence per kind of trouble, with its RFC section (empty when nothing went wrong).
+    findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -94,6 +94,7 @@ def connection_event(conn: Conn, t0: float) -> Connection:
         server_bytes=conn.data_bytes[SERVER],
         ended=conn.ending_text(),
         first_packet=conn.first_number,
+        analysis=conn.analysis.json_counts(),
     )
 
 

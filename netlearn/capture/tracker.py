@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from netlearn.capture.analysis import ConnAnalysis, analyze, words
 from netlearn.capture.headers import ACK, FIN, RST, SYN, TcpPacket, endpoint_text, flags_text
-from netlearn.events import Event, Segment, StateChange
+from netlearn.events import Event, Note, Segment, StateChange
 
 CLIENT, SERVER = "client", "server"
 MOD = 1 << 32
@@ -85,6 +86,8 @@ class Conn:
     pending_fin: dict[str, float | None] = field(
         default_factory=lambda: {CLIENT: None, SERVER: None}
     )
+    # Wireshark's sequence analysis (retransmissions, duplicate ACKs, windows ...).
+    analysis: ConnAnalysis = field(default_factory=ConnAnalysis)
 
     @property
     def handshake_done(self) -> bool:
@@ -148,6 +151,7 @@ class Observation:
     before: list[StateChange]  # the sender's changes (shown before the arrow)
     after: list[StateChange]  # the receiver's changes (shown after it)
     events: tuple[str, ...]  # what happened, for annotations: "SYN", "handshake-ack", ...
+    findings: int = 0  # the analysis bits of this segment (netlearn.capture.analysis)
 
 
 class Tracker:
@@ -158,9 +162,14 @@ class Tracker:
     """
 
     def __init__(
-        self, server_port: int | None = None, keep: int | None = None, t0: float | None = None
+        self,
+        server_port: int | None = None,
+        keep: int | None = None,
+        t0: float | None = None,
+        analyze: bool = True,
     ):
         self.server_port = server_port
+        self.analyze = analyze
         self.t0 = t0
         self.active: dict[int, Conn] = {}  # connections being followed, oldest first
         # (address, port, address, port) in both directions -> (connection, sending side)
@@ -174,14 +183,19 @@ class Tracker:
         self.total_syns = 0  # SYN without ACK: connection attempts, retransmissions included
         self.total_synacks = 0
         self.total_resets = 0
+        self._told: dict[int, set[int]] = {}  # connection -> findings already explained
 
     # ------------------------------------------------------------------ feeding
 
     def feed(self, pkt: TcpPacket) -> Observation:
         """Place a segment in its connection; the observation carries the state changes."""
         conn, src, new = self._place(pkt)
+        found = 0
+        if self.analyze:
+            found = analyze(conn.analysis, src, other(src), pkt, conn.state[src])
         obs = self._observe(conn, pkt, src, new, [], [])
         assert obs is not None
+        obs.findings = found
         if not self.keep_all and conn.ended and not conn.retired:
             self._retire(conn)
         return obs
@@ -194,6 +208,8 @@ class Tracker:
         """
         conn, src, new = self._place(pkt)
         state = conn.state
+        if self.analyze:
+            analyze(conn.analysis, src, SERVER if src == CLIENT else CLIENT, pkt, state[src])
         if (
             not new
             and not pkt.flags & (SYN | FIN | RST)
@@ -474,7 +490,26 @@ class Tracker:
         )
 
     def events(self, obs: Observation, note: str = "") -> Iterator[Event]:
-        """The sender's state changes, the segment, the receiver's state changes."""
+        """The sender's state changes, the segment, the receiver's state changes.
+
+        A segment the analysis flags says so beside its arrow ("dup ACK #2 of 14"); the first
+        of each kind in a connection is explained in a note after it, with its RFC section.
+        """
+        found = words(obs.findings) if obs.findings else []
+        if found:
+            tags = "; ".join(self._fill(obs, f.tag) for f in found)
+            note = f"{note} [{tags}]" if note else f"[{tags}]"
         yield from obs.before
         yield self.segment(obs, note)
         yield from obs.after
+        told = self._told.setdefault(obs.conn.index, set())
+        for f in found:
+            if f.bit not in told:
+                told.add(f.bit)
+                text = f"{f.tag[:1].upper()}{f.tag[1:]}: {self._fill(obs, f.why)} ({f.rfc})"
+                yield Note(text=self._fill(obs, text), tone="warn")
+
+    def _fill(self, obs: Observation, text: str) -> str:
+        n, orig = obs.conn.analysis.last_dup
+        state = obs.before[0].old if obs.before else obs.conn.state[obs.src]
+        return text.format(who=obs.src, peer=obs.dst, n=n, orig=orig, state=state)

@@ -1,0 +1,407 @@
+"""What went wrong on a connection: Wireshark's TCP sequence analysis, and why, in words.
+
+`analyze` runs once per captured segment and gives back the segment's findings as bits. Its
+rules are those of Wireshark's TCP dissector (`tcp_analyze_sequence_number` in
+epan/dissectors/packet-tcp.c, the `tcp.analysis.*` fields), checked in the same order with the
+same thresholds, so that `--format json` counts can be compared with tshark's connection by
+connection (tests/test_capture_analysis*.py do, against tshark 4.0):
+
+- retransmission: data, SYN or FIN that does not advance the sender's next sequence number;
+- fast retransmission: one that answers two or more duplicate ACKs, within 20 ms of the last;
+- spurious retransmission: one whose bytes the receiver had already acknowledged;
+- out-of-order: one that does not advance, sent within the initial RTT (3 ms when unknown)
+  of the highest one, and which does not end exactly where the highest one ends;
+- previous segment not captured: a segment that starts beyond the next expected byte;
+- duplicate ACK: no data, same sequence number, acknowledgment and window as the sender's
+  previous segment; it carries its number ("#2") and the frame of the first, original ACK;
+- zero window, zero-window probe (1 byte sent into a closed window), window full, window update,
+  keep-alive (0 or 1 byte starting one before the next expected byte) and their ACKs.
+
+Wireshark counts a fast and a spurious retransmission as a retransmission too (the segment
+carries `tcp.analysis.retransmission` as well): so does the `retransmissions` count here,
+which therefore equals the frames `tshark -Y tcp.analysis.retransmission` shows. `resets` is
+not a Wireshark analysis flag: it counts the segments with the RST bit (`tcp.flags.reset==1`).
+Where this differs from Wireshark on purpose: sequence numbers are compared in absolute form
+(Wireshark makes them relative first; the same comparisons, except that Wireshark's "0 means
+not seen yet" cannot misfire here), and Wireshark stops adding 1 for a FIN to its "next
+sequence number" once 10,000 segments are unacknowledged; we always add it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MOD = 1 << 32
+HALF = 1 << 31
+
+# Finding bits, one per tcp.analysis.* flag (and one for the RST bit).
+RETRANSMISSION = 1 << 0
+FAST_RETRANSMISSION = 1 << 1
+SPURIOUS_RETRANSMISSION = 1 << 2
+OUT_OF_ORDER = 1 << 3
+LOST_SEGMENT = 1 << 4  # "previous segment not captured"
+ACK_LOST_SEGMENT = 1 << 5  # "ACKed segment that wasn't captured"
+DUPLICATE_ACK = 1 << 6
+ZERO_WINDOW = 1 << 7
+ZERO_WINDOW_PROBE = 1 << 8
+ZERO_WINDOW_PROBE_ACK = 1 << 9
+WINDOW_FULL = 1 << 10
+WINDOW_UPDATE = 1 << 11
+KEEP_ALIVE = 1 << 12
+KEEP_ALIVE_ACK = 1 << 13
+RESET = 1 << 14
+
+ANY_RETRANSMISSION = RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION
+
+# The `analysis` object of a connection in `--format json`: key -> the bit it counts.
+# `retransmissions` counts all three kinds, as `tshark -Y tcp.analysis.retransmission` does:
+# a fast or spurious retransmission carries the RETRANSMISSION bit too, as in Wireshark.
+JSON_KEYS: dict[str, int] = {
+    "retransmissions": RETRANSMISSION,
+    "fast_retransmissions": FAST_RETRANSMISSION,
+    "duplicate_acks": DUPLICATE_ACK,
+    "out_of_order": OUT_OF_ORDER,
+    "zero_windows": ZERO_WINDOW,
+    "zero_window_probes": ZERO_WINDOW_PROBE,
+    "window_full": WINDOW_FULL,
+    "keep_alives": KEEP_ALIVE,
+    "resets": RESET,
+}
+
+# Each finding: its tshark field, a few words beside the arrow, and the explanation.
+# In the explanations: {who} is the sender, {peer} the receiver, {n} the dup ACK number,
+# {orig} the frame number of the ACK it repeats, {state} the sender's state.
+
+
+@dataclass(frozen=True)
+class Finding:
+    bit: int
+    field: str  # the tshark display filter that selects the same segments
+    tag: str  # beside the arrow
+    why: str  # the explanation, a sentence template
+    rfc: str
+
+
+FINDINGS: tuple[Finding, ...] = (
+    Finding(
+        FAST_RETRANSMISSION,
+        "tcp.analysis.fast_retransmission",
+        "fast retransmission",
+        "The {who} sent these bytes again right after {peer}'s duplicate ACKs: three of them "
+        "mean one segment was lost while later ones arrived, so the {who} resends it at once "
+        "instead of waiting for its retransmission timer.",
+        "RFC 5681 section 3.2",
+    ),
+    Finding(
+        SPURIOUS_RETRANSMISSION,
+        "tcp.analysis.spurious_retransmission",
+        "spurious retransmission",
+        "The {who} sent bytes again that the {peer} had already acknowledged: the ACK was slow "
+        "or lost, and the {who}'s retransmission timer fired too early. Harmless, but it wastes "
+        "the link and shrinks the {who}'s sending rate.",
+        "RFC 6298 section 5",
+    ),
+    Finding(
+        RETRANSMISSION,
+        "tcp.analysis.retransmission",
+        "retransmission",
+        "The {who} sent these sequence numbers again: no acknowledgment came for them before "
+        "its retransmission timer (RTO) expired, so it assumes they were lost.",
+        "RFC 6298 section 5; RFC 9293 section 3.8.1",
+    ),
+    Finding(
+        OUT_OF_ORDER,
+        "tcp.analysis.out_of_order",
+        "out of order",
+        "This segment comes after one with higher sequence numbers, too soon after it to be a "
+        "retransmission: the network delivered them in a different order. The {peer} holds "
+        "the later bytes until the gap is filled.",
+        "RFC 9293 section 3.10.7.4",
+    ),
+    Finding(
+        LOST_SEGMENT,
+        "tcp.analysis.lost_segment",
+        "previous segment not captured",
+        "This segment starts beyond the next byte the {who} had sent: the bytes between were "
+        "lost on the way, or the capture missed them.",
+        "RFC 9293 section 3.4",
+    ),
+    Finding(
+        ACK_LOST_SEGMENT,
+        "tcp.analysis.ack_lost_segment",
+        "ACKed unseen segment",
+        "The {who} acknowledges bytes this capture never saw the {peer} send: the capture "
+        "missed them (a busy capture drops packets; the ACK proves they were sent).",
+        "RFC 9293 section 3.4",
+    ),
+    Finding(
+        DUPLICATE_ACK,
+        "tcp.analysis.duplicate_ack",
+        "dup ACK #{n} of {orig}",
+        "The {who} repeats the same acknowledgment (duplicate #{n} of frame {orig}): it is "
+        "receiving segments but one is missing, so it keeps asking for the same next byte. "
+        "Three duplicates make the {peer} retransmit at once (fast retransmit).",
+        "RFC 5681 section 3.2",
+    ),
+    Finding(
+        ZERO_WINDOW_PROBE,
+        "tcp.analysis.zero_window_probe",
+        "zero-window probe",
+        "The {peer}'s window is closed, so the {who} sends one byte to ask whether it has "
+        "opened again (a lost window update would otherwise leave both waiting forever).",
+        "RFC 9293 section 3.8.6.1; RFC 1122 section 4.2.2.17",
+    ),
+    Finding(
+        ZERO_WINDOW_PROBE_ACK,
+        "tcp.analysis.zero_window_probe_ack",
+        "zero-window probe ACK",
+        "The {who} answers the probe: its window is still closed.",
+        "RFC 9293 section 3.8.6.1",
+    ),
+    Finding(
+        ZERO_WINDOW,
+        "tcp.analysis.zero_window",
+        "zero window",
+        "The {who} advertises a window of 0: its receive buffer is full because its program "
+        "is not reading. The {peer} must stop sending data until the window opens.",
+        "RFC 9293 section 3.8.6",
+    ),
+    Finding(
+        WINDOW_FULL,
+        "tcp.analysis.window_full",
+        "window full",
+        "This segment fills the {peer}'s advertised window to its last byte: the {who} may not "
+        "send more until the {peer} acknowledges or opens its window. Often the {peer}'s "
+        "program reads slowly.",
+        "RFC 9293 section 3.8.6",
+    ),
+    Finding(
+        WINDOW_UPDATE,
+        "tcp.analysis.window_update",
+        "window update",
+        "A segment with nothing new but the window: the {who}'s program read data, freeing "
+        "buffer space, and the {who} tells the {peer} it may send more.",
+        "RFC 9293 section 3.8.6.2.2",
+    ),
+    Finding(
+        KEEP_ALIVE,
+        "tcp.analysis.keep_alive",
+        "keep-alive",
+        "A keep-alive: the connection has been idle, and the {who} sends a segment one byte "
+        "behind what it has sent to make the {peer} answer, proving it is still there.",
+        "RFC 9293 section 3.8.4; RFC 1122 section 4.2.3.6",
+    ),
+    Finding(
+        KEEP_ALIVE_ACK,
+        "tcp.analysis.keep_alive_ack",
+        "keep-alive ACK",
+        "The {who} answers the keep-alive: it is still there.",
+        "RFC 1122 section 4.2.3.6",
+    ),
+    Finding(
+        RESET,
+        "tcp.flags.reset==1",
+        "RST in {state}",
+        "The {who} reset the connection while in {state}: it aborts at once, without the FIN "
+        "exchange, and anything unsent or unread is thrown away. A program closing a socket "
+        "with unread data, or a host that no longer knows the connection, answers this way.",
+        "RFC 9293 section 3.5.2",
+    ),
+)
+BY_BIT = {f.bit: f for f in FINDINGS}
+
+
+def words(flags: int) -> list[Finding]:
+    """The findings of one segment, most important first (a fast retransmission, not both)."""
+    if flags & (FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION):
+        flags &= ~RETRANSMISSION
+    return [f for f in FINDINGS if flags & f.bit]
+
+
+class Flow:
+    """One direction's analysis state: Wireshark's `tcp_flow_t` and its sequence info."""
+
+    __slots__ = (
+        "nextseq",
+        "nextseq_ts",
+        "lastack",
+        "lastack_ts",
+        "window",
+        "win_scale",
+        "lastflags",
+        "dupacks",
+        "lastnondup",
+        "maxseqtobeacked",
+    )
+
+    def __init__(self) -> None:
+        self.nextseq: int | None = None  # highest sequence number sent + length (None: nothing)
+        self.nextseq_ts = 0.0
+        self.lastack: int | None = None  # of the last segment (None: it had no ACK bit)
+        self.lastack_ts = 0.0
+        self.window = 0  # as in the header, unscaled
+        self.win_scale = -1  # -1: unknown (no SYN seen); -2: no scaling; else the shift
+        self.lastflags = 0
+        self.dupacks = 0
+        self.lastnondup = 0  # frame number of the last ACK that was not a duplicate
+        self.maxseqtobeacked: int | None = None
+
+
+class ConnAnalysis:
+    """Per connection: both flows, the counts, the first findings in detail."""
+
+    __slots__ = ("flows", "counts", "detail", "mru_syn", "first_rtt", "total", "last_dup")
+
+    MAX_DETAIL = 1000  # findings kept with their frame numbers; the counts stay exact
+
+    def __init__(self) -> None:
+        self.flows = {"client": Flow(), "server": Flow()}
+        self.counts: dict[int, int] = {}
+        # (frame number, time, side, bits, dup ACK number, frame it repeats, sender's state)
+        self.detail: list[tuple[int, float, str, int, int, int, str]] = []
+        self.mru_syn: float | None = None
+        self.first_rtt = 0.0
+        self.total = 0
+        self.last_dup = (0, 0)  # the latest duplicate ACK: its number, the frame it repeats
+
+    def json_counts(self) -> dict[str, int]:
+        counts = self.counts
+        return {key: counts.get(bit, 0) for key, bit in JSON_KEYS.items()}
+
+    def count(self, bit: int) -> int:
+        return self.counts.get(bit, 0)
+
+
+def _window_scale(options: bytes) -> int:
+    """The shift of a window scale option (kind 3), or -2 when there is none."""
+    i, end = 0, len(options)
+    while i < end:
+        kind = options[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= end:
+            break
+        length = options[i + 1]
+        if length < 2:
+            break
+        if kind == 3 and length == 3 and i + 2 < end:
+            return min(options[i + 2], 14)
+        i += length
+    return -2
+
+
+def analyze(an: ConnAnalysis, src: str, dst: str, pkt, state: str = "") -> int:  # type: ignore[no-untyped-def]
+    """The findings of one segment (bits), updating the connection's analysis state.
+
+    `pkt` is a `TcpPacket`; `state` is the sender's state before it (for a reset's story).
+    The checks and their order are Wireshark's `tcp_analyze_sequence_number`.
+    """
+    fwd = an.flows[src]
+    rev = an.flows[dst]
+    seq = pkt.seq
+    tflags = pkt.flags
+    seglen = pkt.payload_len
+    window = pkt.window
+    ts = pkt.ts
+    ack = pkt.ack if tflags & 0x10 else None
+    nextseq = fwd.nextseq
+    flags = 0
+    special = tflags & 0x07  # FIN, SYN or RST
+
+    if tflags & 0x02:  # SYN: learn the window scale, the time for the initial RTT
+        if fwd.win_scale == -1:
+            fwd.win_scale = (
+                _window_scale(pkt.options) if pkt.data_offset > pkt.tcp_offset + 20 else -2
+            )
+            if tflags & 0x10 and (fwd.win_scale == -2 or rev.win_scale == -2):
+                fwd.win_scale = rev.win_scale = -2  # scaling needs both sides to offer it
+        if not tflags & 0x10:
+            an.mru_syn = ts
+    elif ack is not None and an.mru_syn is not None and not an.first_rtt:
+        an.first_rtt = ts - an.mru_syn
+
+    if seglen == 1 and seq == nextseq and rev.window == 0:
+        flags = ZERO_WINDOW_PROBE
+    else:
+        if window == 0 and not special:
+            flags |= ZERO_WINDOW
+        if nextseq is not None:
+            if not tflags & 0x04 and 0 < (seq - nextseq) % MOD < HALF:
+                flags |= LOST_SEGMENT
+            if seglen <= 1 and not special and seq == (nextseq - 1) % MOD:
+                flags |= KEEP_ALIVE
+        same = seglen == 0 and not special and seq == nextseq and ack == fwd.lastack
+        if same and window and window != fwd.window:
+            flags |= WINDOW_UPDATE
+        if seglen and not special and rev.win_scale != -1 and rev.lastack is not None:
+            shift = rev.win_scale if rev.win_scale > 0 else 0
+            if (seq + seglen) % MOD == (rev.lastack + (rev.window << shift)) % MOD:
+                flags |= WINDOW_FULL
+        if same:
+            if window and window == fwd.window and rev.lastflags & KEEP_ALIVE:
+                flags |= KEEP_ALIVE_ACK
+            elif window == 0 and fwd.window == 0 and rev.lastflags & ZERO_WINDOW_PROBE:
+                flags |= ZERO_WINDOW_PROBE_ACK
+            elif window and window == fwd.window:
+                fwd.dupacks += 1
+                flags |= DUPLICATE_ACK
+                an.last_dup = (fwd.dupacks, fwd.lastnondup)
+    dupnum, duporig = fwd.dupacks, fwd.lastnondup
+    if ack != fwd.lastack:
+        fwd.lastnondup = pkt.number
+        fwd.dupacks = 0
+
+    if (
+        ack is not None
+        and rev.maxseqtobeacked is not None
+        and 0 < (ack - rev.maxseqtobeacked) % MOD < HALF
+    ):
+        flags |= ACK_LOST_SEGMENT
+        rev.maxseqtobeacked = rev.nextseq
+
+    if (seglen or tflags & 0x03) and not flags & KEEP_ALIVE:
+        behind = nextseq is not None and (seq - nextseq) % MOD >= HALF
+        if seglen > 1 and nextseq is not None and (nextseq - 1) % MOD == seq:
+            behind = False
+        if behind and rev.dupacks >= 2 and rev.lastack == seq and ts - rev.lastack_ts < 0.020:
+            flags |= FAST_RETRANSMISSION | RETRANSMISSION
+        elif (
+            behind
+            and ts - fwd.nextseq_ts < (an.first_rtt or 0.003)
+            and nextseq != (seq + seglen) % MOD
+        ):
+            flags |= OUT_OF_ORDER
+        elif seglen and rev.lastack is not None and ((rev.lastack - seq - seglen) % MOD) < HALF:
+            flags |= SPURIOUS_RETRANSMISSION | RETRANSMISSION
+        elif behind:
+            flags |= RETRANSMISSION
+
+    end = (seq + seglen + (1 if tflags & 0x03 else 0)) % MOD
+    if not flags & ZERO_WINDOW_PROBE:
+        if nextseq is None or 0 < (end - nextseq) % MOD < HALF:
+            fwd.nextseq = end
+            fwd.nextseq_ts = ts
+        if fwd.maxseqtobeacked is None or seq == fwd.maxseqtobeacked:
+            fwd.maxseqtobeacked = fwd.nextseq
+    fwd.window = window
+    fwd.lastack = ack
+    fwd.lastack_ts = ts
+    fwd.lastflags = flags
+    if tflags & 0x04:
+        flags |= RESET
+    if flags:
+        an.total += 1
+        counts = an.counts
+        bit = 1
+        rest = flags
+        while rest:
+            if rest & bit:
+                counts[bit] = counts.get(bit, 0) + 1
+                rest &= ~bit
+            bit <<= 1
+        if len(an.detail) < an.MAX_DETAIL:
+            an.detail.append((pkt.number, ts, src, flags, dupnum, duporig, state))
+    return flags
