@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -64,6 +65,10 @@ class Demo:
         self.key = ""
         self.pending_response: tuple[bytes, str] = (b"", "")  # the 101 as read, and its accept
         self.explained = not narrate
+        # The payload so far of a fragmented message each side is receiving (its UTF-8 is
+        # checked across fragments, RFC 6455 section 5.6).
+        self.fragments: dict[str, bytes] = {}
+        self.failed_once = False  # the failing-a-connection note is shown once
 
     # ------------------------------------------------------------ plumbing
 
@@ -129,7 +134,11 @@ class Demo:
         """The frame as `dst` read it; the first one drawn also explains every field."""
         explain = detail and not self.explained
         self.explained = self.explained or explain
-        return frame_event(
+        head = item.head
+        prefix = self.fragments.get(dst) if head.opcode == 0 else None
+        if head.opcode in (1, 2) and not head.fin:
+            self.fragments[dst] = b""
+        event = frame_event(
             item.raw,
             src=src,
             dst=dst,
@@ -138,7 +147,14 @@ class Demo:
             message=item.message,
             t=self.t(),
             explain=explain,
+            prefix=prefix,
         )
+        if dst in self.fragments and (head.opcode in (0, 1, 2)):
+            if head.fin:
+                del self.fragments[dst]
+            else:
+                self.fragments[dst] += event.payload
+        return event
 
     def deliver(self, wire: Wire, src: str, data: bytes) -> Pumped:
         """`src` sends `data`; the other end reads until its protocol object has something."""
@@ -192,13 +208,16 @@ class Demo:
                 accept=stages.accept,
                 key_bytes=nonce,
             )
-            yield Note(
-                text="Only a program that read this request *as a WebSocket handshake* can "
-                "produce that value, so the client knows it is not talking to a plain web "
-                "server or a cache replaying an old answer. It is not a password or "
-                "encryption: anyone can compute it. Security comes from TLS (`wss://`) and "
-                "from the server checking `Origin`.",
-            )
+            if self.narrate:
+                yield Note(
+                    text="Only a program that read this request *as a WebSocket handshake* can "
+                    "produce that value. So the client knows the server really speaks "
+                    "WebSocket, and a server that checks the handshake never accepts a "
+                    "connection that is not a WebSocket one, such as a request a hostile page "
+                    "crafts with XMLHttpRequest or a form (RFC 6455 section 1.3). It is not a "
+                    "password or encryption: anyone can compute it. Security comes from TLS "
+                    "(`wss://`) and from the server checking `Origin`.",
+                )
             self.pending_response = (got.data, stages.accept)
         else:
             self.skip_segments()
@@ -298,14 +317,19 @@ class Demo:
             "with them (RFC 6455 section 5.3). The server undoes it:",
         )
         yield unmask_event(frame)
+        why = (
+            "Why mask at all? Not for secrecy (the key travels in the frame). A browser lets "
+            "any page's script choose the bytes it sends; without masking, a script could make "
+            "its frames look like HTTP to an old proxy in the path and poison its cache (RFC "
+            "6455 section 10.3). With a fresh random key per frame, the script cannot predict "
+            "the bytes on the wire. "
+            if self.narrate
+            else ""
+        )
         yield Note(
-            text=f"wsproto on the server reports: `{_events(item)}`. Why mask at all? Not for "
-            "secrecy (the key travels in the frame). A browser lets any page's script choose "
-            "the bytes it sends; without masking, a script could make its frames look like "
-            "HTTP to an old proxy in the path and poison its cache (RFC 6455 section 10.3). "
-            "With a fresh random key per frame, the script cannot predict the bytes on the wire. "
-            "wsproto draws the keys from the operating system's random source, so they change on "
-            "every run even with `--seed`.",
+            text=f"wsproto on the server reports: `{_events(item)}`. {why}wsproto draws the "
+            "keys from the operating system's random source, so they change on every run even "
+            "with `--seed`.",
         )
 
     def stage_push(self) -> Iterator[Event]:
@@ -323,13 +347,14 @@ class Demo:
             item = _first(got, Received)
             assert item is not None
             yield self.frame(item, "server", "client", f"Push {n}", detail=n == 1)
-        yield Note(
-            text="Server frames are **not masked** (MASK = 0): a server must never mask "
-            "(RFC 6455 section 5.1). This is the point of WebSockets: the server sends content "
-            "to the client without first receiving a **request** from it. With plain HTTP the "
-            "server can only ever answer.",
-            tone="tip",
-        )
+        if self.narrate:
+            yield Note(
+                text="Server frames are **not masked** (MASK = 0): a server must never mask "
+                "(RFC 6455 section 5.1). This is the point of WebSockets: the server sends "
+                "content to the client without first receiving a **request** from it. With plain "
+                "HTTP the server can only ever answer.",
+                tone="tip",
+            )
 
     def stage_binary(self) -> Iterator[Event]:
         wire = self._open_wire()
@@ -365,6 +390,9 @@ class Demo:
             received.append(item)
             yield self.frame(item, "server", "client", f"Fragment {i + 1} of {len(parts)}")
         whole = "".join(str(_events_data(r)) for r in received)
+        if not self.narrate:
+            yield Note(text=f'The client joins the three fragments into one message: "{whole}".')
+            return
         yield Note(
             text="One message, three frames (RFC 6455 section 5.4): the first carries the "
             "message's type (opcode 1, text) with FIN = 0; the next ones are *continuation* "
@@ -389,6 +417,9 @@ class Demo:
         yield self.frame(item, "client", "server", "Pong, sent back at once by the client")
         pong = next((e for e in item.events if isinstance(e, Pong)), None)
         same = pong is not None and pong.payload == b"are you there?"
+        if not self.narrate:
+            yield Note(text=f"The pong carries the ping's payload: {'yes' if same else 'NO'}.")
+            return
         yield Note(
             text="A ping (opcode 9) asks 'are you still there?'; the receiver must answer with "
             "a pong (opcode 10) carrying the same payload (RFC 6455 sections 5.5.2 and 5.5.3): "
@@ -412,14 +443,21 @@ class Demo:
         item = _first(got, Received)
         assert item is not None
         yield self.frame(item, "server", "client", "The server's close frame in reply")
-        yield Note(
-            text="Closing is a handshake too (RFC 6455 section 7): one side sends a close frame "
-            "(opcode 8) with a 2-byte status code and an optional UTF-8 reason, here 1000, "
-            f"*{close_code_name(1000)}*, and 'bye'; the other answers with a close frame of its "
-            "own. After that, no more frames. Then TCP closes, and the server closes first "
-            "(section 7.1.1), so that TCP's TIME-WAIT state, which keeps the port pair "
-            "reserved for a while, stays on the server and the client can reconnect at once.",
-        )
+        if self.narrate:
+            yield Note(
+                text="Closing is a handshake too (RFC 6455 section 7): one side sends a close "
+                "frame (opcode 8) with a 2-byte status code and an optional UTF-8 reason, here "
+                f"1000, *{close_code_name(1000)}*, and 'bye'; the other answers with a close "
+                "frame of its own. After that, no more frames. Then TCP closes, and the server "
+                "closes first (section 7.1.1), so that TCP's TIME-WAIT state, which keeps the "
+                "port pair reserved for a while, stays on the server and the client can "
+                "reconnect at once.",
+            )
+        else:
+            yield Note(
+                text="The reply echoes the status code it received, as endpoints typically do "
+                "(RFC 6455 section 5.5.1).",
+            )
         wire.close("server")
         yield SocketCall(
             t=self.t(), side="server", call="close()", result="FIN sent", meaning="no more data"
@@ -451,12 +489,24 @@ class Demo:
         wire.sproto = ServerConnection(endpoints=(ENDPOINT,), max_message=MAX_MESSAGE)
         return wire
 
-    def _bad_handshake(self, headers: list[tuple[str, str]], label: str) -> Iterator[Event]:
+    def _bad_handshake(
+        self, headers: list[tuple[str, str]], label: str, keep: tuple[str, ...] = ()
+    ) -> Iterator[Event]:
         wire = self._fresh()
         assert wire.cproto is not None and wire.sproto is not None
         wire.cproto.headers = headers
         got = self.deliver(wire, "client", wire.cproto.request())
-        yield http_event(got.data, "client", "server", label, self.t())
+        request = http_event(got.data, "client", "server", label, self.t())
+        if not self.narrate:  # the lesson explained every header already: show what differs
+            request = dataclasses.replace(
+                request,
+                headers=tuple(
+                    h if h.name.lower() in keep else dataclasses.replace(h, meaning="")
+                    for h in request.headers
+                ),
+                start_meaning="",
+            )
+        yield request
         req = _first(got, RequestIn)
         assert req is not None and req.refusal is not None
         answer = self.deliver(wire, "server", wire.sproto.refuse(req.refusal))
@@ -477,7 +527,13 @@ class Demo:
             yield self.frame(item, "client", "server", label)
         elif big:
             yield frame_event(
-                data, src="client", dst="server", label=label, t=self.t(), partial=True
+                data,
+                src="client",
+                dst="server",
+                label=label,
+                t=self.t(),
+                partial=True,
+                explain=self.narrate,
             )
             yield Note(
                 text=f"(Only the {_header_len(data)}-byte header is drawn: it announces "
@@ -496,7 +552,9 @@ class Demo:
         got = wire.pump("client")
         reply = _first(got, Received)
         if reply is not None:
-            yield self.frame(reply, "server", "client", "The server's close frame")
+            yield self.frame(
+                reply, "server", "client", "The server's close frame", detail=self.narrate
+            )
             close = next((e for e in reply.events if isinstance(e, CloseConnection)), None)
             if close is not None and wire.cproto is not None:
                 with contextlib.suppress(OSError):
@@ -504,21 +562,25 @@ class Demo:
         wire.close("client")
         wire.read_to_eof("server", timeout=2.0)
         wire.close("server")
+        if self.failed_once:
+            return
+        self.failed_once = True
         yield Note(
             text="The server sent its close frame and TCP's FIN at once: after failing a "
             "connection it processes nothing more from it (RFC 6455 section 7.1.7); it only "
             "reads and drops what still arrives until the client closes, so that closing does "
             "not turn into a TCP reset that could destroy the close frame on its way. The "
-            "client answers with its own close frame, and both sides close the connection.",
+            "client answers with its own close frame, and both sides close the connection. "
+            "The next cases end the same way.",
         )
 
     def stage_failures(self) -> Iterator[Event]:
         if self.rig.listener is None:
             self.rig.listen()
         yield Note(
-            text="Each case below runs on a fresh TCP connection to the same server. The broken "
-            "requests and frames are built by hand: wsproto, like any correct library, refuses "
-            "to send them.",
+            text="Each case below runs on a fresh TCP connection to the same server (started "
+            f"for this step on port {self.rig.port}). The broken requests and frames are built "
+            "by hand: wsproto, like any correct library, refuses to send them.",
         )
         key = base64.b64encode(self.env.rng.randbytes(16)).decode()
         yield Title(text="1. A request without the Upgrade header")
@@ -531,7 +593,9 @@ class Demo:
         )
         yield Title(text="2. A version the server does not speak")
         headers = standard_headers(self.host(), key, version="8")
-        yield from self._bad_handshake(headers, "an upgrade request for version 8")
+        yield from self._bad_handshake(
+            headers, "an upgrade request for version 8", keep=("sec-websocket-version",)
+        )
         yield Note(
             text="Version 8 was a draft. The server answers **426 Upgrade Required** with a "
             "`Sec-WebSocket-Version: 13` header listing the versions it does speak, so the "
@@ -542,10 +606,11 @@ class Demo:
 
         yield Title(text="3. A client frame without a mask")
         yield from self._bad_frame(bytes(ws_frame(b"Hello")), "An unmasked client frame")
-        yield Note(
-            text="A server must close the connection on an unmasked frame from a client "
-            "(RFC 6455 section 5.1), with 1002, *protocol error*.",
-        )
+        if self.narrate:
+            yield Note(
+                text="A server must close the connection on an unmasked frame from a client "
+                "(RFC 6455 section 5.1), with 1002, *protocol error*.",
+            )
         yield Title(text="4. Invalid UTF-8 in a text frame")
         key4 = self.env.rng.randbytes(4)
         yield from self._bad_frame(
@@ -693,6 +758,15 @@ def scene(env: Env, part: str = "upgrade") -> Iterator[Event]:
         raise NetlearnError(f"unknown demo part {part!r}; choose one of {', '.join(PARTS)}")
     demo = Demo(env, narrate=False)
     try:
+        if part not in ("connect", "upgrade", "failures"):
+            port = demo.rig.listen()
+            yield Note(
+                text=f"A fresh run: this step starts its own server, this time on port {port}, "
+                "and opens a new connection to it"
+                + ("" if part == "failures" else ", upgraded before what you see")
+                + ". Each live step is a connection of its own, so that any step can be "
+                "replayed alone; the bytes are the same as if it were one long connection.",
+            )
         for method in PARTS[part]:
             yield from getattr(demo, method)()
         if demo.wire is not None:

@@ -60,6 +60,7 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
             label=f"Frame {n}" if len(frames) > 1 else "",
             message=message,
             explain=n == 1,
+            prefix=b"".join(parts) if head.opcode == 0 and message is not None else None,
         )
         yield event
         if head.masked and head.length:
@@ -118,10 +119,30 @@ def _joined(message: int, parts: list[bytes], first: int, last: int) -> str:
     kind = OPNAMES.get(message, "data")
     if message == 1:
         try:
-            return f'Frames {first}-{last} form one {kind} message: "{_clip(whole.decode())}".'
+            text = whole.decode()
         except UnicodeDecodeError:
-            return f"Frames {first}-{last} form one {kind} message, but it is not valid UTF-8."
+            return (
+                f"Frames {first}-{last} form one {kind} message, but it is not valid UTF-8: a "
+                "receiver fails the connection with 1007 (RFC 6455 sections 5.6 and 8.1)."
+            )
+        split = ""
+        if any(not _utf8(p) for p in parts):
+            split = (
+                " A character is split between fragments, which is allowed: a text *message*, "
+                "not each frame, must be valid UTF-8, so a receiver decodes it across the "
+                "fragments (RFC 6455 section 5.6)."
+            )
+        return f'Frames {first}-{last} form one {kind} message: "{_clip(text)}".{split}'
+
     return f"Frames {first}-{last} form one {kind} message of {len(whole)} bytes."
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _validity(opcode: int, payload: bytes, fin: bool) -> list[str]:

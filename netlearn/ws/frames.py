@@ -173,10 +173,15 @@ def _hex(data: bytes, limit: int = 16) -> str:
     return out + (" …" if len(data) > limit else "")
 
 
-def describe_payload(opcode: int, payload: bytes, fin: bool, message: int | None = None) -> str:
+def describe_payload(
+    opcode: int, payload: bytes, fin: bool, message: int | None = None, prefix: bytes | None = None
+) -> str:
     """A one-line reading of a frame's (unmasked) payload.
 
-    `message` is the opcode of the message a continuation frame belongs to, when known.
+    `message` is the opcode of the message a continuation frame belongs to, when known, and
+    `prefix` the payload bytes of that message's earlier fragments, when known. UTF-8 is checked
+    across the message, not per frame (RFC 6455 section 5.6): a character may start in one
+    fragment and end in the next.
     """
     name = OPNAMES.get(opcode, f"reserved opcode {opcode:#x}")
     kind = message if opcode == 0 else opcode
@@ -198,12 +203,12 @@ def describe_payload(opcode: int, payload: bytes, fin: bool, message: int | None
         text = f"close, code {code} ({close_code_name(code)})"
         return text + (f', reason "{_short(reason)}"' if reason else "")
     if kind == 0x1:
-        try:
-            text = codecs.getincrementaldecoder("utf-8")().decode(payload, final=fin)
-        except UnicodeDecodeError:
-            return f"{name}{part}, {len(payload)} bytes, NOT valid UTF-8: {_hex(payload)}"
         label = name if opcode else "continuation of a text message"
-        return f'{label}{part} "{_short(text)}"'
+        reading = _text_fragment(payload, fin, opcode == 0, prefix)
+        if reading is None:
+            return f"{label}{part}, {len(payload)} bytes, NOT valid UTF-8: {_hex(payload)}"
+        text, note = reading
+        return f'{label}{part} "{_short(text)}"{note}'
     if opcode in (0x9, 0xA):
         if not payload:
             return f"{name}, empty payload"
@@ -213,6 +218,34 @@ def describe_payload(opcode: int, payload: bytes, fin: bool, message: int | None
             return f"{name}, payload {_hex(payload)}"
     label = name if opcode or kind is None else f"continuation of a {OPNAMES.get(kind)} message"
     return f"{label}{part}, {len(payload)} bytes: {_hex(payload)}"
+
+
+def _text_fragment(
+    payload: bytes, fin: bool, continuation: bool, prefix: bytes | None
+) -> tuple[str, str] | None:
+    """This fragment's text and a note on characters split at its edges; None if invalid.
+
+    The message's UTF-8 is decoded incrementally, as a receiver must (RFC 6455 section 5.6).
+    With `prefix` unknown, a continuation may begin with up to 3 bytes that end a character
+    started in the previous fragment."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    skipped = 0
+    try:
+        if prefix:
+            decoder.decode(prefix, final=False)
+        elif continuation:
+            while skipped < min(3, len(payload)) and 0x80 <= payload[skipped] <= 0xBF:
+                skipped += 1
+        carried = bool(decoder.getstate()[0])
+        text = decoder.decode(payload[skipped:], final=fin)
+    except UnicodeDecodeError:
+        return None
+    notes = []
+    if carried or skipped:
+        notes.append("begins by finishing a character started in the previous fragment")
+    if decoder.getstate()[0]:
+        notes.append("ends inside a character that the next fragment finishes")
+    return text, (f" ({'; '.join(notes)})" if notes else "")
 
 
 def frame_event(
@@ -227,10 +260,12 @@ def frame_event(
     actor: str = "",
     partial: bool = False,
     explain: bool = True,
+    prefix: bytes | None = None,
 ) -> WsFrame:
     """The `WsFrame` event for one complete frame; header fields from scapy's `fields_desc`.
 
     With `partial`, only the header is kept (for a frame refused before its payload arrived).
+    `prefix`: the earlier fragments' payload of the message a continuation frame belongs to.
     """
     head = parse_head(raw)
     if head is None or (len(raw) < head.total and not partial):
@@ -260,7 +295,7 @@ def frame_event(
         meaning=(
             f"{OPNAMES.get(head.opcode, 'reserved')} frame announcing {head.length} payload bytes"
             if partial
-            else describe_payload(head.opcode, payload, head.fin, message)
+            else describe_payload(head.opcode, payload, head.fin, message, prefix)
         ),
         fields=fields,
         label=label,

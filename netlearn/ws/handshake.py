@@ -2,9 +2,10 @@
 
 RFC 6455 section 1.3: the client sends a random 16-byte nonce, base64-encoded, as
 Sec-WebSocket-Key; the server appends a fixed GUID, hashes the result with SHA-1 and sends the
-base64 of the digest back as Sec-WebSocket-Accept. Only a server that read the request as a
-WebSocket handshake can produce that value, so the client knows it is not talking to a plain HTTP
-server or a cache that replayed an old answer.
+base64 of the digest back as Sec-WebSocket-Accept. The server has to prove that it received a
+WebSocket handshake, so that it never accepts connections that are not WebSocket connections
+(section 1.3: requests an attacker crafts with XMLHttpRequest or a form submission); the client
+checks the value and fails the connection if it is wrong (section 4.1).
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ _REQUEST: dict[str, str] = {
     "connection": "'Upgrade' marks the Upgrade header as meant for this hop: a proxy must act "
     "on it, not pass it on (RFC 6455 section 4.1, item 6; RFC 9110 section 7.6.1)",
     "sec-websocket-key": "a nonce: 16 random bytes, base64-encoded; the server must answer "
-    "with a value only a WebSocket server computes (RFC 6455 section 4.1, item 7)",
+    "with a value computed from it, proof that it read a WebSocket handshake (RFC 6455 section "
+    "4.1, item 7; section 1.3)",
     "sec-websocket-version": "the protocol version the client speaks; 13 is the one RFC 6455 "
     "defines (section 4.1, item 9)",
     "origin": "the site (scheme, host, port) of the page whose script opened the socket; "
@@ -89,13 +91,14 @@ _REQUEST: dict[str, str] = {
 _RESPONSE: dict[str, str] = {
     "upgrade": "the protocol the connection now speaks: websocket (RFC 6455 section 4.2.2, step 5)",
     "connection": "'Upgrade': this hop switches protocols (RFC 6455 section 4.2.2, step 5)",
-    "sec-websocket-accept": "base64(SHA-1(key + GUID)): proof that a WebSocket server read "
-    "this very request (RFC 6455 sections 1.3 and 4.2.2)",
+    "sec-websocket-accept": "base64(SHA-1(key + GUID)): proof that the server read this very "
+    "request as a WebSocket handshake (RFC 6455 sections 1.3 and 4.2.2)",
     "sec-websocket-version": "the versions this server speaks, so the client can retry with "
     "one of them (RFC 6455 sections 4.2.2 and 4.4)",
     "sec-websocket-extensions": "the extensions the server accepted; absent means none "
     "(RFC 6455 section 9.1)",
-    "sec-websocket-protocol": "the one subprotocol the server chose (RFC 6455 section 4.2.2)",
+    "sec-websocket-protocol": "the one subprotocol the server chose from the client's list "
+    "(RFC 6455 section 4.2.2); absent means none",
     "content-length": "how many bytes of body follow the blank line",
     "content-type": "what kind of data the body is",
     "date": "when the response was made",
@@ -108,7 +111,7 @@ def _text(value: bytes | str) -> str:
 
 
 def explain_headers(
-    headers: Iterable[tuple[bytes | str, bytes | str]], *, response: bool
+    headers: Iterable[tuple[bytes | str, bytes | str]], *, response: bool, status: int | None = None
 ) -> tuple[HeaderNote, ...]:
     """Each header with its meaning, in the order it was sent."""
     table = _RESPONSE if response else _REQUEST
@@ -116,10 +119,21 @@ def explain_headers(
     for name, value in headers:
         n, v = _text(name), _text(value)
         meaning = table.get(n.lower(), "")
+        if response and status is not None and status != 101:
+            meaning = _REFUSAL.get(n.lower(), meaning)
         if response and n.lower() == "connection" and v.lower() == "close":
             meaning = "the server closes the TCP connection after this response"
         out.append(HeaderNote(name=n, value=v, meaning=meaning))
     return tuple(out)
+
+
+# The same headers in an answer that is not a 101: nothing switches protocols.
+_REFUSAL: dict[str, str] = {
+    "upgrade": "the protocol the client must upgrade to for this resource; a 426 must carry "
+    "it (RFC 9110 sections 7.8 and 15.5.22)",
+    "connection": "'Upgrade' keeps the Upgrade header to this hop (RFC 9110 section 7.8); "
+    "'close': the server closes the TCP connection after this response",
+}
 
 
 def split_head(raw: bytes) -> tuple[str, list[tuple[str, str]]]:
@@ -143,7 +157,8 @@ STATUS_MEANINGS: dict[int, str] = {
     403: "the server refuses this client, here because of its Origin (RFC 6455 section 4.2.2, "
     "step 4)",
     404: "no WebSocket endpoint at this path",
-    426: "the server does not speak the version asked for (RFC 6455 sections 4.2.2 and 4.4)",
+    426: "the server does not speak the version asked for (RFC 6455 sections 4.2.2 and 4.4); "
+    "a 426 names the protocol to use in Upgrade (RFC 9110 section 15.5.22)",
     431: "the request's headers are too large (RFC 6585 section 5)",
     503: "too many clients at once; try again later",
 }
@@ -154,10 +169,12 @@ def http_event(raw: bytes, src: str, dst: str, label: str, t: float = 0.0) -> Ht
     start, headers = split_head(raw)
     response = start.startswith("HTTP/")
     meaning = ""
+    status = None
     if response:
         parts = start.split(" ", 2)
         if len(parts) > 1 and parts[1].isdigit():
-            meaning = STATUS_MEANINGS.get(int(parts[1]), "")
+            status = int(parts[1])
+            meaning = STATUS_MEANINGS.get(status, "")
     elif start.startswith("GET "):
         meaning = (
             "the method must be GET and the version HTTP/1.1 or later (RFC 6455 section 4.1, "
@@ -172,6 +189,6 @@ def http_event(raw: bytes, src: str, dst: str, label: str, t: float = 0.0) -> Ht
         raw=raw,
         start_line=start,
         start_meaning=meaning,
-        headers=explain_headers(headers, response=response),
+        headers=explain_headers(headers, response=response, status=status),
         body=body,
     )

@@ -260,10 +260,13 @@ def http_response(
     """A complete HTTP/1.1 response that closes the connection (used for every non-101 answer)."""
     lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}"]
     lines += [f"{k}: {v}" for k, v in headers]
+    # A response that carries Upgrade (a 426) must list "upgrade" in Connection (RFC 9110
+    # section 7.8); every one of these responses also closes the connection.
+    upgrade = any(k.lower() == "upgrade" for k, _ in headers)
     lines += [
         f"Content-Type: {content_type}",
         f"Content-Length: {len(body)}",
-        "Connection: close",
+        "Connection: Upgrade, close" if upgrade else "Connection: close",
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -288,6 +291,8 @@ def _wsproto_refusal(exc: RemoteProtocolError) -> Refusal:
         if status == 426:
             message = "this server speaks WebSocket version 13 only"
             section = "4.2.2 and 4.4"
+            # RFC 9110 section 15.5.22: a 426 MUST name the protocol to upgrade to.
+            headers = (("Upgrade", "websocket"), *headers)
         else:
             section = "4.2.1, item 6"
     return Refusal(status, message, section, headers)
