@@ -412,3 +412,44 @@ def test_refusal_messages_name_the_reason_and_the_fix(monkeypatch: pytest.Monkey
         )
         message = netns.refusal(errno.EPERM)
         assert path.rsplit("/", 1)[1] in message and "sudo sysctl -w" in message
+
+
+def _gone_or_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def test_killing_the_parent_leaves_no_orphan(unprivileged: Unprivileged) -> None:
+    code = (
+        "import os, time\n"
+        "from netlearn.netns import in_private_net\n"
+        "def produce():\n"
+        "    yield os.getpid()\n"
+        "    time.sleep(30)\n"
+        "    yield 'never'\n"
+        "private = in_private_net(produce)\n"
+        "print(next(private), flush=True)\n"
+        "next(private)\n"
+    )
+    proc = subprocess.Popen(
+        [*unprivileged.prefix, unprivileged.python, "-c", code],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=unprivileged.env,
+        cwd=unprivileged.home,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        child = int(proc.stdout.readline())
+        assert not _gone_or_zombie(child)
+        proc.kill()  # SIGKILL: no finally block runs in the parent
+        proc.wait(timeout=5)
+        deadline = time.monotonic() + 0.5
+        while not _gone_or_zombie(child) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert _gone_or_zombie(child), "the child outlived its parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
