@@ -40,7 +40,7 @@ def options_table(side: str, pkt: TcpPacket) -> Table:
         rows.append((where, opt.raw.hex(" "), f"{opt.name}{value}: {opt_meaning(opt)}"))
     size = 20 + len(pkt.options)
     return Table(
-        title=f"The options in the {side}'s {'SYN,ACK' if pkt.flags & ACK else 'SYN'}, read "
+        title=f"The options in the {side}'s {'SYN-ACK' if pkt.flags & ACK else 'SYN'}, read "
         "from its header",
         columns=("bytes", "hex", "option, value: what it means"),
         rows=tuple(rows),
@@ -88,7 +88,7 @@ class Story:
             again = " (again)" if "retransmission" in what else ""
             return tag + f"SYN{again}: the client's ISN is {pkt.seq}"
         if "SYN-ACK" in what:
-            return tag + f"SYN,ACK: the server's ISN is {pkt.seq}"
+            return tag + f"SYN-ACK: the server's ISN is {pkt.seq}"
         if "handshake-ack" in what and not pkt.payload_len:
             rtt = conn.irtt
             return tag + "handshake complete" + (f" ({duration(rtt)})" if rtt is not None else "")
@@ -191,16 +191,23 @@ class Story:
             Note(
                 text=f"**SYN**: the client ({conn.endpoint(CLIENT)}) asks the server "
                 f"({conn.endpoint(SERVER)}) to open a connection. Its sequence number, "
-                f"**{pkt.seq}**, is the client's *initial sequence number* (ISN): the kernel "
-                "derives it from a clock and a secret hash of the two addresses and ports, so "
-                "outsiders cannot guess it (RFC 9293 section 3.4.1). Relative to the ISN it is "
-                "0; the SYN itself uses up that one number, so the first byte of data will be "
+                f"**{pkt.seq}**, is the client's *initial sequence number* (ISN). RFC 9293 "
+                "section 3.4.1 has the kernel compute it as a clock that ticks every 4 "
+                "microseconds plus a keyed hash of the two addresses and ports (RFC 6528): the "
+                "clock keeps the numbers of successive connections between the same ports "
+                "apart, and the secret key stops an attacker who cannot see the packets from "
+                "guessing it: it looks random, but it is computed. Relative to the ISN it is 0; "
+                "the SYN itself uses up that one number, so the first byte of data will be "
                 f"number 1. The window field, {pkt.window}, is how many bytes the client can "
                 "receive right now (never scaled in a SYN, RFC 7323 section 2.2)."
+                + (
+                    " Its options, on the arrow's second line, are read together with the "
+                    "server's in the table after the SYN-ACK."
+                    if opts
+                    else ""
+                )
             )
         ]
-        if opts:
-            events.append(options_table("client", pkt))
         return events
 
     def _synack(self, conn: Conn, pkt: TcpPacket) -> list[Event]:
@@ -215,13 +222,12 @@ class Story:
         )
         events: list[Event] = [
             Note(
-                text=f"**SYN,ACK**: the server agrees. It sends its own SYN, with its own "
-                f"random ISN **{pkt.seq}** (relative 0 again: each direction counts its own "
-                f"bytes), and the ACK of the client's SYN in the same segment. {ack_line}"
+                text=f"**SYN-ACK**: the server agrees. It sends its own SYN, with its own ISN "
+                f"**{pkt.seq}**, computed the same way (relative 0 again: each direction counts "
+                f"its own bytes), and the ACK of the client's SYN in the same segment. "
+                f"{ack_line}"
             )
         ]
-        if opts:
-            events.append(options_table("server", pkt))
         events.append(self.agreement())
         return events
 
@@ -271,7 +277,7 @@ class Story:
         ts = "on: every later segment carries them" if find(c, 8) and find(s, 8) else "off"
         rows.append(("Timestamps", ts, "only if both SYNs carry them (RFC 7323 section 3.2)"))
         return Table(
-            title="What the two SYNs agreed, read from both",
+            title="The options the two SYNs agreed on, read from both",
             columns=("option", "result", "rule"),
             rows=tuple(rows),
         )
@@ -287,7 +293,7 @@ class Story:
         )
         return Note(
             text="**ACK**: the client acknowledges the server's SYN (ack relative 1). Three "
-            "segments, SYN, SYN,ACK, ACK: the three-way handshake is complete and both sides "
+            "segments, SYN, SYN-ACK, ACK: the three-way handshake is complete and both sides "
             f"are ESTABLISHED (RFC 9293 section 3.5).{took}"
         )
 
@@ -374,10 +380,13 @@ class Story:
                     text=f"The {ends[entry.local_text()]}, which closed first, {now}. "
                     "A side that closes actively must "
                     "linger there for twice the Maximum Segment Lifetime (2 x MSL, RFC 9293 "
-                    "section 3.6.1): if its last ACK was lost, the other side's FIN comes "
-                    "again and can still be answered, and stray old segments of this "
-                    "connection die out before the same two addresses and ports can be used "
-                    "again. RFC 9293 takes the MSL to be 2 minutes (section 3.4.2), which "
+                    "section 3.6.1; the MSL is the longest a segment may wander in the "
+                    "network): if its last ACK was lost, the other side's FIN comes again and "
+                    "can still be answered, and stray old segments of this connection die out "
+                    "before a new one between the same two addresses and ports could take "
+                    "them for its own (a new SYN with a higher sequence number may still "
+                    "reopen the pair early, section 3.6.1). RFC 9293 takes the MSL to be 2 "
+                    "minutes (section 3.4.2), which "
                     "makes 4; Linux waits 60 seconds in all (its TCP_TIMEWAIT_LEN), as the "
                     f"timer column shows. The {other(ends[entry.local_text()])} went from "
                     "LAST-ACK to "
