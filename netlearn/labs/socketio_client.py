@@ -322,13 +322,14 @@ def _pump(
                 data = client.recv(65536)
             except ConnectionResetError:
                 data = b""
-            if data:
-                ctx.log.received(ACTOR, data)
             now = time.monotonic()
             for opcode, payload, raw in from_client.feed(data) if data else []:
+                ctx.log.received(ACTOR, raw)  # per message: the log does not depend on chunks
                 problem = _client_message(ctx, opcode, payload, raw, checker, now)
                 if problem is not None:
                     raise problem
+                if checker.reached(goal):
+                    return  # what comes after belongs to a later stage
             if not data:
                 ctx.log.note(ACTOR, "the program closed the connection")
                 problem = checker.client_closed()

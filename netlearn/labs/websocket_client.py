@@ -66,7 +66,7 @@ class Session:
         ready, _, _ = select.select([conn.sock], [], [], wait)
         if not ready:
             raise StageFailed(
-                f"{ACTOR} waited {wait:.1f} s for {what} and got "
+                f"the {ACTOR} waited {wait:.1f} s for {what} and got "
                 + (f"{len(self.buf)} bytes of it" if self.buf else "nothing"),
                 got=bytes(self.buf) or None,
                 cause=w.CAUSES[cause],
@@ -75,7 +75,7 @@ class Session:
         data = conn.recv_some(timeout=max(self.ctx.remaining(), 0.05))
         if not data:
             raise StageFailed(
-                f"the program closed the connection while {ACTOR} waited for {what}",
+                f"the program closed the connection while the {ACTOR} waited for {what}",
                 got=bytes(self.buf) or None,
                 cause=w.CAUSES["closed-early"],
                 lesson=lesson,
@@ -559,13 +559,14 @@ def stage_bad_accept(ctx: StageContext) -> None:
         ready, _, _ = select.select([session.conn.sock], [], [], left)
         if not ready:
             continue
-        try:
-            data = session.conn.recv_some(timeout=0.05)
-        except StageFailed:
+        try:  # the raw socket: a close with our message unread is a RST, not a FIN
+            data = session.conn.sock.recv(65536)
+        except OSError:
             data = b""
         if not data:
             ctx.log.note(ACTOR, "the client closed the connection without a frame: right")
             return
+        ctx.log.received(ACTOR, data)
         got += data
     raise StageFailed(
         f"the client sent {len(got)} bytes after a 101 with a wrong Sec-WebSocket-Accept",

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 NS = "/lab"
@@ -74,9 +75,11 @@ def main():
 
 
 def run():
+    """main(), exiting 1 quietly when netlearn drops the connection (it does after a failure:
+    a traceback printed then would race with netlearn stopping the program)."""
     try:
         main()
-    except OSError:
+    except (OSError, EOFError, ConnectionClosed):
         sys.exit(1)
 
 
