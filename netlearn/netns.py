@@ -127,9 +127,8 @@ def refusal(err: int) -> str:
             f"asked from a threaded process); {fix_sudo}"
         )
     return (
-        f"the kernel refused a private user and network namespace ({errno.errorcode.get(err, err)}"
-        ": a container or a security policy forbids them here); run netlearn outside the "
-        f"container, {fix_sudo}"
+        f"the kernel answered {errno.errorcode.get(err, err)}: a container or a security policy "
+        f"forbids unprivileged user namespaces here; run netlearn outside the container, {fix_sudo}"
     )
 
 

@@ -259,7 +259,7 @@ def test_refused_by_policy_falls_back_with_the_reason(unprivileged: Unprivileged
     assert result.returncode == 0, result.stderr  # the demo itself needs no capture
     events = _events(result.stdout)
     assert not [e for e in events if e["type"] == "segment"]
-    assert "no private network namespace" in _notes(events)
+    assert "a private network namespace (where it needs none) was refused" in _notes(events)
 
 
 def test_refused_by_the_kernel_names_the_sysctl(unprivileged: Unprivileged) -> None:

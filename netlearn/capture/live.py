@@ -42,7 +42,7 @@ def can_capture(iface: str = "lo") -> tuple[bool, str]:
     if not ok and refused and "CAP_NET_RAW" in why:
         why = (
             "capturing packets needs the CAP_NET_RAW capability, which this process lacks, "
-            f"and no private network namespace (where it needs none) could be made: {refused}"
+            f"and a private network namespace (where it needs none) was refused: {refused}"
         )
     return ok, why
 
