@@ -49,17 +49,19 @@ def sio_line(pkt: SioPacket, direction: str = "") -> str:
         extra = f" with auth {_short(pkt.data)}" if pkt.data else ""
         return f"Socket.IO CONNECT: join namespace {pkt.namespace}{extra}"
     if pkt.type == codec.DISCONNECT:
-        return f"Socket.IO DISCONNECT: leave namespace {pkt.namespace}"
+        return f"Socket.IO DISCONNECT: leave namespace {pkt.namespace} (from either side)"
     if pkt.type == codec.CONNECT_ERROR:
         return f"Socket.IO CONNECT_ERROR{_ns(pkt)}: refused, {_short(pkt.data)}"
     if pkt.type in (codec.EVENT, codec.BINARY_EVENT):
         args = ", ".join(_short(a, 30) for a in pkt.args) or "no arguments"
         ack = f", asks for an ack (id {pkt.id})" if pkt.id is not None else ""
         binary = f" + {pkt.attachments} binary attachment(s)" if pkt.attachments else ""
-        return f'Socket.IO EVENT "{pkt.event}"{_ns(pkt)}: {args}{binary}{ack}'
+        kind = "BINARY_EVENT" if pkt.type == codec.BINARY_EVENT else "EVENT"
+        return f'Socket.IO {kind} "{pkt.event}"{_ns(pkt)}: {args}{binary}{ack}'
     args = ", ".join(_short(a, 30) for a in pkt.args) or "nothing"
     binary = f" + {pkt.attachments} binary attachment(s)" if pkt.attachments else ""
-    return f"Socket.IO ACK for id {pkt.id}{_ns(pkt)}: {args}{binary}"
+    kind = "BINARY_ACK" if pkt.type == codec.BINARY_ACK else "ACK"
+    return f"Socket.IO {kind} for id {pkt.id}{_ns(pkt)}: {args}{binary}"
 
 
 def packet_line(pkt: EioPacket, direction: str = "") -> tuple[str, str]:
@@ -456,8 +458,11 @@ def _sio_details(sio: SioPacket) -> tuple[str, ...]:
         out.append("The client's connect_error handler runs; the namespace stays closed.")
     elif sio.type == codec.DISCONNECT:
         out.append(
-            "From the server (socket.disconnect() in JS, sio.disconnect(sid) in Python): the "
-            "client does not reconnect by itself ('io server disconnect')."
+            'Either side may send it (Socket.IO protocol, "Disconnection from a namespace"). '
+            "From a client (socket.disconnect() in JS, sio.disconnect() in Python): the server's "
+            "disconnect handler runs with reason 'client namespace disconnect'. From the server "
+            "(socket.disconnect() in JS, sio.disconnect(sid) in Python): the client's handler "
+            "gets 'io server disconnect', and it does not reconnect by itself."
         )
     if sio.attachments:
         nums = codec.placeholders(sio.data)

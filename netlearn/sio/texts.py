@@ -95,7 +95,8 @@ still believes is open. Waiting for alice's next ping:"""
 HEARTBEAT_AFTER = """\
 Those are Engine.IO packets, not the ping and pong *frames* of WebSocket (RFC 6455, section
 5.5.2): a browser's JavaScript cannot send WebSocket pings, so Engine.IO carries its own in
-text frames, and the same two characters also work over long-polling (watch carol's)."""
+text frames, and the same two characters also work over long-polling: carol's `2` came in the
+body of her waiting GET, and her `3` went back in a POST."""
 
 ERRORS = """\
 A demo that only shows things working proves little. Here things go wrong on purpose: a client
@@ -114,11 +115,13 @@ alice calls `boom`, whose handler raises `RuntimeError`. She asks for an answer 
 waits one second for it."""
 
 ERR_HANDLER_AFTER = """\
-The server logged the exception (the `server log: ERROR` line), the handler never returned, so
-no ACK was sent and alice's `call()` gave up with `{outcome}`. The connection itself was not
-harmed: alice's next echo came back as `{alive!r}`. In JavaScript an exception in a handler is
-the application's problem too: catch it, and answer with an error through the
-acknowledgement."""
+python-socketio logged the exception (the `server log: ERROR` line) and carried on: the handler
+never returned, so no ACK was sent and alice's `call()` gave up with `{outcome}`, but the
+connection was not harmed: alice's next echo came back as `{alive!r}`. The JavaScript server
+differs: an exception thrown in a `socket.on(...)` handler is an uncaught exception in Node.js
+(a rejected promise, for an async handler), and by default it ends the whole server process,
+every client with it. In both, catch errors in the handler and answer through the
+acknowledgement, such as `{{"ok": false, "error": "..."}}`."""
 
 ERR_DROP = """\
 Now the lesson cuts alice's TCP connections in the middle, as a dead Wi-Fi or a crashed
@@ -199,8 +202,11 @@ SCALING_EMIT = """\
 reads it there and delivers to eli."""
 
 SCALING_STICKY = """\
-Now a load balancer without stickiness sends dana's next long-poll request (her session id in
-`?sid=`) to server B, which has never heard of that session:"""
+dana and eli use WebSocket only, so each stays on the server that took the upgrade. Had dana
+been on long-polling, each of her polls would be a new HTTP request carrying her session id in
+`?sid=`, and a load balancer without stickiness could send the next one to server B. The lesson
+sends exactly that request, a long-poll GET with dana's session id, to server B, which has
+never heard of that session:"""
 
 SCALING_AFTER = """\
 Server B answered `{status}` ({body}): the session lives on A. With polling in play, a load
@@ -221,25 +227,29 @@ and sent, at the Engine.IO and Socket.IO layers. Logs tell you what the program 
 packet trace tells you what was on the wire. When they disagree, the bug is found."""
 
 PROOF = """\
-The learner's notes listed what would prove a Socket.IO app works: connection establishment,
-event handling, broadcasting, error handling, scalability, logging and debugging. A list of
-words proves nothing; each item below is ticked only when this run has seen it happen."""
+What would prove that a Socket.IO app works? Connection establishment, event handling,
+broadcasting, error handling, scalability, logging and debugging, each seen happening: a list
+of words proves nothing, so each item below is ticked only when this run has seen it."""
 
 WHEN = """\
-**Use a plain WebSocket** when you control both ends and want a standard protocol every browser
-and language speaks, with the least overhead: streaming data, games, a protocol of your own.
-**Use Socket.IO** when you want its extras more than the standard: events with names,
-acknowledgements, rooms and broadcasts, automatic reconnection, a fallback to HTTP where
-WebSockets are blocked, and an adapter for several servers, and when both ends can run a
-Socket.IO library. Like Git and GitHub: WebSocket is the standard (RFC 6455), Socket.IO a
-product built on it. Unlike GitHub it is not a service, just code on both ends, and it does
-not interoperate with plain WebSocket peers."""
+**Use Socket.IO** when you write both ends (a web app and its server) and want what it builds
+for you: a fallback to HTTP long-polling where WebSockets are blocked, automatic reconnection
+with back-off, acknowledgements, rooms and broadcasts, namespaces, several channels multiplexed
+on one connection, and an adapter for several servers. The cost: its own protocol on both ends
+(a Socket.IO library on each side), no talking to a plain WebSocket client or server, and a
+few bytes more per message, plus the long-polling requests and the heartbeat.
+**Use a plain WebSocket** when the other end is not yours or not a browser running your code:
+a public API that any client in any language must reach with a standard (RFC 6455) library,
+devices, streams of binary data, or when every byte and millisecond counts. You then build
+what you need yourself: reconnection, answers, groups, heartbeats. Like Git and GitHub,
+WebSocket is the standard and Socket.IO a product built on it; unlike GitHub, Socket.IO is not
+a service but code on both ends, and it does not interoperate with plain WebSocket peers."""
 
 
 def api_pair() -> CodePair:
-    """The server code of this demo next to the JavaScript tutorials use."""
+    """The server code of this demo next to the same server in JavaScript (Node.js)."""
     return CodePair(
-        title="The same server, in the tutorials' JavaScript and in python-socketio",
+        title="The same server, in JavaScript (Node.js, socket.io) and in python-socketio",
         javascript="""\
 io.on("connection", (socket) => {
   // one call per new client: socket is it

@@ -183,14 +183,21 @@ class ConnectionTrace:
             return [self._http("down", line, f"{kind}, {len(resp.body)} bytes")]
         if resp.status != 200:
             return [self._http("down", line, f"refused: {body[:120]!r}")]
+        # Each response names the request it answers (the observer pairs them per
+        # connection): a client may have a long-poll GET waiting on one connection while a POST
+        # is answered on another.
         if resp.method == "POST":
-            return [self._http("down", line, f"body {body!r}: the packets were received")]
+            return [
+                self._http("down", line, f"answers the POST: body {body!r}, its packets arrived")
+            ]
         packets = body.split(codec.RECORD_SEPARATOR) if body else []
+        handshake = "sid=" not in resp.target
         if not self.sid and packets and packets[0].startswith("0"):
             with contextlib.suppress(codec.PacketError):
                 self.sid = str(codec.parse_open(packets[0][1:]).get("sid", ""))
+        verb = "answers the handshake GET with" if handshake else "answers the long-poll GET with"
         out: list[Event] = [
-            self._http("down", line, self._body_note("answers with", packets, resp.truncated))
+            self._http("down", line, self._body_note(verb, packets, resp.truncated))
         ]
         out.extend(self._packet("down", "polling", raw) for raw in packets)
         return out
