@@ -453,3 +453,37 @@ def test_killing_the_parent_leaves_no_orphan(unprivileged: Unprivileged) -> None
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_under_sudo_the_capture_and_progress_file_belong_to_the_user(tmp_path: Path) -> None:
+    """Root with SUDO_UID (as sudo leaves it) captures on the host, and hands every file it
+    makes for the learner to that user: the capture and the progress store."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    folder = Path(tempfile.mkdtemp(prefix="netlearn-sudo-"))
+    try:
+        os.chown(folder, NOBODY, NOBODY)
+        env = {
+            **os.environ,
+            "SUDO_UID": str(NOBODY),
+            "SUDO_GID": str(NOBODY),
+            "NETLEARN_HOME": str(folder / "home"),
+            "COLUMNS": "80",
+        }
+        pcap = folder / "cap.pcap"
+        for args in (["capture", "--write", str(pcap)], ["learn", "capture"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "netlearn", *args, "--format", "plain"],
+                capture_output=True, text=True, env=env, timeout=60, cwd=folder,
+                stdin=subprocess.DEVNULL,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            assert netns.NOTICE.split(":")[0] not in result.stdout  # root captures directly
+        made = [folder / "home", folder / "home" / "progress.sqlite3", pcap]
+        for path in made:
+            st = path.stat()
+            assert (st.st_uid, st.st_gid) == (NOBODY, NOBODY), path
+        leftovers = [p for p in folder.rglob("*") if p.stat().st_uid != NOBODY]
+        assert leftovers == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
