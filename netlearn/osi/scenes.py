@@ -48,7 +48,9 @@ def tcpip(env: Env) -> Iterator[Event]:
         title="TCP/IP's four layers beside OSI's seven",
         columns=("TCP/IP layer", "OSI layers it covers", "protocols"),
         rows=TCPIP,
-        caption="RFC 1122 describes the internet's layers: link, internet, transport, application.",
+        caption="Each TCP/IP layer is a piece of software: link in the network card and its "
+        "driver, internet and transport in the operating system's kernel, application in the "
+        "program.",
     )
 
 
