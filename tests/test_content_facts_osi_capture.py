@@ -124,7 +124,7 @@ def test_generated_capture_questions_explain_with_the_packets_port() -> None:
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])
 def test_hints_are_printed_where_nobody_can_press_h(tmp_path: Path, fmt: str) -> None:
-    """Off a terminal every step's hints follow its body ('Hint: ...' in plain, tone hint in JSON)."""
+    """Off a terminal each step's hints follow its body ('Hint: ...'; tone hint in JSON)."""
     import io
     import json
 
@@ -149,3 +149,135 @@ def test_hints_are_printed_where_nobody_can_press_h(tmp_path: Path, fmt: str) ->
         assert shown == hints
     else:
         assert printed.count("Hint: ") == len(hints)
+
+
+# ---------------------------------------------------------------- the capture lesson's facts
+
+
+def _pseudo_header_sum(pkt) -> int:  # type: ignore[no-untyped-def]
+    """The ones'-complement sum of the TCP pseudo-header alone, not complemented."""
+    ip = pkt["IP"]
+    words = [int(b, 16) for b in bytes(ip)[12:20].hex(" ", 2).split()]  # the two addresses
+    total = sum(words) + int(ip.proto) + (int(ip.len) - 4 * int(ip.ihl))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def test_bundled_checksums_hold_the_partial_sum_as_the_quiz_says() -> None:
+    packets = bundled_packets()
+    assert len(packets) == 10
+    for pkt in packets:  # the field holds the pseudo-header's sum: offload never finished it
+        assert int(pkt["TCP"].chksum) == _pseudo_header_sum(pkt)
+    quiz = text("capture", "quiz.toml")
+    assert "receiving side sees correct checksums" not in quiz
+    assert "partial sum" in quiz
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+def test_tshark_calls_every_bundled_checksum_incorrect() -> None:
+    out = subprocess.run(
+        ["tshark", "-r", str(PCAP), "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e",
+         "tcp.checksum.status"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.split()  # fmt: skip
+    assert out == ["0"] * 10  # Wireshark's PROTO_CHECKSUM_E_BAD
+
+
+def test_the_simulation_left_out_timestamps_and_window_scale_not_all_options() -> None:
+    from netlearn.tcp.segments import SYN_OPTIONS
+
+    names = {name for name, _ in SYN_OPTIONS}
+    assert {"MSS", "SAckOK"} <= names and not names & {"Timestamp", "WScale"}
+    lesson = text("capture")
+    assert "left out the options in the SYNs" not in lesson
+    assert re.search(r"left out[^.]*timestamps[^.]*window scal", lesson, re.S)
+
+
+def test_isns_are_not_called_random() -> None:
+    story = (Path(__file__).parents[1] / "netlearn" / "capture" / "story.py").read_text()
+    for lesson in LESSONS:
+        for source in (all_text(lesson), story):
+            assert not re.search(r"random ISN|ISNs? (is|are) random|numbers are random", source)
+    assert "keyed hash" in text("capture") and "seeded" in text("capture")
+
+
+def test_bpf_instruction_counts_match_the_compiler() -> None:
+    from netlearn.capture import bpf
+
+    if not bpf.available():
+        pytest.skip("libpcap is not installed")
+    program = bpf.compile_filter("tcp port 8080")
+    ours = bpf.drop_outgoing(program)
+    lesson = text("capture")
+    assert (len(program), len(ours)) == (20, 23)
+    assert f"{len(program)} instructions from libpcap" in lesson
+    assert f"{len(ours) - len(program)} of netlearn's" in lesson
+    assert "puts two instructions in front" not in lesson
+
+
+def test_ss_reads_netlink_not_proc() -> None:
+    for lesson in LESSONS:
+        body = all_text(lesson)
+        assert not re.search(r"/proc/net/tcp[^.]*which `ss", body)
+        assert not re.search(r"`ss[^`]*`[^.]*\(or `/proc/net/tcp`, which it reads\)", body)
+    assert "netlink" in text("capture")
+
+
+# ---------------------------------------------------------------- one name, defined terms, steps
+
+
+def test_one_name_for_the_synack_and_for_ae() -> None:
+    story = (Path(__file__).parents[1] / "netlearn" / "capture" / "story.py").read_text()
+    for source in (*(all_text(lesson) for lesson in LESSONS), story):
+        assert "SYN,ACK" not in source
+    assert "**AE**" in text("osi") and "NS (historic)" not in text("osi")
+
+
+def test_terms_are_defined_where_first_used() -> None:
+    for lesson in LESSONS:
+        body = text(lesson)
+        for term, words in (("MSL", "maximum segment lifetime"), ("TCB", "control block")):
+            at = body.find(term)
+            if at >= 0:  # the definition sits in the same paragraph as the first use
+                para = body[body.rfind("\n\n", 0, at) + 1 : body.find("\n\n", at)]
+                assert words in para.lower(), (lesson, term)
+    assert "**PDU**" in text("osi") and "protocol data unit" in text("osi")
+
+
+def test_no_text_points_at_notes_the_learner_never_read() -> None:
+    for lesson in LESSONS:
+        body = text(lesson).lower()
+        for phrase in ("notes this course", "the notes'", "tutorials'"):
+            assert phrase not in body, (lesson, phrase)
+
+
+def test_step_ids_the_progress_store_knows_are_kept() -> None:
+    from netlearn.content.lesson import parse
+
+    kept = {
+        "osi": ["why-layers", "seven-layers", "physical-data-link", "network", "transport",
+                "session-presentation", "application", "tcp-ip-model", "encapsulation",
+                "inspector", "unwrapping", "udp-dns", "icmp-ping", "seven-layers-answer"],
+        "capture": ["why-capture", "loopback", "privileges", "filters", "each-once",
+                    "real-handshake", "options", "relative-numbers", "time-wait", "pcap-files",
+                    "tools", "bundled"],
+    }  # fmt: skip
+    for lesson, ids in kept.items():
+        have = [s.id for s in parse(lessons_dir() / lesson / "lesson.md").steps]
+        assert set(ids) <= set(have), set(ids) - set(have)
+
+
+def test_no_steps_prose_is_longer_than_two_screens() -> None:
+    """The words of each step (scenes aside) fit in 2 x 24 lines at 80 columns."""
+    from netlearn.content.lesson import SceneRef, parse
+    from netlearn.render.registry import wrap_markdown
+
+    for lesson in LESSONS:
+        for step in parse(lessons_dir() / lesson / "lesson.md").steps:
+            lines = sum(
+                len(wrap_markdown(b.markdown, 80)) + 1
+                for b in step.blocks
+                if not isinstance(b, SceneRef)
+            )
+            assert lines <= 48, (lesson, step.id, lines)
