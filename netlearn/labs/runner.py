@@ -277,9 +277,14 @@ def _run_server_lab(
                 url=None,
                 stage=stage,
             )
+            failure = None
             try:
                 failure = _run_stage(stage, ctx)
             finally:
+                if failure is not None:
+                    # Stop the program before its connections close, so that what it prints
+                    # (a traceback about a reset, say) does not depend on timing.
+                    program.stop()
                 _finish(ctx)
             elapsed = time.monotonic() - start
             program.drain(0.1 if failure else 0.05)
@@ -353,6 +358,7 @@ def _run_client_lab(
                 if failure is None and stage.needs_exit:
                     failure = _wait_exit(program, ctx)
             finally:
+                program.stop()  # before its connections close: see _run_server_lab
                 _finish(ctx)
         finally:
             if program is not None:
