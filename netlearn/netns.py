@@ -310,6 +310,11 @@ class PrivateNet:
             return _recv(self._rep)
         except (EOFError, OSError):
             raise self._gone() from None
+        except Exception as exc:  # an event this process cannot rebuild
+            self.close()
+            raise NetlearnError(
+                f"an event from the private network namespace could not be read ({exc})"
+            ) from None
 
     def _gone(self) -> NetlearnError:
         status = self._reap(wait=0.2)

@@ -487,3 +487,11 @@ def test_under_sudo_the_capture_and_progress_file_belong_to_the_user(tmp_path: P
         assert leftovers == []
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_an_event_that_cannot_cross_is_one_clear_line() -> None:
+    def produce():  # type: ignore[no-untyped-def]
+        yield lambda: None  # functions do not pickle
+
+    with pytest.raises(NetlearnError, match="^an event could not be passed on"):
+        list(_private(produce))
