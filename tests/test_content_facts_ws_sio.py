@@ -32,7 +32,7 @@ def _text(events: list[Event]) -> str:
             value = getattr(e, name, None)
             if isinstance(value, str):
                 out.append(value)
-    return "\n".join(out)
+    return "\n\n".join(out)
 
 
 def _lesson(name: str) -> str:
@@ -164,14 +164,15 @@ def _ws_texts() -> str:
     parts = [_lesson("websocket"), _quiz("websocket"), handshake.__doc__ or ""]
     parts += list(handshake._REQUEST.values()) + list(handshake._RESPONSE.values())
     parts.append(_text(run_scene(demo.scene(_env(), "upgrade"), _env())))
-    return "\n".join(parts)
+    return "\n\n".join(parts)
 
 
 def test_the_key_is_not_said_to_be_about_caches() -> None:
     """RFC 6455 section 1.3: the proof is that the server read a WebSocket handshake, so that it
     never accepts non-WebSocket connections (XHR, forms). Caches are section 10.3 (masking)."""
-    text = re.sub(r"\s+", " ", _ws_texts())
-    for sentence in re.split(r"(?<=[.!?])\s", text):
+    text = _ws_texts()
+    for sentence in re.split(r"(?<=[.!?])\s|\n\n|\n(?=[-*] )", text):
+        sentence = re.sub(r"\s+", " ", sentence)
         if "cache" in sentence.lower() and re.search(r"accept|nonce|key\b", sentence, re.I):
             assert "10.3" in sentence or "mask" in sentence.lower(), sentence
     assert "XMLHttpRequest" in _lesson("websocket")

@@ -194,11 +194,12 @@ class Demo:
             raise NetlearnError("the demo client refused the demo server's 101 response")
         if not quiet:
             stages = accept_stages(key)
-            yield Note(
-                text="Before it answers, the server proves it understood: it glues the key to a "
-                "fixed GUID that RFC 6455 defines, hashes that with SHA-1, and base64-encodes "
-                "the 20-byte digest.",
-            )
+            if self.narrate:  # a lesson's next step explains the proof
+                yield Note(
+                    text="Before it answers, the server proves it understood: it glues the key "
+                    "to a fixed GUID that RFC 6455 defines, hashes that with SHA-1, and "
+                    "base64-encodes the 20-byte digest.",
+                )
             yield AcceptProof(
                 t=self.t(),
                 key=key,
@@ -293,12 +294,13 @@ class Demo:
             f"to its own computation: `{accept}` = `{accept}` ✓. Had anything been wrong, it "
             "would close the connection.",
         )
-        yield Note(
-            text="From the blank line that ends this response, **nobody speaks HTTP on this "
-            "connection any more**. Same TCP connection, same two ports: every byte from now on "
-            "is part of a WebSocket *frame*, and either side may send one at any time.",
-            tone="tip",
-        )
+        if self.narrate:  # a lesson's text says it
+            yield Note(
+                text="From the blank line that ends this response, **nobody speaks HTTP on this "
+                "connection any more**. Same TCP connection, same two ports: every byte from now "
+                "on is part of a WebSocket *frame*, and either side may send one at any time.",
+                tone="tip",
+            )
 
     def stage_text(self) -> Iterator[Event]:
         wire = self._open_wire()
@@ -510,7 +512,16 @@ class Demo:
         req = _first(got, RequestIn)
         assert req is not None and req.refusal is not None
         answer = self.deliver(wire, "server", wire.sproto.refuse(req.refusal))
-        yield http_event(answer.data, "server", "client", "the server refuses", self.t())
+        refusal = http_event(answer.data, "server", "client", "the server refuses", self.t())
+        if not self.narrate:
+            refusal = dataclasses.replace(
+                refusal,
+                headers=tuple(
+                    h if h.name.lower() in keep else dataclasses.replace(h, meaning="")
+                    for h in refusal.headers
+                ),
+            )
+        yield refusal
         wire.close("server")
         wire.close("client")
 
@@ -586,22 +597,27 @@ class Demo:
         yield Title(text="1. A request without the Upgrade header")
         headers = [h for h in standard_headers(self.host(), key) if h[0] != "Upgrade"]
         yield from self._bad_handshake(headers, "an upgrade request with no Upgrade header")
-        yield Note(
-            text="Without `Upgrade: websocket` this is not a WebSocket handshake, so the server "
-            "answers **400 Bad Request** and says why (RFC 6455 section 4.2.1, item 3).",
-            tone="warn",
-        )
+        if self.narrate:
+            yield Note(
+                text="Without `Upgrade: websocket` this is not a WebSocket handshake, so the "
+                "server answers **400 Bad Request** and says why (RFC 6455 section 4.2.1, item 3).",
+                tone="warn",
+            )
         yield Title(text="2. A version the server does not speak")
         headers = standard_headers(self.host(), key, version="8")
         yield from self._bad_handshake(
-            headers, "an upgrade request for version 8", keep=("sec-websocket-version",)
+            headers,
+            "an upgrade request for version 8",
+            keep=("sec-websocket-version", "upgrade", "connection"),
         )
-        yield Note(
-            text="Version 8 was a draft. The server answers **426 Upgrade Required** with a "
-            "`Sec-WebSocket-Version: 13` header listing the versions it does speak, so the "
-            "client can retry with one of them (RFC 6455 sections 4.2.2 and 4.4).",
-            tone="warn",
-        )
+        if self.narrate:
+            yield Note(
+                text="Version 8 was a draft. The server answers **426 Upgrade Required** with a "
+                "`Sec-WebSocket-Version: 13` header listing the versions it does speak, so the "
+                "client can retry with one of them (RFC 6455 sections 4.2.2 and 4.4), and with "
+                "`Upgrade: websocket`, which every 426 must carry (RFC 9110 section 15.5.22).",
+                tone="warn",
+            )
         from netlearn.packets.websocket import ws_frame
 
         yield Title(text="3. A client frame without a mask")
