@@ -100,8 +100,6 @@ ALPHA = 0.05
 # Lessons whose banks are being rewritten under another issue: the rule is measured (and its
 # tests xfail) but not yet reported by `netlearn check`. Remove each line when its bank passes.
 BALANCE_PENDING: dict[str, str] = {
-    "websocket": "issue 12b rewrites the websocket bank",
-    "socketio": "issue 12b rewrites the socketio bank",
     "tcp": "issue 15 rewrites the tcp bank",
 }
 
