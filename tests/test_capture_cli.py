@@ -101,13 +101,21 @@ def unprivileged() -> Iterator[Unprivileged]:
     kernel refuses the packet socket exactly as it would for a learner.
     """
     if os.geteuid() != 0:  # already unprivileged
-        yield [sys.executable, "-m", "netlearn"], dict(os.environ)
+        yield [sys.executable, "-m", "netlearn"], {**os.environ, "NETLEARN_NETNS_FAIL": "EPERM"}
         return
     setpriv = shutil.which("setpriv")
     assert setpriv, "setpriv (util-linux) is needed"
     home = tempfile.mkdtemp(prefix="netlearn-nobody-")
     os.chmod(home, 0o777)
-    env = {**os.environ, "NETLEARN_HOME": home, "COLUMNS": "80", "HOME": home}
+    # These tests are about the refusal and its fallback: make the private network namespace
+    # (which would let nobody capture, tests/test_netns_capture.py) unavailable.
+    env = {
+        **os.environ,
+        "NETLEARN_HOME": home,
+        "COLUMNS": "80",
+        "HOME": home,
+        "NETLEARN_NETNS_FAIL": "EPERM",
+    }
     site = next(p for p in sys.path if p.endswith("site-packages"))
     boot = (
         f"import site, sys; site.addsitedir({site!r}); sys.path.insert(0, {str(REPO)!r}); "
