@@ -104,7 +104,18 @@ YES_NO = ("yes", "no", "true", "false", "on", "off", "1", "0")
 # The choices below repeat names declared in the lesson modules (without importing them, so the
 # checker stays light); tests/test_content_broken.py checks that the two lists agree.
 OSI_PACKETS = ("http", "dns", "ping", "websocket")
-TCP_SCENARIOS = ("handshake", "transfer", "close", "reset", "lost-syn", "simultaneous-open")
+TCP_SCENARIOS = (
+    "handshake",
+    "transfer",
+    "close",
+    "reset",
+    "lost-syn",
+    "simultaneous-open",
+    "loss",
+    "timeout",
+    "congestion",
+    "zero-window",
+)
 WS_PARTS = (
     "connect",
     "upgrade",
@@ -119,6 +130,7 @@ WS_PARTS = (
 WS_EXAMPLES = ("text", "masked", "fragmented", "ping", "pong", "binary256", "binary64k")
 
 ABSOLUTE = Arg("absolute", YES_NO)
+SACK = Arg("sack", YES_NO)
 PACKET = Arg("packet", OSI_PACKETS)
 
 SCENES: dict[str, SceneSpec] = {
@@ -148,6 +160,25 @@ SCENES: dict[str, SceneSpec] = {
     "tcp.simultaneous-open": SceneSpec(
         "netlearn.tcp.scenes:simultaneous_open", (ABSOLUTE,), "two SYNs cross"
     ),
+    "tcp.loss": SceneSpec(
+        "netlearn.tcp.scenes:loss", (ABSOLUTE, SACK), "dup ACKs, fast retransmit"
+    ),
+    "tcp.timeout": SceneSpec("netlearn.tcp.scenes:timeout", (ABSOLUTE,), "the RTO fires"),
+    "tcp.congestion": SceneSpec(
+        "netlearn.tcp.scenes:congestion", (ABSOLUTE,), "slow start, cwnd chart"
+    ),
+    "tcp.zero-window": SceneSpec(
+        "netlearn.tcp.scenes:zero_window", (ABSOLUTE,), "zero window and probes"
+    ),
+    "tcp.what-if": SceneSpec(
+        "netlearn.tcp.scenes:what_if",
+        (
+            Arg("scenario", TCP_SCENARIOS),
+            Arg("drop", test=number(1, 999), about="a segment number from 1"),
+        ),
+        "a scenario with one segment lost",
+    ),
+    "tcp.kernel": SceneSpec("netlearn.tcp.scenes:kernel", (), "TCP_INFO of a real socket"),
     "tcp.states": SceneSpec("netlearn.tcp.scenes:states", (), "RFC 9293's state table"),
     "tcp.flags": SceneSpec("netlearn.tcp.scenes:flags", (), "the TCP control bits"),
     "tcp.segment": SceneSpec(

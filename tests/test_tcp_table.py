@@ -79,7 +79,10 @@ def test_the_table_has_no_other_state_changes_than_the_rfcs() -> None:
         # Section 3.8.3: too many retransmissions (threshold R2) close the connection.
         (S.SYN_SENT, I.GIVE_UP, S.CLOSED),
         (S.SYN_RECEIVED, I.GIVE_UP, S.CLOSED),
-        (S.ESTABLISHED, I.GIVE_UP, S.CLOSED),
+        *(
+            (state, I.GIVE_UP, S.CLOSED)
+            for state in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK)
+        ),
         # Note 3 and section 3.10.7.4: a RST in a synchronized state closes the connection.
         *((state, I.RCV_RST, S.CLOSED) for state in SYNCHRONIZED),
     }

@@ -13,7 +13,10 @@ from netlearn.cli.common import ExportOpt, FormatOpt, SeedOpt, SpeedOpt, build_e
 if TYPE_CHECKING:
     from netlearn.tcp.scenarios import Trace
 
-SCENARIO_NAMES = "handshake, transfer, close, reset, lost-syn, simultaneous-open"
+SCENARIO_NAMES = (
+    "handshake, transfer, close, reset, lost-syn, simultaneous-open, "
+    "loss, timeout, congestion, zero-window"
+)
 
 
 @app.command("tcp")
@@ -43,6 +46,34 @@ def tcp(
         int | None,
         typer.Option("--losses", help="lost-syn only: how many SYNs are lost (1-6; 2).", min=1),
     ] = None,
+    drop: Annotated[
+        list[int] | None,
+        typer.Option("--drop", help="What if segment N were lost? (repeatable)", metavar="N"),
+    ] = None,
+    delay: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--delay", help="Deliver segment N SECONDS late (repeatable).", metavar="N:SECONDS"
+        ),
+    ] = None,
+    reorder: Annotated[
+        list[int] | None,
+        typer.Option("--reorder", help="Segment N arrives after N+1 (repeatable).", metavar="N"),
+    ] = None,
+    loss_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--loss-rate",
+            help="Lose each segment with probability P (0-0.5; use --seed).",
+            metavar="P",
+        ),
+    ] = None,
+    no_sack: Annotated[
+        bool, typer.Option("--no-sack", help="Neither side offers SACK (RFC 2018).")
+    ] = False,
+    no_delayed_ack: Annotated[
+        bool, typer.Option("--no-delayed-ack", help="ACK every segment at once.")
+    ] = False,
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,
     export: ExportOpt = None,
@@ -51,10 +82,15 @@ def tcp(
 
     SCENARIO is one of: handshake (SYN, SYN-ACK, ACK), transfer (data both ways), close
     (FIN, ACK and TIME-WAIT), reset (a SYN to a closed port), lost-syn (retransmission with
-    a doubling timeout), simultaneous-open (two SYNs cross).
+    a doubling timeout), simultaneous-open (two SYNs cross), loss (duplicate ACKs and fast
+    retransmit), timeout (the RTO fires and backs off), congestion (slow start, a loss,
+    congestion avoidance, with a cwnd chart), zero-window (flow control and probes).
+
+    What if: --drop N, --delay N:SECONDS, --reorder N, --loss-rate P --seed S, --no-sack,
+    --no-delayed-ack change any scenario; segments are numbered as on the ladder.
 
     On a terminal: Enter next segment, b back, a absolute/relative numbers, f header fields,
-    o OSI inspector, q quit. Elsewhere it runs to the end by itself.
+    o OSI inspector, x drop this segment and replay, q quit. Elsewhere it runs to the end.
     """
     from netlearn.errors import NetlearnError
     from netlearn.tcp import scenarios
@@ -62,7 +98,15 @@ def tcp(
     env = build_env(fmt, seed=seed, speed=speed)
     if scenario not in scenarios.SCENARIOS:
         scenarios.run(scenario, env.rng)  # raises the error with a suggestion
-    options: dict[str, object] = {"absolute": absolute}
+    from netlearn.tcp.whatif import make_plan
+
+    plan = make_plan(drop, delay, reorder, loss_rate, seed)
+    if loss_rate and seed is None:
+        raise NetlearnError("--loss-rate needs --seed S, so that the run can be repeated")
+    opts = scenarios.Options(
+        plan=None if plan.empty else plan, sack=not no_sack, delayed_acks=not no_delayed_ack
+    )
+    options: dict[str, object] = {"absolute": absolute, "opts": opts}
     if losses is not None:
         if scenario != "lost-syn":
             raise NetlearnError("--losses only applies to the lost-syn scenario")
@@ -76,10 +120,14 @@ def tcp(
 
         check_pcap_path(write)
 
+    import random
+
     import netlearn.render.tcp  # noqa: F401  (registers the drawing of TCP events)
     from netlearn.events import Note
 
-    trace = scenarios.run(scenario, env.rng, **options)
+    base = env.rng.getrandbits(32) if seed is None else seed
+    rng = env.rng if seed is not None else random.Random(base)
+    trace = scenarios.run(scenario, rng, **options)
     events = list(trace.events)
     saved: Note | None = None
     if write is not None:
@@ -104,7 +152,9 @@ def tcp(
         from netlearn.tcp.player import Player
 
         with raw_keys(env.stdin) as keys:
-            Player(env, trace, keys).run(absolute=absolute)
+            Player(env, trace, keys, replay=_replayer(scenario, base, options)).run(
+                absolute=absolute
+            )
         if saved is not None:
             from netlearn.render.registry import draw_rich
 
@@ -123,3 +173,29 @@ def _capture_side(trace: Trace) -> str:
         if isinstance(event, Peers):
             return str(event.left)
     return "client"
+
+
+def _replayer(scenario: str, base: int, options: dict[str, object]):  # type: ignore[no-untyped-def]
+    """A function that runs the scenario again with one more segment dropped (the player's x)."""
+    import random
+
+    from netlearn.tcp import scenarios
+    from netlearn.tcp.whatif import Plan
+
+    def replay(drop: int) -> Trace:
+        opts = options["opts"]
+        assert isinstance(opts, scenarios.Options)
+        old = opts.plan or Plan()
+        plan = Plan(
+            drop=old.drop | {drop},
+            delay=dict(old.delay),
+            reorder=old.reorder - {drop},
+            loss_rate=old.loss_rate,
+            seed=old.seed,
+        )
+        plan.delay.pop(drop, None)
+        new = scenarios.Options(plan=plan, sack=opts.sack, delayed_acks=opts.delayed_acks)
+        options["opts"] = new
+        return scenarios.run(scenario, random.Random(base), **{**options, "opts": new})
+
+    return replay

@@ -24,7 +24,7 @@ from netlearn.render.widgets.ladder import (
     numbers_text,
     option_text,
 )
-from netlearn.tcp.events import Peers
+from netlearn.tcp.events import Peers, WindowChart, WindowSample
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -132,3 +132,41 @@ def _animate_arrow(event: Segment, ladder: LadderState, env: Env, console: Conso
             lines = ladder.segment_lines(event, lay, progress=i / frames)
             live.update(Group(*lines), refresh=True)
             env.pause(0.045)
+
+
+# ---------------------------------------------------------------------- windows
+
+
+@plain_lines.register(WindowSample)
+def _(event: WindowSample, env: Env) -> list[str]:
+    ss = "inf" if event.ssthresh is None else str(event.ssthresh)
+    return [
+        f"{event.t:.3f}s {event.side}: cwnd={event.cwnd} ssthresh={ss} "
+        f"in flight={event.flight} ({event.phase})"
+    ]
+
+
+@draw_rich.register(WindowSample)
+def _(event: WindowSample, env: Env, console: Console) -> None:
+    ss = "∞" if event.ssthresh is None else str(event.ssthresh)
+    console.print(
+        f"[dim]{'':>22}cwnd={event.cwnd} ssthresh={ss} flight={event.flight} ({event.phase})[/]",
+        overflow="crop",
+        no_wrap=True,
+        highlight=False,
+    )
+
+
+@plain_lines.register(WindowChart)
+def _(event: WindowChart, env: Env) -> list[str]:
+    from netlearn.render.widgets.cwnd_chart import CwndChart
+
+    return ["", *CwndChart(event.samples, event.smss, event.title).lines(env.width), ""]
+
+
+@draw_rich.register(WindowChart)
+def _(event: WindowChart, env: Env, console: Console) -> None:
+    from netlearn.render.widgets.cwnd_chart import CwndChart
+
+    console.print()
+    console.print(CwndChart(event.samples, event.smss, event.title))

@@ -16,7 +16,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field, replace
 
+from netlearn.tcp import sack
 from netlearn.tcp import segments as sg
+from netlearn.tcp.congestion import Congestion
+from netlearn.tcp.flow import persist_interval, usable_window
+from netlearn.tcp.rto import RtoTimer
 from netlearn.tcp.states import SYNCHRONIZED, State
 from netlearn.tcp.table import Act, Input, Transition, lookup
 
@@ -34,6 +38,17 @@ class Config:
     syn_retries: int = 6  # Linux's net.ipv4.tcp_syn_retries: then the connect() fails
     data_retries: int = 15  # Linux's net.ipv4.tcp_retries2 (RFC 9293 3.8.3's R2)
     ttl: int = 64
+    min_rto: float = 1.0  # RFC 6298 section 2.4; Linux's TCP_RTO_MIN is 0.2 s
+    sack: bool = True  # offer SACK_PERM (RFC 2018); used when both sides offer it
+    delayed_acks: bool = True  # RFC 9293 3.8.6.3 / RFC 1122 4.2.3.2; off: ACK every segment
+    iw_segments: int = 0  # initial cwnd: 0 = RFC 5681's formula (3 x 1460); Linux: 10
+    reads_at_once: bool = False  # the program reads each byte as soon as it arrives
+
+    def syn_options(self) -> tuple[tuple[str, object], ...]:
+        if self.mss == 1460 and self.sack:
+            return sg.SYN_OPTIONS
+        opts: tuple[tuple[str, object], ...] = (("MSS", self.mss),)
+        return opts + ((("NOP", None), ("NOP", None), ("SAckOK", b"")) if self.sack else ())
 
 
 @dataclass(frozen=True)
@@ -43,6 +58,9 @@ class Sent:
     raw: bytes
     note: str = ""
     retransmission: bool = False
+    # What this segment is, in Wireshark's words where it has them: "retransmission",
+    # "fast-retransmission", "dup-ack", "zero-window", "zero-window-probe", "window-update"...
+    marks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,9 +121,23 @@ class Endpoint:
         self.unread = bytearray()  # received in order, not yet read by the program
         self.delivered = bytearray()  # everything the program has read
         self.queue: list[_Unacked] = []  # the retransmission queue
-        self.rto = self.config.initial_rto
-        self.srtt: float | None = None
-        self.rttvar = 0.0
+        self.timer = RtoTimer(
+            initial=self.config.initial_rto,
+            min_rto=self.config.min_rto,
+            max_rto=self.config.max_rto,
+        )
+        self.cc = Congestion(smss=self.config.mss, iw_segments=self.config.iw_segments)
+        self.snd_max = 0  # the highest sequence number sent (go-back-N after a timeout)
+        self.sack_ok = False  # both SYNs offered SACK_PERM
+        self.received = sack.Receiver()  # out-of-order data we hold, and our SACK blocks
+        self.scoreboard: list[tuple[int, int]] = []  # what the peer's SACK blocks say it holds
+        self.fin_pending = False  # CLOSE came with data still to send: FIN after it
+        self.probes = 0  # zero-window probes since the window closed
+        self.rtt_samples: list[float] = []
+        self._last_ack: tuple[int, int] | None = None  # (ack, window) of our last pure ACK
+        self._marks: list[str] = []
+        self._rexmit_in_recovery: set[int] = set()
+        self.reads_paused = False  # with reads_at_once: the program is busy for now
         self.syn_timed_out = False
         self.unacked_segments = 0  # data segments received since our last ACK
         self.timers: dict[Input, float] = {}
@@ -149,6 +181,11 @@ class Endpoint:
             self._emit("A", note="window update: the program read its data, the buffer is free")
         return self._out
 
+    def resume_reading(self, now: float) -> list[Output]:
+        """The program, busy until now, reads what waits and from now on reads at once."""
+        self.reads_paused = False
+        return self.read(now)
+
     def close(self, now: float) -> list[Output]:
         """The program closes: it has no more to send (RFC 9293 section 3.10.4)."""
         if self.state is State.CLOSED:
@@ -190,6 +227,37 @@ class Endpoint:
         return self._fire(which, now)
 
     # ------------------------------------------------------------------ views
+
+    @property
+    def rto(self) -> float:
+        return self.timer.rto
+
+    @rto.setter
+    def rto(self, value: float) -> None:
+        self.timer.rto = value
+
+    @property
+    def srtt(self) -> float | None:
+        return self.timer.srtt
+
+    @property
+    def rttvar(self) -> float:
+        return self.timer.rttvar
+
+    @property
+    def smss(self) -> int:
+        """The sender's maximum segment size: the smaller of the peer's MSS and ours."""
+        return min(self.peer_mss, self.config.mss)
+
+    @property
+    def flight_size(self) -> int:
+        """RFC 5681's FlightSize: sent and not yet cumulatively acknowledged."""
+        return (self.snd_max - self.snd_una) % 2**32 if self.snd_max else 0
+
+    @property
+    def in_flight(self) -> int:
+        """Bytes between SND.UNA and SND.NXT: what the window rule counts when sending."""
+        return (self.snd_nxt - self.snd_una) % 2**32
 
     @property
     def rcv_wnd(self) -> int:
@@ -238,7 +306,7 @@ class Endpoint:
                 return Input.RCV_SYN_ACK if "A" in f else Input.RCV_SYN
             return None
         # SYN-RECEIVED and the synchronized states (section 3.10.7.4).
-        if "S" in f and seg.seq == self.irs:
+        if "S" in f and seg.seq == self.irs and self.state is State.SYN_RECEIVED:
             # A copy of the SYN we already took (the peer's SYN,ACK in a simultaneous open):
             # trim the SYN off, as section 3.10.7.4 allows, and keep the rest.
             seg = replace(seg, seq=sg.seq_add(seg.seq, 1), flags=f.replace("S", ""))
@@ -246,7 +314,14 @@ class Endpoint:
         if not self._acceptable(seg):
             if "R" not in f:
                 self._seg = seg
-                self._emit("A", note="unacceptable segment: answered with an ACK")
+                note = "unacceptable segment: answered with an ACK"
+                if self.rcv_wnd == 0 and seg.seq == self.rcv_nxt and len(seg.payload) == 1:
+                    self._marks.append("zero-window-probe-ack")
+                    note = "the window is still zero: the probe's byte is refused, and the ACK "
+                    note += "says so again"
+                elif seg.payload and sg.seq_le(sg.seq_add(seg.seq, seg.seg_len), self.rcv_nxt):
+                    note = "these bytes arrived before: a duplicate, answered with an ACK"
+                self._emit("A", note=note)
             return None
         if "R" in f:
             return Input.RCV_RST
@@ -256,8 +331,22 @@ class Endpoint:
             return None
         if "A" not in f:
             return None
+        if "F" in f and seg.seq != self.rcv_nxt and sg.seq_lt(self.rcv_nxt, seg.seq):
+            # A FIN beyond a hole: only its data can be held; the FIN counts once in order
+            # (RFC 9293 3.10.7.4, eighth step), and the peer will send it again.
+            seg = replace(seg, flags=f.replace("F", ""))
+            f = seg.flags
         self._seg = seg
         acks_fin = self.fin_seq is not None and seg.ack == sg.seq_add(self.fin_seq, 1)
+        if "F" in f and self.state is State.SYN_RECEIVED:
+            if sg.seq_lt(self.snd_una, seg.ack) and sg.seq_le(seg.ack, self.snd_nxt):
+                # The ACK of our SYN rides with the FIN: ESTABLISHED first, then the FIN.
+                self._out += self._fire(
+                    Input.RCV_ACK_OF_SYN, self._now, replace(seg, flags=f.replace("F", ""))
+                )
+                self._seg = seg
+                return Input.RCV_FIN
+            return None
         if "F" in f:
             if acks_fin and self.state is State.FIN_WAIT_1:
                 return Input.RCV_FIN_ACK_OF_FIN
@@ -328,6 +417,7 @@ class Endpoint:
             self.iss = self.rng.getrandbits(32)
             self.snd_una = self.iss
             self.snd_nxt = sg.seq_add(self.iss, 1)
+            self.snd_max = self.snd_nxt
         return self.iss
 
     def _do_snd_syn(self) -> None:
@@ -335,7 +425,7 @@ class Endpoint:
         self._queue_and_emit(
             iss,
             "S",
-            options=sg.SYN_OPTIONS,
+            options=self.config.syn_options(),
             note="SYN: a random initial sequence number (ISN); the SYN uses up one number",
         )
 
@@ -344,9 +434,10 @@ class Endpoint:
             note = "SYN,ACK: its own random ISN; ACK = peer's ISN + 1, the peer's SYN arrived"
         else:
             note = "SYN,ACK: its SYN again (same ISN), now with ACK = peer's ISN + 1"
+            self._marks.append("retransmission")  # the same sequence number once more
         iss = self._choose_iss()
         self.queue = [u for u in self.queue if "S" not in u.flags]  # the SYN,ACK replaces it
-        self._queue_and_emit(iss, "SA", options=sg.SYN_OPTIONS, note=note)
+        self._queue_and_emit(iss, "SA", options=self.config.syn_options(), note=note)
 
     def _do_snd_ack(self) -> None:
         seg = self._seg
@@ -363,12 +454,45 @@ class Endpoint:
         self._emit("A", note=note)
 
     def _do_snd_data(self) -> None:
-        mss = min(self.peer_mss, self.config.mss)
+        self._transmit()
+
+    def _transmit(self) -> None:
+        """Send what the windows allow: first segments to send again after a timeout (go-back-N
+        from SND.NXT up to the highest sent), then new data, then a pending FIN.
+
+        The limit is the smaller of the peer's window (flow control, RFC 9293 3.8.6) and the
+        congestion window (RFC 5681 section 3.1); a segment must fit the cwnd whole.
+        """
+        while sg.seq_lt(self.snd_nxt, self.snd_max):
+            entry = next((u for u in self.queue if u.seq == self.snd_nxt), None)
+            if entry is None:
+                self.snd_nxt = self.snd_max
+                break
+            if self.sack_ok and sack.covered(self.scoreboard, entry.seq, entry.end):
+                self.snd_nxt = entry.end  # the peer holds it (its SACK said so): skip it
+                continue
+            size = max(1, len(entry.payload))
+            if self.in_flight + size > self.cc.cwnd:
+                return
+            entry.retransmitted += 1
+            entry.sent_at = self._now
+            self._emit(
+                entry.flags,
+                seq=entry.seq,
+                payload=entry.payload,
+                note="sent again after the timeout (go-back-N): the ACK moved past the "
+                "retransmitted segment but not past this one",
+                retransmission=True,
+            )
+            self.snd_nxt = entry.end
+        mss = self.smss
         while self.outbox:
-            usable = (self.snd_una + self.snd_wnd - self.snd_nxt) % 2**32
-            size = min(mss, len(self.outbox), usable)
+            room = usable_window(self.snd_una, self.snd_wnd, self.snd_nxt)
+            size = min(mss, len(self.outbox), room)
             if size <= 0:
                 break  # the peer's window is full; the rest waits for an ACK
+            if self.in_flight + size > self.cc.cwnd:
+                break  # the congestion window is full: wait for an ACK
             chunk = bytes(self.outbox[:size])
             del self.outbox[:size]
             last = not self.outbox
@@ -376,15 +500,54 @@ class Endpoint:
             note = f"{size} bytes of data: seq advances by {size}"
             if last:
                 note += "; PSH: pass them to the program now"
+            if size == room and self.snd_wnd:
+                self._marks.append("window-full")
+                note += f"; this fills the {self.snd_wnd}-byte window the receiver offered"
             self._queue_and_emit(self.snd_nxt, flags, payload=chunk, note=note)
             self.snd_nxt = sg.seq_add(self.snd_nxt, size)
+            self.snd_max = self.snd_nxt
+        if self.outbox and self.snd_wnd == 0 and not self.queue:
+            if Input.PERSIST not in self.timers:
+                wait = persist_interval(self.rto, self.probes, self.config.max_rto)
+                self.timers[Input.PERSIST] = self._now + wait
+        elif self.fin_pending and not self.outbox:
+            self.fin_pending = False
+            self._send_fin()
 
     def _do_snd_fin(self) -> None:
+        if self.outbox:
+            self.fin_pending = True  # RFC 9293 3.10.4: the FIN follows the queued data
+            return
+        self._send_fin()
+
+    def _send_fin(self) -> None:
         self.fin_seq = self.snd_nxt
         self._queue_and_emit(
             self.snd_nxt, "FA", note="FIN: no more data from this side; the FIN uses one number"
         )
         self.snd_nxt = sg.seq_add(self.snd_nxt, 1)
+        self.snd_max = self.snd_nxt
+
+    def _do_probe(self) -> None:
+        """The persist timer ran out while the window is zero: one byte of new data as a
+        probe (RFC 9293 3.8.6.1; RFC 1122 4.2.2.17). It is not queued: if the window is still
+        closed the receiver drops it and answers with an ACK that shows the window."""
+        if not self.outbox:
+            return
+        if self.snd_wnd > 0:
+            self._transmit()
+            return
+        self.probes += 1
+        wait = persist_interval(self.rto, self.probes, self.config.max_rto)
+        self._marks.append("zero-window-probe")
+        self._emit(
+            "A",
+            seq=self.snd_nxt,
+            payload=bytes(self.outbox[:1]),
+            note=f"zero-window probe {self.probes}: one byte of new data, to learn whether the "
+            f"window opened; the next probe waits {wait:g} s",
+        )
+        self.timers[Input.PERSIST] = self._now + wait
 
     def _do_snd_rst(self) -> None:
         assert self._seg is not None
@@ -413,57 +576,168 @@ class Endpoint:
         self._out.append(Sent(raw, note))
 
     def _do_accept_ack(self) -> None:
-        """Process the ACK field (RFC 9293 3.10.7.4 fifth step; RTT per RFC 6298)."""
+        """Process the ACK field (RFC 9293 3.10.7.4 fifth step): RTT per RFC 6298, the
+        congestion window and duplicate ACKs per RFC 5681, SACK blocks per RFC 2018."""
         seg = self._seg
         if seg is None or "A" not in seg.flags:
             return
-        if sg.seq_lt(self.snd_una, seg.ack) and sg.seq_le(seg.ack, self.snd_nxt):
-            acked = [u for u in self.queue if sg.seq_le(u.end, seg.ack)]
-            if acked and not any(u.retransmitted for u in acked):
-                self._rtt_sample(self._now - acked[0].sent_at)  # Karn: never from a resend
-            self.queue = [u for u in self.queue if not sg.seq_le(u.end, seg.ack)]
-            self.snd_una = seg.ack
-            if self.queue:
-                self.timers[Input.RTO] = self._now + self.rto  # RFC 6298 section 5.3
-            else:
-                self.timers.pop(Input.RTO, None)  # RFC 6298 section 5.2
+        if self.sack_ok:
+            blocks = sack.blocks_of(seg.options)
+            if blocks:
+                self.scoreboard = sack.merge(self.scoreboard + blocks)
+        top = self.snd_max if self.snd_max else self.snd_nxt
+        if self.probes and self.outbox and seg.ack == sg.seq_add(top, 1):
+            # The window had opened: the receiver took the probe's byte. It counts as sent.
+            del self.outbox[:1]
+            self.snd_nxt = self.snd_max = top = seg.ack
+        if sg.seq_lt(self.snd_una, seg.ack) and sg.seq_le(seg.ack, top):
+            self._new_ack(seg)
+        elif self._is_dupack(seg):
+            self._dupack(seg)
         if sg.seq_le(self.snd_una, seg.ack):
+            if seg.window and not self.snd_wnd:
+                self.probes = 0
+                self.timers.pop(Input.PERSIST, None)
             self.snd_wnd = seg.window
+        if self.state in SYNCHRONIZED and (
+            self.outbox or self.fin_pending or sg.seq_lt(self.snd_nxt, self.snd_max)
+        ):
+            self._transmit()
+
+    def _new_ack(self, seg: sg.Parsed) -> None:
+        acked = [u for u in self.queue if sg.seq_le(u.end, seg.ack)]
+        if acked and not any(u.retransmitted for u in acked):
+            self._rtt_sample(self._now - acked[0].sent_at)  # Karn: never from a resend
+        data_acked = any(u.payload or "F" in u.flags for u in acked)
+        self.queue = [u for u in self.queue if not sg.seq_le(u.end, seg.ack)]
+        n = (seg.ack - self.snd_una) % 2**32
+        self.snd_una = seg.ack
+        if sg.seq_lt(self.snd_nxt, self.snd_una):
+            self.snd_nxt = self.snd_una
+        self.scoreboard = [b for b in self.scoreboard if sg.seq_lt(self.snd_una, b[1])]
+        if data_acked:
+            self.cc.on_new_ack(n)
+            self._rexmit_in_recovery.clear()
+        if self.queue:
+            self.timers[Input.RTO] = self._now + self.rto  # RFC 6298 section 5.3
+        else:
+            self.timers.pop(Input.RTO, None)  # RFC 6298 section 5.2
+
+    def _is_dupack(self, seg: sg.Parsed) -> bool:
+        """RFC 5681 section 2: data outstanding, no data, no SYN or FIN, ACK = SND.UNA and the
+        same window as before."""
+        return (
+            bool(self.queue)
+            and self.flight_size > 0
+            and not seg.payload
+            and not ("S" in seg.flags or "F" in seg.flags)
+            and seg.ack == self.snd_una
+            and seg.window == self.snd_wnd
+            and self.state in SYNCHRONIZED
+        )
+
+    def _dupack(self, seg: sg.Parsed) -> None:
+        what = self.cc.on_dupack(self.flight_size, self.snd_max)
+        if what == "fast retransmit":
+            first = self.queue[0]
+            first.retransmitted += 1
+            self._rexmit_in_recovery = {first.seq}
+            self._marks += ["retransmission", "fast-retransmission"]
+            self._emit(
+                first.flags,
+                seq=first.seq,
+                payload=first.payload,
+                note=f"fast retransmit: the third duplicate ACK (RFC 5681 3.2); ssthresh = "
+                f"max(FlightSize/2, 2*SMSS) = {self.cc.ssthresh}, cwnd = ssthresh + 3*SMSS "
+                f"= {self.cc.cwnd}",
+                retransmission=True,
+            )
+            self.timers[Input.RTO] = self._now + self.rto
+        elif what == "inflate" and self.sack_ok and self.scoreboard:
+            # The SACK blocks show another hole below the highest block: fill it now.
+            high = self.scoreboard[-1][1]
+            for u in self.queue:
+                if not sg.seq_lt(u.seq, high) or u.seq in self._rexmit_in_recovery:
+                    continue
+                if sack.covered(self.scoreboard, u.seq, u.end):
+                    continue
+                u.retransmitted += 1
+                self._rexmit_in_recovery.add(u.seq)
+                self._emit(
+                    u.flags,
+                    seq=u.seq,
+                    payload=u.payload,
+                    note="a second hole, seen in the SACK blocks: sent again without waiting",
+                    retransmission=True,
+                )
+                break
 
     def _do_deliver(self) -> None:
-        """Take the segment's data, then acknowledge it: at once or after a short delay."""
+        """Take the segment's data, then acknowledge it: at once or after a short delay.
+
+        Out-of-order data is held and answered at once with a duplicate ACK (RFC 5681 4.2),
+        with SACK blocks when both sides allow them (RFC 2018); a segment that fills a hole is
+        acknowledged at once too.
+        """
         seg = self._seg
         if seg is None or not seg.payload:
             return
-        if seg.seq != self.rcv_nxt:
-            # Out of order or a duplicate: say again which byte comes next (a duplicate ACK).
-            self._emit("A", note="duplicate ACK: this is not the byte expected next")
+        start, payload = seg.seq, seg.payload
+        if sg.seq_lt(start, self.rcv_nxt):
+            skip = (self.rcv_nxt - start) % 2**32
+            start, payload = self.rcv_nxt, payload[skip:]
+        if start != self.rcv_nxt:
+            self.received.hold(start, payload)
+            self._emit(
+                "A",
+                note="duplicate ACK: a later segment came first; ACK = the byte "
+                "still missing" + ("; SACK names what did arrive" if self.sack_ok else ""),
+            )
             return
-        self.unread += seg.payload
-        self.rcv_nxt = sg.seq_add(self.rcv_nxt, len(seg.payload))
+        filled = bool(self.received.held)
+        self.unread += payload
+        self.rcv_nxt = sg.seq_add(self.rcv_nxt, len(payload))
+        if filled:
+            more, self.rcv_nxt = self.received.take(self.rcv_nxt)
+            self.unread += more
+        if self.config.reads_at_once and not self.reads_paused:
+            self.delivered += self.unread
+            self.unread.clear()
         self.unacked_segments += 1
         # RFC 9293 3.8.6.3: ACK at least every second full-sized segment, and within 0.5 s.
         # PSH says the sender has nothing more for now: no reason to wait.
-        if "P" in seg.flags or self.unacked_segments >= 2:
+        if filled:
+            self._emit(
+                "A",
+                note="the missing segment arrived: one ACK now covers it and "
+                "everything held behind it",
+            )
+        elif not self.config.delayed_acks or "P" in seg.flags or self.unacked_segments >= 2:
             self._do_snd_ack()
         elif Input.DELAYED_ACK not in self.timers:
             self.timers[Input.DELAYED_ACK] = self._now + self.config.delayed_ack
 
     def _do_retransmit(self) -> None:
-        """The RTO expired: send the oldest unacknowledged segment again, RTO x 2 (RFC 6298 5.5)."""
+        """The RTO expired: send the oldest unacknowledged segment again, RTO x 2 (RFC 6298
+        5.4-5.6); for data also cwnd = 1 segment and ssthresh halved (RFC 5681 3.1)."""
         if not self.queue:
             return
         first = self.queue[0]
         first.retransmitted += 1
         waited = self.rto
-        self.rto = min(self.rto * 2, self.config.max_rto)
+        self.timer.backoff()
         if "S" in first.flags:
             self.syn_timed_out = True
+        else:
+            self.cc.on_timeout(self.flight_size)
+            self.snd_nxt = first.end  # go-back-N: the rest follows as ACKs allow
         what = "SYN,ACK" if first.flags == "SA" else "SYN" if "S" in first.flags else "segment"
         note = (
             f"retransmission {first.retransmitted}: no answer within the RTO of {waited:g} s, "
             f"so the same {what} again; the RTO doubles to {self.rto:g} s"
         )
+        if "S" not in first.flags:
+            note += f"; cwnd = 1 segment, ssthresh = {self.cc.ssthresh}"
         self._emit(
             first.flags,
             seq=first.seq,
@@ -487,9 +761,18 @@ class Endpoint:
         self.rcv_nxt = sg.seq_add(seg.seq, 1)
         self.remote = (seg.src, seg.sport)
         self.snd_wnd = seg.window
+        offered = False
         for name, value in seg.options:
             if name == "MSS":
                 self.peer_mss = int(value)
+            if name == "SAckOK":
+                offered = True
+        self.sack_ok = offered and self.config.sack  # RFC 2018 section 2: both must offer
+        self.cc.smss = self.smss
+        if not self.cc.iw_segments:
+            from netlearn.tcp.congestion import initial_window
+
+            self.cc.cwnd = initial_window(self.smss)
 
     def _take_fin(self, seg: sg.Parsed) -> None:
         """Data before the FIN, then the FIN itself, which uses one sequence number."""
@@ -501,6 +784,8 @@ class Endpoint:
         self.rcv_edge = None
 
     def _established(self) -> None:
+        if self.outbox:
+            self._transmit()  # SENDs queued before the connection was open
         if self.syn_timed_out:
             # RFC 6298 section 5.7: the SYN timed out with an RTO under 3 s, so the RTO is
             # set to 3 s when data transmission begins (no RTT sample came: Karn's rule).
@@ -508,12 +793,8 @@ class Endpoint:
 
     def _rtt_sample(self, r: float) -> None:
         """RFC 6298 sections 2.2 to 2.4: smoothed RTT, its variation, and the RTO."""
-        if self.srtt is None:
-            self.srtt, self.rttvar = r, r / 2
-        else:
-            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - r)
-            self.srtt = 0.875 * self.srtt + 0.125 * r
-        self.rto = min(max(1.0, self.srtt + max(0.001, 4 * self.rttvar)), self.config.max_rto)
+        self.rtt_samples.append(r)
+        self.timer.sample(r)
 
     def _next_id(self) -> int:
         self.ip_id = (self.ip_id + 1) % 2**16
@@ -544,12 +825,30 @@ class Endpoint:
         retransmission: bool = False,
     ) -> None:
         assert self.remote is not None
+        marks = self._marks
+        self._marks = []
         if "A" in flags and "S" not in flags:
             # Every segment that carries an ACK acknowledges all received so far.
             self.unacked_segments = 0
             self.timers.pop(Input.DELAYED_ACK, None)
         window = self.rcv_wnd
         self.rcv_edge = sg.seq_add(self.rcv_nxt, window)
+        if self.sack_ok and "A" in flags and "S" not in flags and not options:
+            options = sack.option(self.received.blocks())
+        if window == 0 and not any(c in flags for c in "SFR"):
+            marks.append("zero-window")
+        if flags == "A" and not payload:
+            key = (self.rcv_nxt, window)
+            if self._last_ack is not None and key == self._last_ack and window:
+                if "dup-ack" not in marks:
+                    marks.append("dup-ack")
+            elif self._last_ack is not None and self._last_ack[0] == self.rcv_nxt and window:
+                marks.append("window-update")
+            self._last_ack = key
+        elif "A" in flags and "S" not in flags:
+            self._last_ack = (self.rcv_nxt, window)
+        if retransmission and "retransmission" not in marks:
+            marks.insert(0, "retransmission")
         raw = sg.build(
             src=self.ip,
             dst=self.remote[0],
@@ -564,4 +863,4 @@ class Endpoint:
             ip_id=self._next_id(),
             ttl=self.config.ttl,
         )
-        self._out.append(Sent(raw, note, retransmission))
+        self._out.append(Sent(raw, note, retransmission, tuple(dict.fromkeys(marks))))

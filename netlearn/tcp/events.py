@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from netlearn.events import Event
+from netlearn.events import Event, Segment
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,3 +27,37 @@ class Peers(Event):
     left_addr: str = ""
     right_addr: str = ""
     numbers: str = "relative"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TcpSegment(Segment):
+    """A simulated segment, with what netlearn knows it is: `marks` such as "retransmission",
+    "fast-retransmission", "dup-ack", "zero-window", "zero-window-probe", "window-update",
+    "window-full" (Wireshark's names for the same things)."""
+
+    marks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowSample(Event):
+    """A sender's windows at time `t` (bytes): the congestion window, the slow-start
+    threshold (None while "arbitrarily high"), bytes in flight and the peer's window."""
+
+    kind: ClassVar[str] = "window"
+    side: str
+    cwnd: int
+    ssthresh: int | None
+    flight: int
+    rwnd: int
+    phase: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WindowChart(Event):
+    """A chart of one sender's window samples against time (drawn as a small plot)."""
+
+    kind: ClassVar[str] = "window-chart"
+    side: str
+    smss: int
+    samples: tuple[WindowSample, ...]
+    title: str = ""

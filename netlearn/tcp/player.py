@@ -10,7 +10,7 @@ header fields, o the whole packet in the OSI inspector, q/Esc quit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from netlearn.tcp.scenarios import Trace
 
-HELP = "Enter next, b back, a abs/rel, f fields, o OSI, q quit"
+HELP = "Enter next, b back, a abs/rel, f fields, o OSI, x drop it, q quit"
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class View:
     absolute: bool = False
     panel: str = "ladder"  # "ladder", "fields" or "osi"
     quit: bool = False
+    drop: bool = False  # x: "what if this segment were lost?" (the player replays)
 
     @property
     def finished(self) -> bool:
@@ -57,6 +58,8 @@ def press(view: View, key: str) -> View:
         return replace(view, shown=max(0, view.shown - 1))
     if key in ("a", "A"):
         return replace(view, absolute=not view.absolute)
+    if key in ("x", "X") and 1 <= view.shown <= view.total:
+        return replace(view, drop=True)
     if key in ("f", "F", "o", "O") and 1 <= view.shown <= view.total:
         return replace(view, panel="fields" if key in ("f", "F") else "osi")
     return view
@@ -74,11 +77,18 @@ def revealed(events: list[Event], shown: int) -> list[Event]:
 
 
 class Player:
-    def __init__(self, env: Env, trace: Trace, keys: Iterator[str]) -> None:
+    def __init__(
+        self,
+        env: Env,
+        trace: Trace,
+        keys: Iterator[str],
+        replay: Callable[[int], Trace] | None = None,
+    ) -> None:
         self.env = env
         self.trace = trace
         self.keys = keys
         self.segments = trace.segments()
+        self.replay = replay  # runs the scenario again with segment n lost
 
     def run(self, absolute: bool = False) -> View:
         view = View(shown=0, total=len(self.segments), absolute=absolute)
@@ -91,6 +101,17 @@ class Player:
             if view.finished and key not in BACK:
                 return view  # the end screen: any key but "back" leaves
             view = press(view, key)
+            if view.drop:
+                view = replace(view, drop=False)
+                if self.replay is not None:
+                    from netlearn.errors import NetlearnError
+
+                    try:
+                        self.trace = self.replay(view.shown)
+                    except NetlearnError:
+                        continue
+                    self.segments = self.trace.segments()
+                    view = replace(view, total=len(self.segments))
             if view.quit:
                 self.env.console().print(
                     f"[dim]Stopped at segment {view.shown} of {view.total}.[/]", highlight=False

@@ -60,6 +60,44 @@ def simultaneous_open(env: Env, absolute: str = "no") -> Iterator[Event]:
     return _play("simultaneous-open", env, absolute)
 
 
+def loss(env: Env, absolute: str = "no", sack: str = "yes") -> Iterator[Event]:
+    """A lost data segment: duplicate ACKs, fast retransmit, fast recovery."""
+    opts = scenarios.Options(sack=_yes(sack, "sack"))
+    return _play("loss", env, absolute, opts=opts)
+
+
+def timeout(env: Env, absolute: str = "no") -> Iterator[Event]:
+    """The last segment lost: the retransmission timer fires and backs off."""
+    return _play("timeout", env, absolute)
+
+
+def congestion(env: Env, absolute: str = "no") -> Iterator[Event]:
+    """Slow start, a loss, congestion avoidance, with the window chart."""
+    return _play("congestion", env, absolute)
+
+
+def zero_window(env: Env, absolute: str = "no") -> Iterator[Event]:
+    """A zero window, persist-timer probes, and the window update."""
+    return _play("zero-window", env, absolute)
+
+
+def what_if(env: Env, scenario: str = "transfer", drop: str = "4") -> Iterator[Event]:
+    """A scenario with segment number `drop` lost."""
+    from netlearn.tcp.whatif import Plan
+
+    if not drop.isdigit() or int(drop) < 1:
+        raise NetlearnError(f"drop={drop!r}: give a segment number from 1")
+    opts = scenarios.Options(plan=Plan(drop=frozenset({int(drop)})))
+    return _play(scenario, env, "no", opts=opts)
+
+
+def kernel(env: Env) -> Iterator[Event]:
+    """A real connection on 127.0.0.1: the kernel's RTT, RTO and cwnd beside the simulation's."""
+    from netlearn.tcp.kernel import kernel_scene
+
+    return kernel_scene(env)
+
+
 def states(env: Env) -> Iterator[Event]:
     """The eleven states, then every state-changing row of the transition table."""
     from netlearn.tcp.states import SYNCHRONIZED

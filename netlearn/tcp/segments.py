@@ -191,11 +191,17 @@ def segment_event(
     numbers: RelativeNumbers,
     note: str = "",
     lost: bool = False,
+    marks: tuple[str, ...] | None = None,
 ) -> Segment:
-    """The `Segment` event for one packet's bytes, `src`/`dst` naming the two sides."""
+    """The `Segment` event for one packet's bytes, `src`/`dst` naming the two sides (a
+    `TcpSegment` when `marks` are given: the simulator knows what each segment is)."""
+    from netlearn.tcp.events import TcpSegment
+
     p = parse(raw)
     rel_seq, rel_ack = numbers.relative(p)
-    return Segment(
+    extra: dict[str, object] = {} if marks is None else {"marks": marks}
+    cls = Segment if marks is None else TcpSegment
+    return cls(
         t=round(t, 6),
         actor=src,
         src=src,
@@ -214,4 +220,5 @@ def segment_event(
         payload=p.payload,
         lost=lost,
         note=note,
+        **extra,  # type: ignore[arg-type]
     )

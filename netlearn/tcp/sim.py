@@ -17,7 +17,10 @@ from dataclasses import dataclass
 
 from netlearn.events import Event, Note, StateChange
 from netlearn.tcp import segments as sg
-from netlearn.tcp.endpoint import Endpoint, Moved, Output, Sent
+from netlearn.tcp.endpoint import Endpoint, Moved, Output, ProtocolError, Sent
+from netlearn.tcp.events import WindowSample
+from netlearn.tcp.states import SYNCHRONIZED
+from netlearn.tcp.whatif import Plan
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,13 @@ class Captured:
 LossRule = Callable[[Endpoint, sg.Parsed], bool]
 
 
+class _Stop(Exception):
+    """The run reached its segment cap."""
+
+
 class Simulation:
-    MAX_STEPS = 10_000  # a guard against a scenario that never settles
+    MAX_STEPS = 20_000  # a guard against a scenario that never settles
+    MAX_SEGMENTS = 2_000  # a what-if run stops here (a loss rate cannot run on for ever)
 
     def __init__(
         self,
@@ -42,11 +50,20 @@ class Simulation:
         delay: float = 0.015,
         capture_at: Endpoint | None = None,
         lose: LossRule | None = None,
+        plan: Plan | None = None,
+        watch: Endpoint | None = None,
     ) -> None:
         self.a, self.b = a, b
         self.delay = delay
         self.capture_at = capture_at or a
         self.lose = lose or (lambda ep, seg: False)
+        self.plan = plan
+        self.watch = watch  # the sender whose windows are recorded as WindowSample events
+        self.count = 0  # segments sent so far, the ladder's numbering
+        self.stopped = False
+        self.fates: dict[int, str] = {}  # segment number -> why it was lost or late
+        self._held: dict[int, tuple[Endpoint, Endpoint, bytes]] = {}  # waits for n + 1
+        self._last_sample: tuple[int, int | None, int, int] | None = None
         self.now = 0.0
         self.events: list[Event] = []
         self.captured: list[Captured] = []
@@ -66,11 +83,20 @@ class Simulation:
         self._handle(ep, outputs)
 
     def at(self, delay: float, ep: Endpoint, method: str, *args: object) -> None:
-        """The same call, `delay` seconds from now."""
-        heapq.heappush(
-            self._agenda,
-            (self.now + delay, next(self._order), "call", lambda: self.call(ep, method, *args)),
-        )
+        """The same call, `delay` seconds from now. If the connection is gone by then (a
+        what-if lost too much), the program's call fails, as it would: a note says so."""
+
+        def later() -> None:
+            try:
+                self.call(ep, method, *args)
+            except ProtocolError:
+                self.note(
+                    f"The {ep.name}'s program calls {method}(), but the connection is "
+                    f"{ep.state.value}: the call fails with an error.",
+                    tone="warn",
+                )
+
+        heapq.heappush(self._agenda, (self.now + delay, next(self._order), "call", later))
 
     def note(self, text: str, tone: str = "explain") -> None:
         """Narration at this point of the timeline."""
@@ -79,16 +105,29 @@ class Simulation:
     def run(self, until: float | None = None) -> None:
         """Deliver packets, fire timers and scheduled calls in time order until nothing is left
         (or until the clock would pass `until`)."""
-        for _ in range(self.MAX_STEPS):
-            step = self._next()
-            if step is None:
-                return
-            when, run = step
-            if until is not None and when > until:
-                return
-            self.now = when
-            run()
-        raise RuntimeError(f"the simulation did not settle within {self.MAX_STEPS} steps")
+        if self.stopped:
+            return
+        try:
+            for _ in range(self.MAX_STEPS):
+                step = self._next()
+                if step is None:
+                    if self._held:
+                        self._release_all()
+                        continue
+                    return
+                when, run = step
+                if until is not None and when > until:
+                    return
+                self.now = when
+                run()
+        except _Stop:
+            pass
+        self.stopped = True
+        self.note(
+            f"netlearn stopped the run after {self.count} segments: a what-if may go on for a "
+            "long time, and the ladder must stay readable.",
+            tone="warn",
+        )
 
     # ------------------------------------------------------------------ machinery
 
@@ -115,6 +154,9 @@ class Simulation:
             payload()  # type: ignore[operator]
         else:
             dst, raw = payload  # type: ignore[misc]
+            if dst is self.capture_at:
+                # Stamped as it arrives, before the endpoint answers: a capture's order.
+                self.captured.append(Captured(round(self.now, 6), raw))
             self._handle(dst, dst.receive(raw, self.now))
 
     def _fire(self, ep: Endpoint, which: object) -> None:
@@ -135,8 +177,16 @@ class Simulation:
                     )
                 )
             elif isinstance(out, Sent):
+                if self.count >= self.MAX_SEGMENTS:
+                    raise _Stop
+                self.count += 1
+                n = self.count
                 peer = self.other(ep)
                 lost = self.lose(ep, sg.parse(out.raw))
+                fate = self.plan.fate(n) if self.plan is not None else None
+                if fate is not None and fate.why and not lost:
+                    lost = fate.lost
+                    self.fates[n] = fate.why
                 self.events.append(
                     sg.segment_event(
                         out.raw,
@@ -146,17 +196,53 @@ class Simulation:
                         numbers=self.numbers,
                         note=out.note,
                         lost=lost,
+                        marks=out.marks,
                     )
                 )
                 if ep is self.capture_at:
                     self.captured.append(Captured(t, out.raw))
-                elif not lost:
-                    self.captured.append(Captured(round(self.now + self.delay, 6), out.raw))
-                if not lost:
-                    heapq.heappush(
-                        self._agenda,
-                        (self.now + self.delay, next(self._order), "arrive", (peer, out.raw)),
-                    )
+                if lost:
+                    continue
+                if fate is not None and fate.after is not None:
+                    self._held[n] = (ep, peer, out.raw)
+                    continue
+                extra = fate.delay if fate is not None else 0.0
+                self._arrive(peer, out.raw, self.now + self.delay + extra)
+                if n - 1 in self._held:
+                    _, dst, raw = self._held.pop(n - 1)
+                    self._arrive(dst, raw, self.now + self.delay + extra)
+        self._sample(ep)
+
+    def _arrive(self, dst: Endpoint, raw: bytes, when: float) -> None:
+        heapq.heappush(self._agenda, (when, next(self._order), "arrive", (dst, raw)))
+
+    def _release_all(self) -> None:
+        """Segments held for a successor that never came arrive now."""
+        for n in sorted(self._held):
+            _, dst, raw = self._held.pop(n)
+            self._arrive(dst, raw, self.now)
+
+    def _sample(self, ep: Endpoint) -> None:
+        if ep is not self.watch or ep.state not in SYNCHRONIZED:
+            return
+        cc = ep.cc
+        ssthresh = None if cc.ssthresh >= 2**30 else cc.ssthresh
+        key = (cc.cwnd, ssthresh, ep.in_flight, ep.snd_wnd)
+        if key == self._last_sample:
+            return
+        self._last_sample = key
+        self.events.append(
+            WindowSample(
+                t=round(self.now, 6),
+                actor=ep.name,
+                side=ep.name,
+                cwnd=cc.cwnd,
+                ssthresh=ssthresh,
+                flight=ep.in_flight,
+                rwnd=ep.snd_wnd,
+                phase=cc.phase,
+            )
+        )
 
     def capture(self) -> list[Captured]:
         """The captured packets in time order (a stable sort keeps ties as they happened)."""

@@ -37,6 +37,7 @@ class Input(StrEnum):
     RTO = "retransmission timeout"
     GIVE_UP = "too many retransmissions"
     DELAYED_ACK = "delayed-ACK timeout"
+    PERSIST = "persist timeout"
     TIME_WAIT_TIMEOUT = "Timeout=2MSL"
 
 
@@ -56,6 +57,7 @@ class Act(StrEnum):
     RETRANSMIT = "retransmit, double RTO"
     START_TIME_WAIT = "start 2MSL timer"
     DROP = "drop segment"
+    PROBE = "snd zero-window probe"
 
 
 # Bookkeeping every segment gets; Figure 5 leaves it out of its labels.
@@ -94,6 +96,9 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.CLOSED, I.ACTIVE_OPEN, S.SYN_SENT, (A.CREATE_TCB, A.SND_SYN), "3.10.1"),
     Transition(S.LISTEN, I.RCV_SYN, S.SYN_RECEIVED, (A.SND_SYN_ACK,), "3.10.7.2"),
     Transition(S.LISTEN, I.SEND, S.SYN_SENT, (A.SND_SYN,), "3.10.2"),
+    # SEND before ESTABLISHED: "queue the data for transmission after entering ESTABLISHED"
+    Transition(S.SYN_SENT, I.SEND, S.SYN_SENT, (), "3.10.2"),
+    Transition(S.SYN_RECEIVED, I.SEND, S.SYN_RECEIVED, (), "3.10.2"),
     Transition(S.LISTEN, I.CLOSE, S.CLOSED, (A.DELETE_TCB,), "3.10.4"),
     Transition(S.LISTEN, I.RCV_RST, S.LISTEN, (A.DROP,), "3.10.7.2"),
     Transition(S.LISTEN, I.RCV_ACK, S.LISTEN, (A.SND_RST,), "3.10.7.2"),
@@ -116,6 +121,17 @@ TABLE: tuple[Transition, ...] = (
     Transition(S.ESTABLISHED, I.RCV_DATA, S.ESTABLISHED, (A.ACCEPT_ACK, A.DELIVER), "3.10.7.4"),
     Transition(S.ESTABLISHED, I.DELAYED_ACK, S.ESTABLISHED, (A.SND_ACK,), "3.8.6.3"),
     Transition(S.ESTABLISHED, I.RTO, S.ESTABLISHED, (A.RETRANSMIT,), "3.10.8"),
+    *(
+        Transition(state, I.RTO, state, (A.RETRANSMIT,), "3.10.8")
+        for state in (S.CLOSE_WAIT, S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK)
+    ),
+    *(
+        Transition(state, I.DELAYED_ACK, state, (A.SND_ACK,), "3.8.6.3")
+        for state in (S.FIN_WAIT_1, S.FIN_WAIT_2)
+    ),
+    # -- flow control: the persist timer probes a zero window (section 3.8.6.1)
+    Transition(S.ESTABLISHED, I.PERSIST, S.ESTABLISHED, (A.PROBE,), "3.8.6.1"),
+    Transition(S.CLOSE_WAIT, I.PERSIST, S.CLOSE_WAIT, (A.PROBE,), "3.8.6.1"),
     Transition(S.CLOSE_WAIT, I.SEND, S.CLOSE_WAIT, (A.SND_DATA,), "3.10.2"),
     Transition(S.CLOSE_WAIT, I.RCV_ACK, S.CLOSE_WAIT, (A.ACCEPT_ACK,), "3.10.7.4"),
     Transition(S.FIN_WAIT_1, I.RCV_DATA, S.FIN_WAIT_1, (A.ACCEPT_ACK, A.DELIVER), "3.10.7.4"),
@@ -146,7 +162,10 @@ TABLE: tuple[Transition, ...] = (
     # -- giving up after too many retransmissions (section 3.8.3: R2, "close the connection")
     Transition(S.SYN_SENT, I.GIVE_UP, S.CLOSED, (A.DELETE_TCB,), "3.8.3"),
     Transition(S.SYN_RECEIVED, I.GIVE_UP, S.CLOSED, (A.DELETE_TCB,), "3.8.3"),
-    Transition(S.ESTABLISHED, I.GIVE_UP, S.CLOSED, (A.DELETE_TCB,), "3.8.3"),
+    *(
+        Transition(state, I.GIVE_UP, S.CLOSED, (A.DELETE_TCB,), "3.8.3")
+        for state in (S.ESTABLISHED, S.CLOSE_WAIT, S.FIN_WAIT_1, S.CLOSING, S.LAST_ACK)
+    ),
     # -- resets in the synchronized states (section 3.10.7.4, second step)
     *(
         Transition(state, I.RCV_RST, S.CLOSED, (A.DELETE_TCB,), "3.10.7.4")
