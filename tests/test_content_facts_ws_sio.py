@@ -181,3 +181,105 @@ def test_the_key_is_not_said_to_be_about_caches() -> None:
 def test_no_http_vs_framework_analogy() -> None:
     for name in ("websocket", "socketio"):
         assert "web framework" not in _lesson(name) + _quiz(name)
+
+
+# ------------------------------------------------------------------ Socket.IO facts
+
+
+def test_disconnect_is_from_either_side() -> None:
+    from netlearn.sio.explain import explain as sio_explain
+
+    text = " ".join(d for e in sio_explain("41") for d in getattr(e, "details", ()))
+    assert "Either side" in text and "client namespace disconnect" in text
+    assert "From the server (" not in text.split("Either side")[0]
+
+
+def test_binary_ack_has_its_own_name() -> None:
+    from netlearn.sio import codec
+    from netlearn.sio.explain import packet_line
+
+    _, meaning = packet_line(codec.decode_eio('461-2[{"_placeholder":true,"num":0}]'))
+    assert meaning.startswith("Socket.IO BINARY_ACK for id 2")
+    _, meaning = packet_line(codec.decode_eio('451-2["echo",{"_placeholder":true,"num":0}]'))
+    assert meaning.startswith('Socket.IO BINARY_EVENT "echo"')
+
+
+def test_each_polling_response_names_its_request() -> None:
+    """The relay's tracer: a POST's 'ok' is never shown as the answer to a long-poll GET."""
+    from netlearn.sio.observer import ResponseSeen
+    from netlearn.sio.trace import Tracer
+
+    conn = Tracer(lambda: 0.0, name="carol").connection()
+    post = ResponseSeen(200, "OK", (), b"ok", "POST", "/socket.io/?EIO=4&sid=x")
+    get = ResponseSeen(200, "OK", (), b"2", "GET", "/socket.io/?EIO=4&transport=polling&sid=x")
+    notes = [getattr(e, "note", "") for e in conn.events([post, get])]
+    assert "answers the POST" in notes[0]
+    assert "answers the long-poll GET" in notes[1]
+
+
+def test_when_to_use_each_is_not_reversed() -> None:
+    from netlearn.sio import texts
+
+    when = texts.WHEN
+    assert "when you control both ends and want a standard" not in when
+    socketio_part = when.split("**Use a plain WebSocket**")[0]
+    assert "write both ends" in socketio_part
+    lesson = _lesson("socketio")
+    for needed in ("When would you use Socket.IO?", "When would you use a plain WebSocket?"):
+        assert needed in lesson
+    for reason in (
+        "fallback",
+        "reconnection",
+        "acknowledgements",
+        "rooms",
+        "namespaces",
+        "multiplexed",
+        "its own protocol on both ends",
+        "overhead",
+        "binary",
+    ):
+        assert reason in lesson.split("{#vs-websocket}")[1].split("{#scaling}")[0], reason
+
+
+def test_handler_errors_differ_between_node_and_python() -> None:
+    lesson = _lesson("socketio")
+    quiz = _quiz("socketio")
+    assert "Neither library" not in quiz.split('id = "sio-handler-error"')[1]
+    for text in (lesson, quiz):
+        assert "uncaught exception" in text and "ends" in text
+
+
+def test_sticky_sessions_text_matches_the_scene() -> None:
+    from netlearn.sio import texts
+
+    assert "sends dana's next long-poll" not in texts.SCALING_STICKY
+    assert "WebSocket only" in texts.SCALING_STICKY
+    # the heartbeat note mentions carol only because the scene waits for her ping and pong
+    import inspect
+
+    from netlearn.sio.demo import Lab
+
+    assert "carol" in texts.HEARTBEAT_AFTER
+    assert '"carol"' in inspect.getsource(Lab.heartbeat)
+
+
+def test_the_test_suite_note_sits_above_its_packet() -> None:
+    lesson = _lesson("socketio")
+    note = lesson.index("test suite sends the next packet")
+    assert note < lesson.index("decode packet=42456[") and note > lesson.index(
+        'decode packet=42["chat"'
+    )
+
+
+def test_no_mention_of_material_the_learner_never_saw() -> None:
+    from netlearn.sio import texts
+
+    words = ("the notes", "notes'", "tutorials'", "the tutorials")
+    for name in ("websocket", "socketio"):
+        body = _lesson(name) + _quiz(name)
+        body = re.sub(r"^from_notes = .*$", "", body, flags=re.M)
+        for word in words:
+            assert word not in body.lower(), (name, word)
+    for value in vars(texts).values():
+        if isinstance(value, str):
+            assert not any(w in value.lower() for w in words), value[:60]

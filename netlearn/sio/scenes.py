@@ -94,15 +94,14 @@ def proof(env: Env) -> Iterator[Event]:
 
 
 def api(env: Env) -> Iterator[Event]:
-    """The tutorials' JavaScript beside python-socketio."""
+    """The JavaScript (Node.js) server beside python-socketio."""
     yield texts.api_pair()
     yield texts.targets_pair()
 
 
 def compare(env: Env) -> Iterator[Event]:
-    """WebSocket vs Socket.IO, and when to use which."""
+    """WebSocket vs Socket.IO, side by side (the lesson's text says when to use which)."""
     yield texts.comparison_table()
-    yield Note(text=texts.WHEN)
 
 
 def decode(
