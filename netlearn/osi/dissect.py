@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from netlearn.events import FieldInfo, LayerInfo, PacketView
 from netlearn.osi.layers import by_number, osi_of
-from netlearn.osi.meanings import meaning
+from netlearn.osi.meanings import meaning_for
 
 if TYPE_CHECKING:
     from scapy.packet import Packet
@@ -73,7 +73,7 @@ def layer_fields(layer: Packet) -> tuple[FieldInfo, ...]:
                 bits=bits,
                 bit_offset=bit,
                 value=text,
-                meaning=meaning(type(layer).__name__, fld.name),
+                meaning=meaning_for(layer, fld.name),
             )
         )
         bit += bits
