@@ -151,14 +151,18 @@ class Sniffer:
                 f"'{self.expression}' itself (slower, same result)"
             )
             return
+        compiled = len(program)
+        added = 0
         if self.loopback and len(program) <= 255:
             program = bpf.drop_outgoing(program)
+            added = len(program) - compiled
         bpf.attach(sock, program)
         self.program = program
         self.kernel_filter = True
         self.filter_note = (
-            f"'{self.expression}' compiled by libpcap into a {len(program)}-instruction BPF "
-            "program that runs in the kernel"
+            f"'{self.expression}' compiled by libpcap into {compiled} BPF instructions"
+            + (f", plus netlearn's {added} that drop loopback's outgoing copy" if added else "")
+            + f": a {len(program)}-instruction program that runs in the kernel"
         )
 
     # ------------------------------------------------------------------ reading
