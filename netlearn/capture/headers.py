@@ -7,6 +7,7 @@ learner opens (see `netlearn.osi.dissect`), so nothing shown is decoded twice by
 
 from __future__ import annotations
 
+import functools
 import socket
 import struct
 
@@ -42,7 +43,7 @@ _U16 = struct.Struct("!H")
 _IP4_FEW = struct.Struct("!BxHxxHxB2x4s4s")  # version/IHL, length, flags/fragment, proto, addrs
 _IP6 = struct.Struct("!IHBB16s16s")
 _TCP_FEW = struct.Struct("!HHIIHH")  # ports, seq, ack, offset/flags, window
-_IP4_TCP = struct.Struct("!2xHxxHxB2x4s4sHHIIHH")  # a 20-byte IPv4 header, then TCP's fields
+IP4_TCP = struct.Struct("!2xHxxHxB2x4s4sHHIIHH")  # a 20-byte IPv4 header, then TCP's fields
 
 # IPv6 extension headers a TCP segment may sit behind (hop-by-hop, routing, destination opts).
 _IP6_EXT = {0, 43, 60}
@@ -58,8 +59,9 @@ def flags_long(flags: int) -> str:
     return ", ".join(FLAG_NAMES[c] for c in flags_text(flags)) or "none"
 
 
+@functools.lru_cache(maxsize=4096)
 def ip_text(addr: bytes) -> str:
-    """An address in its usual text form."""
+    """An address in its usual text form (a listing names the same few addresses often)."""
     return socket.inet_ntop(socket.AF_INET if len(addr) == 4 else socket.AF_INET6, addr)
 
 
@@ -221,7 +223,7 @@ def parse(frame: bytes, linktype: int, ts: float = 0.0, number: int = 0) -> TcpP
     if frame[off] == 0x45 and len(frame) >= off + 40:
         # IPv4 without options, the usual case: both headers in one unpack.
         total, frag, proto, src, dst, sport, dport, seq, ack, off_flags, window = (
-            _IP4_TCP.unpack_from(frame, off)
+            IP4_TCP.unpack_from(frame, off)
         )
         if proto != 6 or frag & 0x1FFF:
             return None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import importlib
 import textwrap
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from netlearn.capture.events import CaptureCounter, CaptureSummary, Connection
 from netlearn.env import Env
 from netlearn.render.registry import draw_rich, plain_lines
+
+if TYPE_CHECKING:  # rich is imported only when something is drawn with it
+    from rich.console import Console
 
 
 def ensure_ladder() -> bool:
@@ -82,25 +82,27 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-@plain_lines.register
+@plain_lines.register(Connection)
 def _(event: Connection, env: Env) -> list[str]:
     return connection_lines(event, env.width)
 
 
-@plain_lines.register
+@plain_lines.register(CaptureSummary)
 def _(event: CaptureSummary, env: Env) -> list[str]:
     lines = summary_lines(event, env.width)
     return ["", *textwrap.wrap(lines[0], env.width, subsequent_indent="  "), *lines[1:]]
 
 
-@plain_lines.register
+@plain_lines.register(CaptureCounter)
 def _(event: CaptureCounter, env: Env) -> list[str]:
     # Off a terminal nothing animates: only the final count is printed.
     return [counter_line(event), ""] if event.final else []
 
 
-@draw_rich.register
+@draw_rich.register(Connection)
 def _(event: Connection, env: Env, console: Console) -> None:
+    from rich.text import Text
+
     style = "green" if event.handshake == "complete" else "yellow"
     ended = "red" if "reset" in event.ended or "refused" in event.ended else "cyan"
     rtt = f", iRTT {_duration(event.irtt)}" if event.irtt is not None else ""
@@ -116,9 +118,10 @@ def _(event: Connection, env: Env, console: Console) -> None:
     console.print(line, overflow="fold", no_wrap=False)
 
 
-@draw_rich.register
+@draw_rich.register(CaptureSummary)
 def _(event: CaptureSummary, env: Env, console: Console) -> None:
     from rich.rule import Rule
+    from rich.text import Text
 
     first, *rest = summary_lines(event, console.width)
     console.print()
@@ -130,10 +133,11 @@ def _(event: CaptureSummary, env: Env, console: Console) -> None:
 _LIVES: dict[int, Any] = {}
 
 
-@draw_rich.register
+@draw_rich.register(CaptureCounter)
 def _(event: CaptureCounter, env: Env, console: Console) -> None:
     """A status line that updates in place on a terminal, printed once at the end."""
     from rich.live import Live
+    from rich.text import Text
 
     live = _LIVES.get(id(console))
     if event.final:

@@ -88,6 +88,8 @@ class Conn:
     )
     # Wireshark's sequence analysis (retransmissions, duplicate ACKs, windows ...).
     analysis: ConnAnalysis = field(default_factory=ConnAnalysis)
+    # Both sides ESTABLISHED, no FIN sent: a data or ACK segment changes only the counts.
+    steady: bool = False
 
     @property
     def handshake_done(self) -> bool:
@@ -192,7 +194,7 @@ class Tracker:
         conn, src, new = self._place(pkt)
         found = 0
         if self.analyze:
-            found = analyze(conn.analysis, src, other(src), pkt, conn.state[src])
+            found = analyze(conn.analysis, src, pkt, conn.state)
         obs = self._observe(conn, pkt, src, new, [], [])
         assert obs is not None
         obs.findings = found
@@ -206,22 +208,26 @@ class Tracker:
         Most segments of a long connection are data and ACKs in ESTABLISHED with no FIN in
         sight: they change nothing but the counts, and take the short path.
         """
+        if not pkt.flags & (SYN | FIN | RST):
+            hit = self._by_key.get((pkt.src, pkt.sport, pkt.dst, pkt.dport))
+            if hit is not None:
+                # What `_place` does for a segment of a known connection, inline.
+                conn, src = hit
+                self.total_packets += 1
+                if self.analyze:
+                    analyze(conn.analysis, src, pkt, conn.state)
+                if conn.steady:
+                    conn.packets += 1
+                    conn.last_ts = pkt.ts
+                    conn.data_bytes[src] += pkt.payload_len
+                    return conn
+                self._observe(conn, pkt, src, False, None, None)
+                if not self.keep_all and conn.ended and not conn.retired:
+                    self._retire(conn)
+                return conn
         conn, src, new = self._place(pkt)
-        state = conn.state
         if self.analyze:
-            analyze(conn.analysis, src, SERVER if src == CLIENT else CLIENT, pkt, state[src])
-        if (
-            not new
-            and not pkt.flags & (SYN | FIN | RST)
-            and state[CLIENT] == "ESTABLISHED"
-            and state[SERVER] == "ESTABLISHED"
-            and conn.fin_seq[CLIENT] is None
-            and conn.fin_seq[SERVER] is None
-        ):
-            conn.packets += 1
-            conn.last_ts = pkt.ts
-            conn.data_bytes[src] += pkt.payload_len
-            return conn
+            analyze(conn.analysis, src, pkt, conn.state)
         self._observe(conn, pkt, src, new, None, None)
         if not self.keep_all and conn.ended and not conn.retired:
             self._retire(conn)
@@ -452,6 +458,14 @@ class Tracker:
                 self._move(conn, src, "sent FIN", t, before)
             if not what:
                 what.append("ack")
+        state = conn.state
+        conn.steady = (
+            state[CLIENT] == "ESTABLISHED"
+            and state[SERVER] == "ESTABLISHED"
+            and conn.fin_seq[CLIENT] is None
+            and conn.fin_seq[SERVER] is None
+            and conn.rst_by is None
+        )
         if before is None or after is None:
             return None
         return Observation(conn, pkt, src, dst, new, before, after, tuple(what))
