@@ -37,7 +37,7 @@ def recovery_of(trace: Trace, n: int) -> tuple[int, str] | None:
     for m, seg in segs[n:]:
         if seg.src != lost.src or "retransmission" not in seg.marks:
             continue
-        same = seg.seq == lost.seq and seg.flags == lost.flags
+        same = seg.seq == lost.seq and ("S" in seg.flags) == ("S" in lost.flags)
         if same:
             if "fast-retransmission" in seg.marks:
                 return m, "fast retransmit"
