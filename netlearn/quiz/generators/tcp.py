@@ -357,3 +357,72 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
         exhibit=("  " + segment_line(incoming),),
         packets=(bytes(incoming), bytes(reply)),
     )
+
+
+def what_if_next(rng: random.Random, question: Question) -> Asked:
+    """A what-if run of the `loss` scenario with one client data segment lost: which segment
+    carries its bytes next, and when (fast retransmit after three duplicate ACKs, or the RTO)."""
+    from netlearn.tcp.explain import recovery_of
+    from netlearn.tcp.scenarios import Options, run
+    from netlearn.tcp.whatif import Plan
+
+    seed = rng.getrandbits(32)
+    base = run("loss", random.Random(seed), opts=Options(plan=Plan(delay={1: 0.0001})))
+    data = [
+        n
+        for n, s in enumerate(base.segments(), start=1)
+        if s.src == "client" and s.payload_len and "retransmission" not in s.marks
+    ]
+    n = rng.choice(data[1:])
+    trace = run("loss", random.Random(seed), opts=Options(plan=Plan(drop=frozenset({n}))))
+    segs = trace.segments()
+    lost = segs[n - 1]
+    found = recovery_of(trace, n)
+    assert found is not None
+    m, how = found
+    again = segs[m - 1]
+    dups = [s for s in segs[n:m] if "dup-ack" in s.marks]
+    rel, length = lost.rel_seq, lost.payload_len
+    if how == "fast retransmit":
+        right = f"seq {rel} again at {again.t:.3f} s, as the third duplicate ACK arrives"
+        timer = f"seq {rel} again at {lost.t + 1:.3f} s, when its 1 s retransmission timer runs out"
+        why = (
+            f"The segments after it arrived, so the server sent duplicate ACKs ({len(dups)} of "
+            f"them, all ACK {rel}). The third one triggers fast retransmit (RFC 5681 section "
+            "3.2): the client does not wait for its RTO."
+        )
+    else:
+        right = f"seq {rel} again at {again.t:.3f} s, when the retransmission timer runs out"
+        timer = f"seq {rel} again at {lost.t + 0.045:.3f} s, as the third duplicate ACK arrives"
+        why = (
+            f"Fewer than three segments followed it, so only {len(dups)} duplicate ACK(s) came: "
+            "not enough for fast retransmit (RFC 5681 section 3.2). The client waits for its "
+            "RTO (RFC 6298: at least 1 s), restarted by the last ACK of new data."
+        )
+    choices = [
+        right,
+        timer,
+        f"seq {rel + length}: the next new bytes; the server will ask for the lost ones",
+        f"every segment from seq {rel} on, resent together at {again.t:.3f} s",
+    ]
+    order = list(range(4))
+    rng.shuffle(order)
+    shown = tuple(choices[i] for i in order)
+    exhibit = tuple(
+        f"{i:>3} {s.t:7.3f}s {s.src:>6} -> {s.dst:<6} seq={s.rel_seq} ack={s.rel_ack} "
+        f"len={s.payload_len}" + ("  LOST" if s.lost else "")
+        for i, s in enumerate(segs[: n + len(dups)], start=1)
+        if i >= max(1, n - 3)
+    )
+    return make(
+        "choice",
+        f"What if segment {n} (client -> server, seq {rel}, {length} bytes) were lost? Which "
+        "segment does the client send next with those bytes, and when?",
+        f"Segment {m}: {right}. {why} The receiver never asks for the missing bytes by name "
+        "(TCP has no negative acknowledgment; SACK reports what did arrive), and only the "
+        "missing segment is resent: the duplicate ACKs prove the others got through.",
+        choices=shown,
+        correct=(order.index(0),),
+        exhibit=exhibit,
+        packets=(lost.raw, again.raw),
+    )
