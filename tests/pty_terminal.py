@@ -17,6 +17,10 @@ from pathlib import Path
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
 
 
+def _controlling_tty() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """A child process on the slave side of a pty, 80x24, as a learner's terminal."""
 
@@ -34,6 +38,9 @@ class Terminal:
             stderr=self.slave,
             env=env,
             start_new_session=True,
+            # The pty becomes the child's controlling terminal, as a learner's terminal is: a
+            # typed Ctrl-C is then the line discipline's SIGINT whenever ISIG is on.
+            preexec_fn=_controlling_tty,
         )
         self.buf = b""
 

@@ -97,3 +97,21 @@ def test_ctrl_c_during_an_animation_exits_130_with_one_line(terminal) -> None:
     assert t.wait() == 130
     assert "Traceback" not in text
     assert termios.tcgetattr(t.slave) == t.before
+
+
+def test_ctrl_c_typed_while_a_live_demo_draws_stops_it_at_once(terminal) -> None:
+    """Typed Ctrl-C (the terminal's own SIGINT, not one sent by the test) while the WebSocket
+    demo is still drawing a step: it stops then, not at the next prompt."""
+    import time
+
+    t = terminal("websocket", "--seed", "1")
+    t.read_until(r"Enter: step 2 of")
+    t.send("\r")  # step 2 starts drawing: it pauses between its parts on a terminal
+    t.read_until(r"\S", timeout=10)
+    start = time.monotonic()
+    t.send("\x03")
+    text = t.read_until("interrupted", timeout=5)
+    assert t.wait(timeout=5) == 130
+    assert time.monotonic() - start < 1.0
+    assert "Traceback" not in text
+    assert termios.tcgetattr(t.slave) == t.before

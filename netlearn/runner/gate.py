@@ -22,7 +22,8 @@ def stepped(
     from netlearn.runner.stepper import Key, key_of
 
     console = env.console()
-    with closing(events), raw_keys(env.stdin) as keys:  # type: ignore[type-var]
+    # Ctrl-C stays a signal: it must stop the demo at once, even while a step is drawing.
+    with closing(events), raw_keys(env.stdin, signals=True) as keys:  # type: ignore[type-var]
         for event in events:
             if isinstance(event, Progress) and event.index > 0:
                 console.print(

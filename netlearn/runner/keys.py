@@ -10,11 +10,12 @@ from typing import TextIO
 
 
 @contextmanager
-def raw_keys(stream: TextIO | None = None) -> Iterator[Iterator[str]]:
+def raw_keys(stream: TextIO | None = None, signals: bool = False) -> Iterator[Iterator[str]]:
     """Yield an iterator of key presses (arrow keys as one escape sequence).
 
-    The terminal is put in cbreak mode (no echo, no line buffering; Ctrl-C still arrives as a key
-    because ISIG is turned off) and restored on the way out, including on exceptions.
+    The terminal is put in cbreak mode (no echo, no line buffering) and restored on the way out,
+    including on exceptions. Ctrl-C arrives as a key (ISIG off) unless `signals`: a live demo
+    that draws between keys wants Ctrl-C as SIGINT, so that it stops at once, mid-drawing.
     """
     import termios
     import tty
@@ -25,7 +26,10 @@ def raw_keys(stream: TextIO | None = None) -> Iterator[Iterator[str]]:
     try:
         tty.setcbreak(fd)
         mode = termios.tcgetattr(fd)
-        mode[3] &= ~termios.ISIG  # Ctrl-C becomes a key we handle as "quit"
+        if signals:
+            mode[3] |= termios.ISIG
+        else:
+            mode[3] &= ~termios.ISIG  # Ctrl-C becomes a key we handle as "quit"
         termios.tcsetattr(fd, termios.TCSANOW, mode)
         yield _read_keys(fd)
     finally:
