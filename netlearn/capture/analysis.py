@@ -506,3 +506,67 @@ def _analyze(an: ConnAnalysis, fwd: Flow, rev: Flow, pkt, src: str, state: str) 
     if flags:
         count_findings(an, flags, pkt, src, state)
     return flags
+
+
+# Findings folded into another one's sentence in a connection's summary.
+_FOLDED = ZERO_WINDOW_PROBE_ACK | KEEP_ALIVE_ACK | ZERO_WINDOW_PROBE | WINDOW_UPDATE
+
+
+def summarize(conn, t0: float) -> list[str]:  # type: ignore[no-untyped-def]
+    """One sentence per kind of finding on a connection (a `tracker.Conn`), with its RFC.
+
+    "the server advertised a zero window at 2.310 s (frame 14): its program stopped reading;
+    the client probed 4 times until the window reopened at 3.120 s (RFC 9293 section 3.8.6)".
+    """
+    an: ConnAnalysis = conn.analysis
+    detail = an.detail
+    out: list[str] = []
+    plain_retx = an.count(RETRANSMISSION) - an.count(FAST_RETRANSMISSION)
+    plain_retx -= an.count(SPURIOUS_RETRANSMISSION)
+    for f in FINDINGS:
+        n = plain_retx if f.bit == RETRANSMISSION else an.count(f.bit)
+        if n <= 0 or (f.bit & _FOLDED and f.bit != WINDOW_UPDATE):
+            continue
+        if f.bit == RETRANSMISSION:
+            first = next((d for d in detail if d[3] & ANY_RETRANSMISSION == RETRANSMISSION), None)
+        else:
+            first = next((d for d in detail if d[3] & f.bit), None)
+        if first is None:
+            continue
+        number, ts, side, _bits, dup_n, dup_orig, state = first
+        peer = "server" if side == "client" else "client"
+        why = f.why.format(who=side, peer=peer, n=dup_n, orig=dup_orig, state=state)
+        at = f"at {ts - t0:.3f} s (frame {number})"
+        if f.bit == ZERO_WINDOW:
+            probes = [d for d in detail if d[3] & ZERO_WINDOW_PROBE and d[2] == peer]
+            reopened = next(
+                (d for d in detail if d[3] & WINDOW_UPDATE and d[2] == side and d[1] >= ts), None
+            )
+            tail = (
+                f"; the {peer} probed {len(probes)} time{'s' if len(probes) != 1 else ''}"
+                if probes
+                else ""
+            )
+            tail += (
+                f" until the window reopened at {reopened[1] - t0:.3f} s"
+                if reopened
+                else "; the window never reopened in this capture"
+            )
+            out.append(
+                f"The {side} advertised a zero window {at}"
+                f"{f' ({n} segments in all)' if n > 1 else ''}: its program stopped reading"
+                f"{tail} ({f.rfc})."
+            )
+            continue
+        if f.bit == RESET:
+            out.append(f"{why[:-1]}, {at} ({f.rfc}).")
+            continue
+        if f.bit == DUPLICATE_ACK:
+            last = max((d for d in detail if d[3] & DUPLICATE_ACK), key=lambda d: d[4])
+            why = f.why.format(who=side, peer=peer, n=last[4], orig=last[5], state=state)
+        times = f"{n} times, first {at}" if n > 1 else at
+        out.append(
+            f"{f.tag[:1].upper()}{f.tag[1:].format(n=dup_n, orig=dup_orig, state=state)}"
+            f" by the {side}, {times}. {why} ({f.rfc})"
+        )
+    return out

@@ -60,3 +60,33 @@ class CaptureCounter(Event):
     elapsed: float
     kernel_drops: int = 0
     final: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamData(Event):
+    """A piece of one side's reassembled bytes (`--follow N`), or a hole in them."""
+
+    kind: ClassVar[str] = "stream-data"
+    side: str  # "client" or "server": who sent these bytes
+    data: bytes
+    text: bool = False  # printable UTF-8: shown as text, otherwise as hex
+    missing: int = 0  # a hole: this many bytes were never captured (data is empty)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowEnd(Event):
+    """The end of a followed stream: what each side sent, what was shown."""
+
+    kind: ClassVar[str] = "follow-end"
+    client_bytes: int
+    server_bytes: int
+    shown: int
+    left_out: int  # bytes past the output limit, not shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class OtherTraffic(Event):
+    """What a capture holds besides TCP, counted by protocol ("UDP": 12, "DNS": 4, ...)."""
+
+    kind: ClassVar[str] = "other-traffic"
+    counts: dict[str, int] = field(default_factory=dict)

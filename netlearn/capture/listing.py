@@ -8,13 +8,14 @@ second. `--stream N` then picks one connection's packets for the ladder.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import netlearn.capture.render  # noqa: F401  (registers the drawing of these events)
-from netlearn.capture.analysis import count_findings, in_order
-from netlearn.capture.events import CaptureSummary, Connection
+from netlearn.capture.analysis import count_findings, in_order, summarize
+from netlearn.capture.events import CaptureSummary, Connection, OtherTraffic
 from netlearn.capture.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
+from netlearn.capture.others import classify, new_counts
 from netlearn.capture.pcapio import Damage, iter_records
 from netlearn.capture.tracker import CLIENT, SERVER, Conn, Tracker
 from netlearn.env import Env
@@ -32,6 +33,7 @@ class Scan:
     last_ts: float
     linktype: int  # of the first record; -1 for an empty file
     damage: list[Damage]  # damaged records (skipped) and damaged IP headers (not TCP)
+    others: dict[str, int] = field(default_factory=new_counts)  # frames that are not TCP
 
 
 def scan(path: Path) -> Scan:
@@ -50,6 +52,7 @@ def scan(path: Path) -> Scan:
     first_ts = last_ts = 0.0
     first_linktype = -1
     damage: list[Damage] = []
+    others = new_counts()
     for records, (ts, linktype, frame) in enumerate(iter_records(path, damage), start=1):
         if records == 1:
             first_ts, first_linktype = ts, linktype
@@ -61,7 +64,8 @@ def scan(path: Path) -> Scan:
             )
             hlen = (off_flags >> 12) * 4
             if proto != 6 or frag & 0x1FFF or hlen < 20:
-                continue  # not TCP, or a later fragment, or a damaged TCP header
+                classify(frame, linktype, others)  # not TCP, a later fragment, or damaged
+                continue
             seglen = (total or len(frame) - 14) - 20 - hlen  # 0: offload (see headers.parse)
             if seglen < 0:
                 seglen = 0
@@ -113,8 +117,10 @@ def scan(path: Path) -> Scan:
             why = ip_damage(frame, linktype)
             if why is not None:
                 damage.append(Damage(records, -1, why))
+            else:
+                classify(frame, linktype, others)
     damage.sort(key=lambda d: d.record or 0)
-    return Scan(tracker, records, tcp, first_ts, last_ts, first_linktype, damage)
+    return Scan(tracker, records, tcp, first_ts, last_ts, first_linktype, damage, others)
 
 
 def damage_note(damage: list[Damage], shown: int = 3) -> Note:
@@ -155,6 +161,7 @@ def connection_event(conn: Conn, t0: float) -> Connection:
         ended=conn.ending_text(),
         first_packet=conn.first_number,
         analysis=conn.analysis.json_counts(),
+        findings=tuple(summarize(conn, t0)) if conn.analysis.total else (),
     )
 
 
@@ -176,6 +183,8 @@ def listing(env: Env, path: Path) -> Iterator[Event]:
     t0 = result.first_ts
     for conn in conns:
         yield connection_event(conn, t0)
+    if any(result.others.values()):
+        yield OtherTraffic(counts={k: n for k, n in result.others.items() if n})
     if conns:
         yield Note(
             text=f"Show one connection in the ladder with `--stream N` (1 to {len(conns)}); "

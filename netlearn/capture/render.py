@@ -10,7 +10,14 @@ import importlib
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from netlearn.capture.events import CaptureCounter, CaptureSummary, Connection
+from netlearn.capture.events import (
+    CaptureCounter,
+    CaptureSummary,
+    Connection,
+    FollowEnd,
+    OtherTraffic,
+    StreamData,
+)
 from netlearn.env import Env
 from netlearn.render.registry import draw_rich, plain_lines
 
@@ -46,7 +53,50 @@ def connection_lines(event: Connection, width: int = WIDE) -> list[str]:
         f"{event.handshake}{rtt}  {event.packets} pkts  {event.client_bytes}/"
         f"{event.server_bytes} B  {event.ended}"
     )
-    return [f"{who}  {how}"] if width >= WIDE else [who, f"        {how}"]
+    lines = [f"{who}  {how}"] if width >= WIDE else [who, f"        {how}"]
+    for sentence in event.findings:
+        lines.extend(
+            textwrap.wrap(
+                sentence,
+                max(width, 40),
+                initial_indent="        ! ",
+                subsequent_indent="          ",
+            )
+        )
+    return lines
+
+
+def stream_lines(event: StreamData) -> list[str]:
+    """A followed piece: a header naming the sender, then text (or a hex dump)."""
+    mark = ">" if event.side == "client" else "<"
+    if event.missing:
+        return [f"{mark} {event.side}: [{event.missing} bytes missing in capture file]"]
+    lines = [f"{mark} {event.side}, {plural(len(event.data), 'byte')}:"]
+    if event.text:
+        text = event.data.decode("utf-8")
+        lines.extend(f"  {line}" for line in text.replace("\r\n", "\n").split("\n"))
+        if lines[-1] == "  ":
+            lines.pop()
+        return lines
+    for off in range(0, len(event.data), 16):
+        chunk = event.data[off : off + 16]
+        hexed = " ".join(f"{b:02x}" for b in chunk)
+        shown = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"  {off:08x}  {hexed:<47}  {shown}")
+    return lines
+
+
+def follow_end_line(event: FollowEnd) -> str:
+    left = f"; {event.left_out:,} more bytes not shown" if event.left_out else ""
+    return (
+        f"The client sent {plural(event.client_bytes, 'data byte')}, the server "
+        f"{plural(event.server_bytes, 'data byte')} (retransmitted bytes counted once){left}."
+    )
+
+
+def other_line(event: OtherTraffic) -> str:
+    parts = [f"{n:,} {name}" for name, n in event.counts.items() if n]
+    return "Besides TCP, this capture holds: " + (", ".join(parts) or "nothing") + " (packets)."
 
 
 def summary_lines(event: CaptureSummary, width: int = WIDE) -> list[str]:
@@ -93,6 +143,44 @@ def _(event: CaptureSummary, env: Env) -> list[str]:
     return ["", *textwrap.wrap(lines[0], env.width, subsequent_indent="  "), *lines[1:]]
 
 
+@plain_lines.register(StreamData)
+def _(event: StreamData, env: Env) -> list[str]:
+    return stream_lines(event)
+
+
+@plain_lines.register(FollowEnd)
+def _(event: FollowEnd, env: Env) -> list[str]:
+    return textwrap.wrap(follow_end_line(event), env.width)
+
+
+@plain_lines.register(OtherTraffic)
+def _(event: OtherTraffic, env: Env) -> list[str]:
+    return textwrap.wrap(other_line(event), env.width, subsequent_indent="  ")
+
+
+@draw_rich.register(StreamData)
+def _(event: StreamData, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    style = "cyan" if event.side == "client" else "magenta"
+    for i, line in enumerate(stream_lines(event)):
+        console.print(Text(line, style=("bold " + style) if i == 0 else style), overflow="fold")
+
+
+@draw_rich.register(FollowEnd)
+def _(event: FollowEnd, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    console.print(Text(follow_end_line(event), style="bold"))
+
+
+@draw_rich.register(OtherTraffic)
+def _(event: OtherTraffic, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    console.print(Text(other_line(event), style="dim"))
+
+
 @plain_lines.register(CaptureCounter)
 def _(event: CaptureCounter, env: Env) -> list[str]:
     # Off a terminal nothing animates: only the final count is printed.
@@ -116,6 +204,8 @@ def _(event: Connection, env: Env, console: Console) -> None:
     line.append(f"  {event.packets} pkts  {event.client_bytes}/{event.server_bytes} B  ")
     line.append(event.ended, style=ended)
     console.print(line, overflow="fold", no_wrap=False)
+    for sentence in event.findings:
+        console.print(Text("        ! " + sentence, style="yellow"), overflow="fold")
 
 
 @draw_rich.register(CaptureSummary)

@@ -69,6 +69,15 @@ def capture(
             metavar="N",
         ),
     ] = None,
+    follow: Annotated[
+        int | None,
+        typer.Option(
+            "--follow",
+            help="With --read: the bytes each side of connection N sent, reassembled.",
+            min=1,
+            metavar="N",
+        ),
+    ] = None,
     osi_packet: Annotated[
         int | None,
         typer.Option("--osi", help="Open packet N in the OSI layer inspector.", min=1, metavar="N"),
@@ -101,7 +110,13 @@ def capture(
 
     ensure_ladder()
     _check_options(port, count, duration, write, read, stream, osi_packet, replay)
-    if read is not None:
+    if follow is not None:
+        if read is None or stream is not None or osi_packet is not None:
+            raise NetlearnError("--follow N goes with --read FILE (without --stream or --osi)")
+        from netlearn.capture.follow import follow as follow_stream
+
+        show(follow_stream(read, follow), env, export)
+    elif read is not None:
         _read(env, read, stream, osi_packet, export)
     elif replay:
         from netlearn.capture.demo import bundled_capture
