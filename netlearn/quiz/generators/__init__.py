@@ -28,7 +28,7 @@ GENERATORS: dict[str, GeneratorSpec] = {
         "netlearn.quiz.generators.tcp:synack_ack",
         "generated",
         (),
-        "a SYN's sequence number -> the SYN,ACK's acknowledgment number",
+        "a SYN's sequence number -> the SYN-ACK's acknowledgment number",
     ),
     "tcp.next_ack": GeneratorSpec(
         "netlearn.quiz.generators.tcp:next_ack",
@@ -41,6 +41,12 @@ GENERATORS: dict[str, GeneratorSpec] = {
         "generated",
         (),
         "which flags the reply to a segment carries",
+    ),
+    "tcp.what_if_next": GeneratorSpec(
+        "netlearn.quiz.generators.tcp:what_if_next",
+        "generated",
+        (),
+        "a segment lost in a what-if run: which segment next, and when",
     ),
     "osi.hex_layer": GeneratorSpec(
         "netlearn.quiz.generators.osi:hex_layer",
