@@ -28,7 +28,7 @@ MOD = 1 << 32
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("CLOSED", "sent SYN"): "SYN-SENT",
     ("LISTEN", "received SYN"): "SYN-RECEIVED",
-    ("SYN-SENT", "received SYN,ACK"): "ESTABLISHED",
+    ("SYN-SENT", "received SYN-ACK"): "ESTABLISHED",
     ("SYN-SENT", "received SYN"): "SYN-RECEIVED",  # simultaneous open
     ("SYN-RECEIVED", "received ACK of its SYN"): "ESTABLISHED",
     ("SYN-RECEIVED", "sent FIN"): "FIN-WAIT-1",
@@ -396,7 +396,7 @@ class Tracker:
             self._move(conn, src, "sent SYN", t, before)
             if conn.state[dst] == "SYN-SENT":
                 self._move(conn, dst, "received SYN", t, after)
-            # A listening server moves when it answers (SYN,ACK below): a reset instead
+            # A listening server moves when it answers (SYN-ACK below): a reset instead
             # would mean nobody was listening at all.
         elif flags & SYN and flags & ACK:
             what.append("SYN-ACK")
@@ -409,7 +409,7 @@ class Tracker:
                 when = conn.pending_listen if conn.pending_listen is not None else t
                 self._move(conn, src, "received SYN", when, before)
                 conn.pending_listen = None
-            self._move(conn, dst, "received SYN,ACK", t, after)
+            self._move(conn, dst, "received SYN-ACK", t, after)
         else:
             # A FIN from dst that src has not answered yet: segments keep their order on
             # the way, so src has it once it acknowledges it (or dst sends src anything more).
