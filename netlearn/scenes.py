@@ -126,12 +126,16 @@ WS_PARTS = (
     "ping",
     "close",
     "failures",
+    "handshake-failures",
+    "frame-failures",
 )
 WS_EXAMPLES = ("text", "masked", "fragmented", "ping", "pong", "binary256", "binary64k")
 
 ABSOLUTE = Arg("absolute", YES_NO)
 SACK = Arg("sack", YES_NO)
 PACKET = Arg("packet", OSI_PACKETS)
+# One captured connection told in parts, one step each (netlearn.capture.demo.PARTS).
+CAPTURE_PART = Arg("part", ("handshake", "data", "close"))
 
 SCENES: dict[str, SceneSpec] = {
     "osi.layers": SceneSpec(
@@ -194,8 +198,12 @@ SCENES: dict[str, SceneSpec] = {
         (Arg("connections", test=number(1, 20), about="a number from 1 to 20"),),
         "random ISNs",
     ),
-    "capture.live": SceneSpec("netlearn.capture.scenes:live", (), "a real connection, captured"),
-    "capture.replay": SceneSpec("netlearn.capture.scenes:replay", (), "the bundled capture"),
+    "capture.live": SceneSpec(
+        "netlearn.capture.scenes:live", (CAPTURE_PART,), "a real connection, captured"
+    ),
+    "capture.replay": SceneSpec(
+        "netlearn.capture.scenes:replay", (CAPTURE_PART,), "the bundled capture"
+    ),
     "capture.options": SceneSpec("netlearn.capture.scenes:options", (), "real SYN options"),
     "capture.connections": SceneSpec(
         "netlearn.capture.scenes:connections", (), "connections in a capture file"

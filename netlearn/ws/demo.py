@@ -1,8 +1,10 @@
 """The guided demo: a wsproto server and a client over real sockets on 127.0.0.1, step by step.
 
-Both ends live in this process and one thread. The client writes its upgrade request with h11
-(so that its Sec-WebSocket-Key comes from `env.rng`); the server hands the request to wsproto,
-which checks it and writes the 101 response; from then on both ends speak frames through wsproto.
+Both ends live in one process and one thread (this one, or a child in a private network
+namespace when this one may not capture: `netlearn.netns`). The client writes its upgrade
+request with h11 (so that its Sec-WebSocket-Key comes from `env.rng`); the server hands the
+request to wsproto, which checks it and writes the 101 response; from then on both ends speak
+frames through wsproto.
 Each stage is a generator of events; the network work of a stage happens only when its events
 are pulled, so on a terminal the learner's key press really is what sends the next bytes.
 Every frame and HTTP message shown is the bytes `recv()` returned on the receiving end.
@@ -586,13 +588,22 @@ class Demo:
         )
 
     def stage_failures(self) -> Iterator[Event]:
-        if self.rig.listener is None:
-            self.rig.listen()
+        yield from self.stage_handshake_failures()
+        yield from self.stage_frame_failures()
+
+    def _failures_intro(self, what: str) -> Iterator[Event]:
+        if self.rig.listener is not None:
+            return
+        self.rig.listen()
         yield Note(
             text="Each case below runs on a fresh TCP connection to the same server (started "
-            f"for this step on port {self.rig.port}). The broken requests and frames are built "
-            "by hand: wsproto, like any correct library, refuses to send them.",
+            f"for this step on port {self.rig.port}). The broken {what} built by hand: "
+            "wsproto, like any correct library, refuses to send them.",
         )
+
+    def stage_handshake_failures(self) -> Iterator[Event]:
+        what = "requests and frames are" if self.narrate else "requests are"
+        yield from self._failures_intro(what)
         key = base64.b64encode(self.env.rng.randbytes(16)).decode()
         yield Title(text="1. A request without the Upgrade header")
         headers = [h for h in standard_headers(self.host(), key) if h[0] != "Upgrade"]
@@ -618,8 +629,11 @@ class Demo:
                 "`Upgrade: websocket`, which every 426 must carry (RFC 9110 section 15.5.22).",
                 tone="warn",
             )
+
+    def stage_frame_failures(self) -> Iterator[Event]:
         from netlearn.packets.websocket import ws_frame
 
+        yield from self._failures_intro("frames are")
         yield Title(text="3. A client frame without a mask")
         yield from self._bad_frame(bytes(ws_frame(b"Hello")), "An unmasked client frame")
         if self.narrate:
@@ -632,14 +646,22 @@ class Demo:
         yield from self._bad_frame(
             bytes(ws_frame(b"caf\xc3\x28", masking_key=key4)), "Text that is not UTF-8"
         )
-        yield Note(
-            text="Text frames must carry UTF-8 (RFC 6455 section 5.6); `c3 28` is not (0xc3 "
-            "starts a 2-byte character, and 0x28 cannot continue one). The receiver must fail "
-            "the connection (section 8.1), with 1007, *invalid frame payload data*.",
-        )
+        if self.narrate:
+            yield Note(
+                text="Text frames must carry UTF-8 (RFC 6455 section 5.6); `c3 28` is not (0xc3 "
+                "starts a 2-byte character, and 0x28 cannot continue one). The receiver must "
+                "fail the connection (section 8.1), with 1007, *invalid frame payload data*.",
+            )
+        else:  # the lesson's text gave the rule: say only why these bytes break it
+            yield Note(
+                text="`c3 28` is not UTF-8: 0xc3 starts a 2-byte character, and 0x28 cannot "
+                "continue one."
+            )
         yield Title(text="5. A message over the size limit")
         big = bytes(ws_frame(b"\x00" * (MAX_MESSAGE + 1), opcode=2, masking_key=key4))
         yield from self._bad_frame(big, f"A {MAX_MESSAGE + 1}-byte binary message", big=True)
+        if not self.narrate:  # the lesson's text says why the header is enough
+            return
         yield Note(
             text=f"This server accepts messages up to {MAX_MESSAGE} bytes. RFC 6455 section "
             "10.4 requires an endpoint to protect itself from messages beyond its limits; 1009, "
@@ -734,11 +756,18 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 
 def run(env: Env) -> Iterator[Event]:
     """The whole guided demo: a Progress event before each stage, sockets closed at the end."""
+    from netlearn import netns
+
     demo = Demo(env)
     try:
+        where = (
+            "in a child process of netlearn, inside a private network namespace of its own"
+            if netns.inside()
+            else "in this process"
+        )
         yield Title(
             text="WebSocket, live",
-            subtitle="A server and a client in this process, talking over a real TCP "
+            subtitle=f"A server and a client {where}, talking over a real TCP "
             "connection on 127.0.0.1. Every byte shown crossed that connection.",
         )
         for index, (step_id, title, method) in enumerate(STAGES):
@@ -765,6 +794,8 @@ PARTS = {
     "ping": ("stage_ping",),
     "close": ("stage_close",),
     "failures": ("stage_failures",),
+    "handshake-failures": ("stage_handshake_failures",),
+    "frame-failures": ("stage_frame_failures",),
 }
 
 
@@ -774,12 +805,12 @@ def scene(env: Env, part: str = "upgrade") -> Iterator[Event]:
         raise NetlearnError(f"unknown demo part {part!r}; choose one of {', '.join(PARTS)}")
     demo = Demo(env, narrate=False)
     try:
-        if part not in ("connect", "upgrade", "failures"):
+        if part not in ("connect", "upgrade") and not part.endswith("failures"):
             port = demo.rig.listen()
             yield Note(
                 text=f"A fresh run: this step starts its own server, this time on port {port}, "
                 "and opens a new connection to it"
-                + ("" if part == "failures" else ", upgraded before what you see")
+                + ", upgraded before what you see"
                 + ". Each live step is a connection of its own, so that any step can be "
                 "replayed alone; the bytes are the same as if it were one long connection.",
             )
