@@ -90,6 +90,21 @@ def _read_line(sock: socket.socket) -> bytes:
     return data
 
 
+# The parts a lesson tells one connection in, a step each: everything up to the first data, the
+# data and its acknowledgments, and from the first FIN (or RST) on, TIME-WAIT included.
+PARTS = ("handshake", "data", "close")
+
+
+def phase_of(current: str, pkt: TcpPacket) -> str:
+    """The part a packet belongs to, given the part of the packet before it (parts never go
+    back: a pure ACK after the data is still data, anything after a FIN is the close)."""
+    if current == "close" or pkt.flags & 0x05:  # FIN or RST
+        return "close"
+    if current == "data" or pkt.payload_len:
+        return "data"
+    return "handshake"
+
+
 def demo(
     env: Env,
     *,
@@ -102,6 +117,23 @@ def demo(
 
     Raises CaptureDenied (a NetlearnError) before anything is shown, without the privilege.
     """
+    told = told_live(env, iface=iface, write=write, use_libpcap=use_libpcap, keep=keep)
+    try:
+        for _part, event in told:
+            yield event
+    finally:
+        told.close()
+
+
+def told_live(
+    env: Env,
+    *,
+    iface: str = "lo",
+    write: Path | None = None,
+    use_libpcap: bool = True,
+    keep: list[TcpPacket] | None = None,
+) -> Generator[tuple[str, Event], None, None]:
+    """`demo()`'s events, each with the part of the connection it belongs to (`PARTS`)."""
     exchange = LineExchange()
     pump = PacketPump(exchange.port, iface, write=write, use_libpcap=use_libpcap)
     try:
@@ -112,33 +144,44 @@ def demo(
     tracker = Tracker(server_port=exchange.port)
     story = Story(tracker)
     try:
-        yield Title(
-            text="A real TCP connection, captured on loopback",
-            subtitle=f"server 127.0.0.1:{exchange.port} (a port the kernel picked), "
-            f"capturing on {iface!r}",
+        yield (
+            "handshake",
+            Title(
+                text="A real TCP connection, captured on loopback",
+                subtitle=f"server 127.0.0.1:{exchange.port} (a port the kernel picked), "
+                f"capturing on {iface!r}",
+            ),
         )
-        yield Note(
-            text=f"A server is listening on 127.0.0.1:{exchange.port}. netlearn watches the "
-            f"loopback interface ({iface}), the kernel's path from this machine to itself, "
-            f"with a packet socket. Filter: {pump.notice}. Now a client connects, sends the "
-            f"line `{CLIENT_LINE.decode().strip()}`, reads the server's answer and closes. "
-            "Every segment below was really sent by this machine's TCP, a moment ago."
+        yield (
+            "handshake",
+            Note(
+                text=f"A server is listening on 127.0.0.1:{exchange.port}. netlearn watches the "
+                f"loopback interface ({iface}), the kernel's path from this machine to itself, "
+                f"with a packet socket. Filter: {pump.notice}. Now a client connects, sends the "
+                f"line `{CLIENT_LINE.decode().strip()}`, reads the server's answer and closes. "
+                "Every segment below was really sent by this machine's TCP, a moment ago."
+            ),
         )
         if netns.inside():
-            yield netns.notice()
+            yield "handshake", netns.notice()
         if not pump.kernel_filter:
-            yield Note(text=pump.notice, tone="warn")
-        yield from peers("127.0.0.1", f"127.0.0.1:{exchange.port}")
+            yield "handshake", Note(text=pump.notice, tone="warn")
+        for event in peers("127.0.0.1", f"127.0.0.1:{exchange.port}"):
+            yield "handshake", event
         story.told_peers = True
-        yield StateChange(
-            actor=SERVER,
-            side=SERVER,
-            old="CLOSED",
-            new="LISTEN",
-            cause=f"listen() on 127.0.0.1:{exchange.port}",
+        yield (
+            "handshake",
+            StateChange(
+                actor=SERVER,
+                side=SERVER,
+                old="CLOSED",
+                new="LISTEN",
+                cause=f"listen() on 127.0.0.1:{exchange.port}",
+            ),
         )
         exchange.start()
         conn = None
+        part = "handshake"
         deadline: float | None = None
         while True:
             if exchange.done.is_set() and deadline is None:
@@ -148,14 +191,18 @@ def demo(
             try:
                 pkt = pump.out.get(timeout=0.05)
             except queue.Empty:
-                if deadline is not None and time.monotonic() > deadline:
-                    break
+                if deadline is not None and (
+                    time.monotonic() > deadline or (conn is not None and conn.ended)
+                ):
+                    break  # (the last segment may have come before the exchange finished)
                 continue
             if keep is not None:
                 keep.append(pkt)
             obs = tracker.feed(pkt)
             conn = obs.conn
-            yield from story.events(obs)
+            part = phase_of(part, pkt)
+            for event in story.events(obs):
+                yield part, event
             if conn.ended and exchange.done.is_set():
                 break
         if conn is None:
@@ -163,7 +210,8 @@ def demo(
                 "no packet was captured: is the loopback interface up? (ip link set lo up)"
             )
         entries = socktable.for_port(exchange.port)
-        yield from story.time_wait(conn, entries)
+        for event in story.time_wait(conn, entries):
+            yield "close", event
         open_hint = (
             "Next, you can open any of them in the layer inspector."
             if env.interactive
@@ -171,18 +219,24 @@ def demo(
             "capture in the layer inspector; to keep these very packets, add `--write "
             "FILE.pcap` and open them later with `--read FILE.pcap --osi N`."
         )
-        yield Note(
-            text=f"{tracker.total_packets} segments, each shown once. On loopback a capture "
-            "sees every packet twice, leaving and arriving; like tcpdump, netlearn keeps only "
-            f"the arriving copy. {open_hint}",
-            tone="tip",
+        yield (
+            "close",
+            Note(
+                text=f"{tracker.total_packets} segments, each shown once. On loopback a capture "
+                "sees every packet twice, leaving and arriving; like tcpdump, netlearn keeps only "
+                f"the arriving copy. {open_hint}",
+                tone="tip",
+            ),
         )
         if exchange.reply:
-            yield Note(
-                text=f"The client's program read `{exchange.reply.decode().strip()}` and the "
-                f"server's read `{CLIENT_LINE.decode().strip()}`: the "
-                f"{conn.data_bytes[CLIENT]} and {conn.data_bytes[SERVER]} data bytes of the "
-                "ladder. Everything else was TCP talking to TCP."
+            yield (
+                "close",
+                Note(
+                    text=f"The client's program read `{exchange.reply.decode().strip()}` and the "
+                    f"server's read `{CLIENT_LINE.decode().strip()}`: the "
+                    f"{conn.data_bytes[CLIENT]} and {conn.data_bytes[SERVER]} data bytes of the "
+                    "ladder. Everything else was TCP talking to TCP."
+                ),
             )
     finally:
         pump.stop()
@@ -201,6 +255,14 @@ def private_demo(env: Env, *, write: Path | None = None, use_libpcap: bool = Tru
         return kept
 
     return run_private(produce)
+
+
+def private_told(env: Env) -> Any:
+    """`told_live()` in a private network namespace of its own (None when the kernel refuses
+    one): the tagged events, for a process without the privilege to capture."""
+    from netlearn.capture.live import run_private
+
+    return run_private(lambda: told_live(env, iface="lo"))
 
 
 # ---------------------------------------------------------------------- the bundled capture
@@ -231,6 +293,12 @@ def recorded_table(path: Path) -> tuple[list[socktable.SockEntry], str]:
 
 def replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator[Event]:
     """Tell the story of a recorded connection (the bundled one by default)."""
+    for _part, event in told_replay(env, path, stream):
+        yield event
+
+
+def told_replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator[tuple[str, Event]]:
+    """`replay()`'s events, each with the part of the connection it belongs to (`PARTS`)."""
     from netlearn.capture.listing import stream_packets
 
     path = path or bundled_capture()
@@ -241,23 +309,30 @@ def replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator[Even
     tracker = Tracker(server_port=server_port)
     story = Story(tracker)
     bundled = path.name == BUNDLED
-    yield Title(
-        text="A real TCP connection, replayed from a capture",
-        subtitle=(
-            "recorded on the loopback interface of a Linux machine with `netlearn capture "
-            "--write`; every byte is as the kernel sent it"
-            if bundled
-            else f"{path.name}, connection {stream}"
+    yield (
+        "handshake",
+        Title(
+            text="A real TCP connection, replayed from a capture",
+            subtitle=(
+                "recorded on the loopback interface of a Linux machine with `netlearn capture "
+                "--write`; every byte is as the kernel sent it"
+                if bundled
+                else f"{path.name}, connection {stream}"
+            ),
         ),
     )
     conn = None
+    part = "handshake"
     for pkt in packets:
         obs = tracker.feed(pkt)
         conn = obs.conn
-        yield from story.events(obs)
+        part = phase_of(part, pkt)
+        for event in story.events(obs):
+            yield part, event
     entries, when = recorded_table(path)
     if conn is not None and entries:
-        yield from story.time_wait(conn, entries, recorded=when or "at capture time")
+        for event in story.time_wait(conn, entries, recorded=when or "at capture time"):
+            yield "close", event
 
 
 def record_bundle(folder: Path) -> Path:

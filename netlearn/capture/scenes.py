@@ -3,6 +3,7 @@ a live one. Each is `(env, **args) -> Iterator[Event]`, registered in `netlearn.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 
 import netlearn.capture.render  # noqa: F401  (registers the drawing of the capture's events)
@@ -10,9 +11,77 @@ from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Table
 
+# One connection captured for a lesson run, kept for the steps that tell its later parts: the
+# Env it was captured for (weakly: a new run, a new Env, a new capture) and its tagged events.
+_kept: list[tuple[weakref.ref[Env], list[tuple[str, Event]]]] = []
 
-def live(env: Env) -> Iterator[Event]:
-    """A real connection captured now; the bundled one, with a word why, without privilege."""
+
+def _tagged_live(env: Env) -> tuple[list[tuple[str, Event]], bool]:
+    """This run's captured connection, tagged by part, and whether it was kept from a step
+    before (False: captured now). Captured with the privilege, else in a private network
+    namespace, else the bundled capture with a word why."""
+    from netlearn.capture.demo import private_told, told_live, told_replay
+    from netlearn.capture.live import can_capture, needs_private_net
+
+    for ref, tagged in _kept:
+        if ref() is env:
+            return tagged, True
+    ok, why = can_capture("lo")
+    tagged: list[tuple[str, Event]]
+    if ok:
+        told = told_live(env)
+        try:
+            tagged = list(told)
+        finally:
+            told.close()
+    else:
+        private = private_told(env) if needs_private_net("lo") else None
+        if private is not None:
+            try:
+                tagged = list(private)
+            finally:
+                private.close()
+        else:
+            ok, why = can_capture("lo")  # now saying why no namespace could be made either
+            warn = Note(
+                text=f"No live capture here: {why}. Below is the real capture bundled with "
+                "netlearn, recorded the same way on another machine.",
+                tone="warn",
+            )
+            tagged = [("handshake", warn), *told_replay(env)]
+    _kept[:] = [(weakref.ref(env), tagged)]
+    return tagged, False
+
+
+def _part(tagged: list[tuple[str, Event]], part: str, kept: bool) -> Iterator[Event]:
+    """The events of one part; a later part starts with the ladder's columns and a word on
+    which connection it continues."""
+    from netlearn.capture.demo import PARTS
+
+    if part not in PARTS:
+        raise NetlearnError(f"unknown part {part!r}: choose one of {', '.join(PARTS)}")
+    if part != "handshake":
+        yield from (e for p, e in tagged if p == "handshake" and type(e).__name__ == "Peers")
+        yield Note(
+            text="The same connection as in the step before, continued where it stopped."
+            if kept
+            else 'A connection captured for this step (the step "A real handshake" shows '
+            "the opening of one): its handshake is left out here.",
+        )
+    for p, event in tagged:
+        if p == part:
+            yield event
+
+
+def live(env: Env, part: str = "") -> Iterator[Event]:
+    """A real connection captured now; the bundled one, with a word why, without privilege.
+
+    With `part` (handshake, data, close), only that part of the connection: the first part
+    shown in a lesson run captures it, and the later ones tell the same connection on."""
+    if part:
+        tagged, kept = _tagged_live(env)
+        yield from _part(tagged, part, kept)
+        return
     from netlearn.capture.demo import demo, private_demo, replay
     from netlearn.capture.live import can_capture, needs_private_net
 
@@ -36,10 +105,14 @@ def live(env: Env) -> Iterator[Event]:
     yield from replay(env)
 
 
-def replay(env: Env) -> Iterator[Event]:
-    """The bundled capture's connection, in the ladder, explained."""
+def replay(env: Env, part: str = "") -> Iterator[Event]:
+    """The bundled capture's connection, in the ladder, explained (with `part`, that part)."""
     from netlearn.capture.demo import replay as tell
+    from netlearn.capture.demo import told_replay
 
+    if part:
+        yield from _part(list(told_replay(env)), part, kept=True)
+        return
     yield from tell(env)
 
 
