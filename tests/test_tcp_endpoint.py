@@ -164,7 +164,7 @@ def test_rtt_sample_and_rto_follow_rfc_6298() -> None:
     sim.call(server, "open_passive")
     sim.call(client, "open_active", S_IP, 80)
     sim.run()
-    assert client.srtt == pytest.approx(0.030)  # SYN out at 0, SYN,ACK back at 0.030
+    assert client.srtt == pytest.approx(0.030)  # SYN out at 0, SYN-ACK back at 0.030
     assert client.rttvar == pytest.approx(0.015)  # R / 2 (section 2.2)
     assert client.rto == 1.0  # 0.03 + 4 x 0.015 = 0.09, rounded up to 1 s (section 2.4)
     assert client.next_timer() is None  # nothing outstanding: the timer is off (5.2)

@@ -37,7 +37,7 @@ def test_plain_lines_read_like_wireshark(make_env) -> None:
     assert "server -> client [SYN, ACK] seq=0 ack=1 win=64240 len=0" in out
     assert f"absolute: seq={syn.seq}; options: MSS=1460 SACK_PERM" in out
     assert f"absolute: seq={ack.seq} ack={ack.ack}" in out
-    assert "client: SYN-SENT -> ESTABLISHED (rcv SYN,ACK / snd ACK)" in out
+    assert "client: SYN-SENT -> ESTABLISHED (rcv SYN-ACK / snd ACK)" in out
     assert "\x1b" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
 

@@ -23,11 +23,11 @@ FIGURE_5 = [
     (S.CLOSED, I.PASSIVE_OPEN, S.LISTEN, {"create TCB"}),
     (S.CLOSED, I.ACTIVE_OPEN, S.SYN_SENT, {"create TCB", "snd SYN"}),
     (S.LISTEN, I.CLOSE, S.CLOSED, {"delete TCB"}),
-    (S.LISTEN, I.RCV_SYN, S.SYN_RECEIVED, {"snd SYN,ACK"}),
+    (S.LISTEN, I.RCV_SYN, S.SYN_RECEIVED, {"snd SYN-ACK"}),
     (S.LISTEN, I.SEND, S.SYN_SENT, {"snd SYN"}),
     (S.SYN_SENT, I.CLOSE, S.CLOSED, {"delete TCB"}),
-    # RFC 793 drew "snd ACK" here; RFC 9293's Figure 5 says "snd SYN,ACK" (section 3.10.7.3).
-    (S.SYN_SENT, I.RCV_SYN, S.SYN_RECEIVED, {"snd SYN,ACK"}),
+    # RFC 793 drew "snd ACK" here; RFC 9293's Figure 5 says "snd SYN-ACK" (section 3.10.7.3).
+    (S.SYN_SENT, I.RCV_SYN, S.SYN_RECEIVED, {"snd SYN-ACK"}),
     (S.SYN_SENT, I.RCV_SYN_ACK, S.ESTABLISHED, {"snd ACK"}),
     (S.SYN_RECEIVED, I.RCV_ACK_OF_SYN, S.ESTABLISHED, set()),
     (S.SYN_RECEIVED, I.CLOSE, S.FIN_WAIT_1, {"snd FIN"}),
@@ -150,6 +150,6 @@ def test_rows_are_unique_and_cite_a_section() -> None:
 
 
 def test_labels_read_like_the_figure() -> None:
-    assert lookup(S.LISTEN, I.RCV_SYN).label == "rcv SYN / snd SYN,ACK"
+    assert lookup(S.LISTEN, I.RCV_SYN).label == "rcv SYN / snd SYN-ACK"
     assert lookup(S.SYN_RECEIVED, I.RCV_ACK_OF_SYN).label == "rcv ACK of SYN"
     assert lookup(S.TIME_WAIT, I.TIME_WAIT_TIMEOUT).label == "Timeout=2MSL / delete TCB"

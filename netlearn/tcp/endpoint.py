@@ -307,7 +307,7 @@ class Endpoint:
             return None
         # SYN-RECEIVED and the synchronized states (section 3.10.7.4).
         if "S" in f and seg.seq == self.irs and self.state is State.SYN_RECEIVED:
-            # A copy of the SYN we already took (the peer's SYN,ACK in a simultaneous open):
+            # A copy of the SYN we already took (the peer's SYN-ACK in a simultaneous open):
             # trim the SYN off, as section 3.10.7.4 allows, and keep the rest.
             seg = replace(seg, seq=sg.seq_add(seg.seq, 1), flags=f.replace("S", ""))
             f = seg.flags
@@ -426,17 +426,18 @@ class Endpoint:
             iss,
             "S",
             options=self.config.syn_options(),
-            note="SYN: a random initial sequence number (ISN); the SYN uses up one number",
+            note="SYN: its initial sequence number (ISN), from the seeded generator here; the SYN "
+            "uses up one number",
         )
 
     def _do_snd_syn_ack(self) -> None:
         if self.iss is None:
-            note = "SYN,ACK: its own random ISN; ACK = peer's ISN + 1, the peer's SYN arrived"
+            note = "SYN-ACK: its own ISN; ACK = peer's ISN + 1, the peer's SYN arrived"
         else:
-            note = "SYN,ACK: its SYN again (same ISN), now with ACK = peer's ISN + 1"
+            note = "SYN-ACK: its SYN again (same ISN), now with ACK = peer's ISN + 1"
             self._marks.append("retransmission")  # the same sequence number once more
         iss = self._choose_iss()
-        self.queue = [u for u in self.queue if "S" not in u.flags]  # the SYN,ACK replaces it
+        self.queue = [u for u in self.queue if "S" not in u.flags]  # the SYN-ACK replaces it
         self._queue_and_emit(iss, "SA", options=self.config.syn_options(), note=note)
 
     def _do_snd_ack(self) -> None:
@@ -731,7 +732,7 @@ class Endpoint:
         else:
             self.cc.on_timeout(self.flight_size)
             self.snd_nxt = first.end  # go-back-N: the rest follows as ACKs allow
-        what = "SYN,ACK" if first.flags == "SA" else "SYN" if "S" in first.flags else "segment"
+        what = "SYN-ACK" if first.flags == "SA" else "SYN" if "S" in first.flags else "segment"
         note = (
             f"retransmission {first.retransmitted}: no answer within the RTO of {waited:g} s, "
             f"so the same {what} again; the RTO doubles to {self.rto:g} s"

@@ -209,8 +209,8 @@ def transfer(rng: random.Random, absolute: bool = False, opts: Options | None = 
             f"seq is 1 and the server answers ACK {n_req + 1}: the next byte it expects. The "
             f"server's window drops by {n_req}, the bytes its program has not read yet. It "
             "stays there even after the program reads them: a receiver moves its window's "
-            "right edge only in steps of at least one MSS, so that the sender is never "
-            "invited to send tiny segments (silly window syndrome avoidance, RFC 9293 "
+            "right edge only once it can move it by min(one MSS, half its buffer), so that the "
+            "sender is never invited to send tiny segments (silly window syndrome avoidance, RFC 9293 "
             "section 3.8.6.2.2).",
         ),
     )
@@ -298,7 +298,10 @@ def lost_syn(
     rng: random.Random, absolute: bool = False, losses: int = 2, opts: Options | None = None
 ) -> Trace:
     if not 1 <= losses <= 6:
-        raise NetlearnError("--losses must be between 1 and 6 (Linux gives up after 6 resends)")
+        raise NetlearnError(
+            "--losses must be between 1 and 6: the simulation gives up after 6 resends, as "
+            "Linux did before 6.5 (tcp_syn_retries = 6)"
+        )
     client, server = _client_server(rng, opts)
     lost = {"count": 0}
 
@@ -315,7 +318,7 @@ def lost_syn(
     events = _start(
         "A lost SYN: retransmission with exponential backoff",
         f"The network drops the client's first {'SYN' if losses == 1 else f'{losses} SYNs'}. "
-        "Nobody tells the client: it only notices that no SYN,ACK comes back.",
+        "Nobody tells the client: it only notices that no SYN-ACK comes back.",
         client,
         server,
         absolute,
@@ -369,9 +372,9 @@ def simultaneous_open(
         events,
         opts,
         Note(
-            text="Each side got a SYN while in SYN-SENT, so each answered with a SYN,ACK that "
+            text="Each side got a SYN while in SYN-SENT, so each answered with a SYN-ACK that "
             "repeats its own SYN and acknowledges the other's, and went to SYN-RECEIVED. Each "
-            "SYN,ACK then acknowledged the other's SYN: both reached ESTABLISHED, with four "
+            "SYN-ACK then acknowledged the other's SYN: both reached ESTABLISHED, with four "
             "segments instead of three, and one connection, not two (RFC 9293 section 3.5, "
             "Figure 7; supporting this is a MUST, MUST-10).",
         ),

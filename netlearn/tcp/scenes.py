@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import netlearn.render.tcp  # noqa: F401  (registers the drawing of TCP events)
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.events import Event, Segment, Table
+from netlearn.events import Event, Note, Segment, StateChange, Table
 from netlearn.tcp import scenarios
+from netlearn.tcp.events import WindowChart, WindowSample
 from netlearn.tcp.states import MEANING, State
 
 
@@ -23,9 +24,32 @@ def _yes(value: str, name: str) -> bool:
     raise NetlearnError(f"{name}={value!r}: use yes or no")
 
 
+# The lesson's scenes leave out what the lesson's own text says next to them: the scenario's
+# closing notes (`netlearn tcp NAME` prints them) and the window samples the chart draws.
+_LESSON_LEAVES_OUT = (Note, WindowSample)
+# A charted ladder longer than this many segments is cut in the lesson (the chart sums it up).
+LESSON_SEGMENTS = 12
+
+
 def _play(name: str, env: Env, absolute: str, **options: object) -> Iterator[Event]:
     trace = scenarios.run(name, env.rng, absolute=_yes(absolute, "absolute"), **options)
-    yield from trace.events
+    charted = any(isinstance(e, WindowChart) for e in trace.events)
+    shown = 0
+    cut = False
+    for event in trace.events:
+        if isinstance(event, _LESSON_LEAVES_OUT):
+            continue
+        if charted and isinstance(event, Segment | StateChange) and shown >= LESSON_SEGMENTS:
+            cut = True
+            continue
+        shown += isinstance(event, Segment)
+        if cut and isinstance(event, WindowChart):
+            total = len(trace.segments())
+            yield Note(
+                text=f"... and {total - shown} more segments: `netlearn tcp {name}` "
+                "steps through all of them. The chart sums them up:"
+            )
+        yield event
 
 
 def handshake(env: Env, absolute: str = "no") -> Iterator[Event]:
@@ -159,8 +183,6 @@ def flags(env: Env) -> Iterator[Event]:
         title=f"TCP's {field.size} control bits (flags), lowest bit first",
         columns=("bit", "value", "scapy", "meaning", "sequence numbers used"),
         rows=tuple(rows),
-        caption="Only SYN and FIN take up a sequence number, so that they can be "
-        "acknowledged and resent like data (RFC 9293 section 3.4).",
     )
 
 
@@ -179,7 +201,7 @@ def segment(env: Env, scenario: str = "handshake", n: str = "1") -> Iterator[Eve
 
 
 def isn(env: Env, connections: str = "5") -> Iterator[Event]:
-    """Several handshakes in a row: their initial sequence numbers share nothing."""
+    """Several handshakes in a row and their initial sequence numbers."""
     if not connections.isdigit() or not 1 <= int(connections) <= 20:
         raise NetlearnError(f"connections={connections!r}: give a number from 1 to 20")
     rows = []
@@ -191,6 +213,5 @@ def isn(env: Env, connections: str = "5") -> Iterator[Event]:
         title="Initial sequence numbers of consecutive connections",
         columns=("connection", "client port", "client ISN", "server ISN"),
         rows=tuple(rows),
-        caption="Each ISN is a fresh 32-bit number (0 to 4294967295) that an outsider "
-        "cannot guess (RFC 9293 section 3.4.1).",
+        caption="Each ISN is a 32-bit number, from 0 to 4294967295.",
     )

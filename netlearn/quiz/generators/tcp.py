@@ -76,7 +76,7 @@ def _ports(rng: random.Random) -> tuple[int, int]:
 
 
 def synack_ack(rng: random.Random, question: Question) -> Asked:
-    """Given the client's SYN, the acknowledgment number of the server's SYN,ACK."""
+    """Given the client's SYN, the acknowledgment number of the server's SYN-ACK."""
     from scapy.layers.inet import TCP
 
     cport, sport = _ports(rng)
@@ -105,11 +105,11 @@ def synack_ack(rng: random.Random, question: Question) -> Asked:
     return make(
         "fill",
         "A client opens a connection with this SYN. What acknowledgment number does the "
-        "server's SYN,ACK carry?",
+        "server's SYN-ACK carry?",
         f"The SYN's sequence number is {seq}. A SYN carries no data, yet it occupies one "
         f"sequence number (RFC 9293 section 3.4), so the server acknowledges {seq} + 1 = "
         f"{answer}: the acknowledgment number is the next sequence number the server expects "
-        f"to receive.{wrap} The SYN,ACK also carries the server's own initial sequence number, "
+        f"to receive.{wrap} The SYN-ACK also carries the server's own initial sequence number, "
         "which the client will acknowledge the same way.",
         accepted=(str(answer),),
         numeric=True,
@@ -264,7 +264,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
         )
         story = "The client sent a SYN and is in SYN-SENT. This segment arrives from the server."
         why = (
-            "The SYN,ACK acknowledges the client's SYN, so the client enters ESTABLISHED and "
+            "The SYN-ACK acknowledges the client's SYN, so the client enters ESTABLISHED and "
             "sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 section 3.10.7.3): just ACK, "
             "the third segment of the handshake."
         )
