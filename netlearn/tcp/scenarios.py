@@ -209,9 +209,9 @@ def transfer(rng: random.Random, absolute: bool = False, opts: Options | None = 
             f"seq is 1 and the server answers ACK {n_req + 1}: the next byte it expects. The "
             f"server's window drops by {n_req}, the bytes its program has not read yet. It "
             "stays there even after the program reads them: a receiver moves its window's "
-            "right edge only once it can move it by min(one MSS, half its buffer), so that the "
-            "sender is never invited to send tiny segments (silly window syndrome avoidance, RFC 9293 "
-            "section 3.8.6.2.2).",
+            "right edge only once it can move it by min(one MSS, half its buffer), so that "
+            "the sender is never invited to send tiny segments (silly window syndrome "
+            "avoidance, RFC 9293 section 3.8.6.2.2).",
         ),
     )
     events += later[first + 1 : second + 1]
