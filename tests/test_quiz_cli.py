@@ -71,14 +71,16 @@ def test_the_seed_repeats_order_and_generated_numbers(run_cli: RunCli) -> None:
 
 def test_end_of_input_ends_the_quiz_with_the_score_so_far(run_cli: RunCli) -> None:
     plan = expected(3, ["osi"], 6)
-    answers = right_answer(plan[0].asked) + "\n" + "zz\n"  # the second is not a valid answer
+    # The second line is not an answer: refused and asked again, never graded.
+    answers = right_answer(plan[0].asked) + "\n" + "zz\n" + "?\n"
     r = run_cli("quiz", "osi", "--seed", "3", "--count", "6", input=answers)
     assert r.returncode == 0, r.stderr
     assert "Question 1 of 6" in r.stdout and "Question 3 of 6" in r.stdout
     assert "Question 4 of 6" not in r.stdout
     assert "Quiz score: 1 of 2 right (50%)." in r.stdout
     assert "Answered 2 of 6 questions (input ended)." in r.stdout
-    assert "not a valid answer" in r.stdout
+    assert "'zz': Not an answer:" in r.stdout and "Try again." in r.stdout
+    assert "not a valid answer" not in r.stdout
     assert "\x1b[" not in r.stdout  # plain text in a pipe
     for line in r.stdout.splitlines():
         assert len(line) <= 80, line

@@ -119,6 +119,13 @@ BANK = [
 ]
 
 
+def right_letter(env: Env) -> str:
+    """The letter of the right choice of BANK[0] as `run` shows it (choices are shuffled)."""
+    from netlearn.quiz.scoring import right_answer
+
+    return right_answer(prepare(BANK, 0, random.Random(1), env, shuffle=False)[0].asked)
+
+
 def run(env: Env, qs: list[Question]) -> tuple[QuizScore, list[tuple[str, bool]]]:
     with ProgressStore.open(env.data_dir, env.warn) as store:
         qstore = QuizStore(store)
@@ -130,7 +137,7 @@ def run(env: Env, qs: list[Question]) -> tuple[QuizScore, list[tuple[str, bool]]
 def test_at_a_terminal_a_bad_answer_is_asked_again_and_q_stops(make_env: MakeEnv) -> None:
     env, buf = make_env("rich")
     env.is_tty = env.stdin_tty = True  # a person at a terminal (the screen is our buffer)
-    env.stdin = StringIO("z\n\nb\n\nq\n")
+    env.stdin = StringIO(f"z\n\n{right_letter(env)}\n\nq\n")
     assert env.interactive
     result, saved = run(env, BANK)
     out = buf.getvalue()
@@ -144,7 +151,7 @@ def test_at_a_terminal_a_bad_answer_is_asked_again_and_q_stops(make_env: MakeEnv
 def test_at_a_terminal_end_of_input_ends_the_quiz(make_env: MakeEnv) -> None:
     env, buf = make_env("rich")
     env.is_tty = env.stdin_tty = True
-    env.stdin = StringIO("b\n\nrequest\n")
+    env.stdin = StringIO(f"{right_letter(env)}\n\nrequest\n")
     result, saved = run(env, BANK)
     assert saved == [("t-choice", True), ("t-fill", True)]
     assert (result.right, result.stopped) == (2, "")
@@ -153,13 +160,15 @@ def test_at_a_terminal_end_of_input_ends_the_quiz(make_env: MakeEnv) -> None:
 
 def test_in_a_pipe_each_line_is_one_answer_and_nothing_waits(make_env: MakeEnv) -> None:
     env, buf = make_env("plain")
-    env.stdin = StringIO("z\n")  # invalid: judged wrong, then the input ends
+    # Not an answer: refused and asked again (never graded), then "?" and the input ends.
+    env.stdin = StringIO("z\n?\n")
     assert not env.interactive
     result, saved = run(env, BANK)
     out = buf.getvalue()
     assert saved == [("t-choice", False)]
-    assert "Your answer: z -- not a valid answer." in out
-    assert "The answer: b) yes" in out
+    assert "'z': Not an answer: there is no choice 'z' (a-c); answer with one letter a-c." in out
+    assert "not a valid answer" not in out
+    assert f"The answer: {right_letter(env)}) yes" in out
     assert "Answered 1 of 2 questions (input ended)." in out
     assert "Enter" not in out and "\x1b[" not in out
     assert (result.answered, result.stopped) == (1, "eof")
@@ -169,7 +178,7 @@ def test_json_prints_each_question_and_judged_answer(make_env: MakeEnv) -> None:
     import json
 
     env, buf = make_env("json")
-    env.stdin = StringIO("b\nresponse\n")
+    env.stdin = StringIO(f"{right_letter(env)}\nresponse\n")
     run(env, BANK)
     events = [json.loads(line) for line in buf.getvalue().splitlines()]
     assert [e["type"] for e in events] == [
@@ -181,6 +190,6 @@ def test_json_prints_each_question_and_judged_answer(make_env: MakeEnv) -> None:
     ]
     answers = [e for e in events if e["type"] == "quiz.answer"]
     assert [(a["question_id"], a["given"], a["correct"], a["right_answer"]) for a in answers] == [
-        ("t-choice", "b", True, "b"),
+        ("t-choice", right_letter(env), True, right_letter(env)),
         ("t-fill", "response", False, "request"),
     ]

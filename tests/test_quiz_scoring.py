@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from netlearn.quiz.answering import judge
 from netlearn.quiz.ask import ask, shuffled_order
 from netlearn.quiz.model import Asked, Question
 from netlearn.quiz.scoring import normalize, right_answer, right_text, score, syntax_help
@@ -16,13 +17,12 @@ def question(kind: str, **kw: object) -> Question:
     return Question(id="q", lesson="l", kind=kind, step="s", path=Path("x"), line=1, **kw)  # type: ignore[arg-type]
 
 
-CHOICE = ask(
-    question("choice", prompt="p", choices=("one", "two", "three", "four"), answer=("c",)),
-    random.Random(1),
+# Scoring is tested on choices in a known order (`ask` shuffles them: see test_quiz_shuffle.py).
+CHOICE = Asked(
+    "q", "l", "s", "choice", "p", "", choices=("one", "two", "three", "four"), correct=(2,)
 )
-MULTI = ask(
-    question("multi", prompt="p", choices=("a1", "b2", "c3", "d4", "e5"), answer=("a", "c", "e")),
-    random.Random(1),
+MULTI = Asked(
+    "q", "l", "s", "multi", "p", "", choices=("a1", "b2", "c3", "d4", "e5"), correct=(0, 2, 4)
 )
 FILL = ask(
     question(
@@ -92,6 +92,10 @@ def test_numeric_fill_compares_numbers(given: str) -> None:
 def test_numeric_fill_refuses_other_numbers_and_words() -> None:
     assert not score(NUMERIC, "4294967296").correct
     assert not score(NUMERIC, "lots").correct
+    # Not a number at all: refused (asked again), not graded as a miss.
+    assert judge(NUMERIC, "4294967296").valid
+    assert not judge(NUMERIC, "lots").valid and not judge(NUMERIC, "42949o7295").valid
+    assert judge(NUMERIC, "?").valid
 
 
 def test_dont_know_is_a_valid_wrong_answer() -> None:

@@ -1,16 +1,23 @@
 """Turn a bank entry into the concrete question put to the learner.
 
-Choices are shown in the order the author wrote them (the author spreads the right letters),
-so that a teacher's answer script stays valid from run to run. Ordering items are shuffled with
-the quiz's random generator, never left in the right order. Generated and capture entries call
-their generator with the same random generator, so `--seed` repeats them exactly.
+Choices are shuffled on each asking, in every mode, so that review trains the answer and not
+its letter; letters always name the choices in the order shown. An explanation's references to a
+choice by letter ("(c)") are rewritten to the letter shown. Ordering items are shuffled too,
+never left in the right order. Everything comes from the quiz's random generator (one per
+question, derived from `--seed`), so `--seed` repeats a quiz exactly, a teacher's script
+included, and a run without it shuffles afresh.
 """
 
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import replace
 
-from netlearn.quiz.model import Asked, Question
+from netlearn.quiz.model import Asked, Question, letter
+
+# A choice named by letter in an explanation: "(c)", or a parenthesis opening "(b is ...".
+_LETTER_REF = re.compile(r"\(([a-z])(?=\)| is\b)")
 
 
 def shuffled_order(n: int, rng: random.Random) -> list[int]:
@@ -23,8 +30,34 @@ def shuffled_order(n: int, rng: random.Random) -> list[int]:
     return order
 
 
+def shuffle_choices(asked: Asked, rng: random.Random) -> Asked:
+    """A choice or multi question with its choices in a fresh random order (letters follow)."""
+    if asked.kind not in ("choice", "multi") or len(asked.choices) < 2:
+        return asked
+    shown = list(range(len(asked.choices)))
+    rng.shuffle(shown)
+    new_index = {old: new for new, old in enumerate(shown)}
+
+    def relabel(m: re.Match[str]) -> str:
+        old = ord(m.group(1)) - ord("a")
+        if old >= len(shown):
+            return m.group(0)
+        return "(" + letter(new_index[old])
+
+    return replace(
+        asked,
+        choices=tuple(asked.choices[i] for i in shown),
+        correct=tuple(sorted(new_index[i] for i in asked.correct)),
+        explanation=_LETTER_REF.sub(relabel, asked.explanation),
+    )
+
+
 def ask(question: Question, rng: random.Random) -> Asked:
-    """The question as the learner sees it this time."""
+    """The question as the learner sees it this time, its choices shuffled."""
+    return shuffle_choices(_make(question, rng), rng)
+
+
+def _make(question: Question, rng: random.Random) -> Asked:
     if question.kind in ("generated", "capture"):
         from netlearn.quiz.generators import generate
 

@@ -10,6 +10,7 @@ import textwrap
 from rich.console import Console
 
 from netlearn.env import Env
+from netlearn.quiz.answering import QuizRefused
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import letter
 from netlearn.quiz.report import ProgressReport, steps_text
@@ -74,6 +75,12 @@ def _(event: QuizAnswer, env: Env) -> list[str]:
 
 
 @plain_lines.register
+def _(event: QuizRefused, env: Env) -> list[str]:
+    given = f"{event.given!r}: " if event.given else ""
+    return _wrap(f"{given}{event.message} Try again.", env.width)
+
+
+@plain_lines.register
 def _(event: QuizScore, env: Env) -> list[str]:
     pct = f" ({round(100 * event.right / event.answered)}%)" if event.answered else ""
     title = "Review" if event.mode == "review" else "Quiz"
@@ -103,6 +110,13 @@ def _(event: QuizAnswer, env: Env, console: Console) -> None:
     from netlearn.render.widgets.quiz_card import AnswerCard
 
     console.print(AnswerCard(event))
+
+
+@draw_rich.register
+def _(event: QuizRefused, env: Env, console: Console) -> None:
+    from rich.text import Text
+
+    console.print(Text(f"{event.message} Try again.", style="yellow"))
 
 
 @draw_rich.register

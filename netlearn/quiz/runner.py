@@ -1,11 +1,17 @@
 """Running a quiz or a review: pick questions, ask each, judge, save, show the score.
 
-Two ways in, one loop:
+Three ways in, one set of rules:
 
-- at a terminal with `--format rich` (the default there), a person types each answer at a
-  prompt; an answer that does not fit the syntax is asked again; `q` stops; Enter moves on;
-- anywhere else (a pipe, a script, `--format plain|json`) one line of standard input is one
-  answer, nothing waits for a key, and the end of input ends the quiz with the score so far.
+- on a terminal, the full-screen quiz (`netlearn.app.quiz`) drives a `QuizRun` by single keys
+  through `question`, `grade` and `final`;
+- `run()` with a person typing lines (`--format rich` on a terminal without the full screen):
+  an answer at a prompt; `q` stops; Enter moves on;
+- `run()` anywhere else (a pipe, a script, `--format plain|json`): one line of standard input
+  is one answer, nothing waits for a key, the end of input ends the quiz with the score so far.
+
+In every mode an input that is not an answer to the question's kind is refused (a
+`QuizRefused` event) and the question is asked again: it is never graded
+(see `netlearn.quiz.answering`).
 
 Each answer is saved the moment it is judged (see `netlearn.quiz.store`), so Ctrl-C or a killed
 process loses nothing already answered. Ctrl-C shows the score so far and exits with 130.
@@ -26,11 +32,12 @@ from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note
 from netlearn.progress.store import StoreWriteError
+from netlearn.quiz.answering import QuizRefused, judge, refusal
 from netlearn.quiz.ask import ask
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import Asked, Question, QuestionUnavailable
 from netlearn.quiz.schedule import describe_wait
-from netlearn.quiz.scoring import right_answer, right_text, score, syntax_help
+from netlearn.quiz.scoring import right_answer, right_text, syntax_help
 from netlearn.quiz.store import QuizStore
 from netlearn.render import Renderer, make_renderer
 
@@ -176,21 +183,32 @@ class QuizRun:
             raise Stop("eof")
         return line.rstrip("\r\n")
 
-    def _answer(self, asked: Asked) -> str:
-        if not self.interactive:
-            return self._read_line()
+    def _answer(self, number: int, asked: Asked) -> str:
+        """A valid answer: anything else is refused and the question asked again."""
         prompt = f"[bold]Your answer[/] [dim]({syntax_help(asked)}; ? don't know; q stop)[/]: "
         while True:
-            text = self._input(prompt)
-            if text.strip().lower() in QUIT_WORDS:
-                raise Stop("quit")
-            judged = score(asked, text)
-            if judged.valid and text.strip():
-                return text
-            if not text.strip():
-                self.env.console().print("[dim]Type an answer, ? if you don't know, q to stop.[/]")
+            if not self.interactive:
+                text = self._read_line()
             else:
-                self.env.console().print(f"[yellow]{judged.message}[/]")
+                text = self._input(prompt)
+                if text.strip().lower() in QUIT_WORDS:
+                    raise Stop("quit")
+                if not text.strip():
+                    self.env.console().print(
+                        "[dim]Type an answer, ? if you don't know, q to stop.[/]"
+                    )
+                    continue
+            judged = judge(asked, text)
+            if judged.valid:
+                return text
+            self.emit(
+                QuizRefused(
+                    number=number,
+                    question_id=asked.question_id,
+                    given=judged.given,
+                    message=refusal(asked, judged),
+                )
+            )
 
     # ------------------------------------------------------------ the loop
 
@@ -216,29 +234,40 @@ class QuizRun:
         return final
 
     def _ask_one(self, number: int, total: int, item: Prepared) -> None:
-        asked = item.asked
         if self.interactive:
             self.env.console().clear()
-        self.emit(
-            QuizQuestion(
-                number=number,
-                total=total,
-                question_id=asked.question_id,
-                lesson=asked.lesson,
-                lesson_title=self.index.title(asked.lesson),
-                step=asked.step,
-                answer_kind=asked.kind,
-                source=asked.source,
-                prompt=asked.prompt,
-                choices=asked.choices,
-                exhibit=asked.exhibit,
-                hexdump=asked.hexdump,
-                highlight=asked.highlight,
-                syntax=syntax_help(asked),
-            )
+        self.emit(self.question(number, item))
+        given = self._answer(number, item.asked)
+        answer = self.grade(number, item, given)
+        if self.interactive:
+            self.env.console().print()
+        self.emit(answer)
+
+    def question(self, number: int, item: Prepared) -> QuizQuestion:
+        """Question `number` (from 1) as the learner sees it."""
+        asked = item.asked
+        return QuizQuestion(
+            number=number,
+            total=len(self.prepared),
+            question_id=asked.question_id,
+            lesson=asked.lesson,
+            lesson_title=self.index.title(asked.lesson),
+            step=asked.step,
+            answer_kind=asked.kind,
+            source=asked.source,
+            prompt=asked.prompt,
+            choices=asked.choices,
+            exhibit=asked.exhibit,
+            hexdump=asked.hexdump,
+            highlight=asked.highlight,
+            syntax=syntax_help(asked),
         )
-        given = self._answer(asked)
-        judged = score(asked, given)
+
+    def grade(self, number: int, item: Prepared, given: str) -> QuizAnswer:
+        """Judge a valid answer and save it in its own transaction (the caller refused the
+        invalid ones); a failed save raises a one-line `NetlearnError`."""
+        asked = item.asked
+        judged = judge(asked, given)
         try:
             card = self.qstore.record(
                 session=self.session,
@@ -275,9 +304,11 @@ class QuizRun:
             next_review=describe_wait(card.due - self.qstore.clock()),
         )
         self.results.append(answer)
-        if self.interactive:
-            self.env.console().print()
-        self.emit(answer)
+        return answer
+
+    def final(self, stopped: str) -> QuizScore:
+        """The score so far; `stopped` is "", "quit", "eof" or "interrupted"."""
+        return self._score(stopped)
 
     def _score(self, stopped: str) -> QuizScore:
         right = sum(1 for a in self.results if a.correct)
