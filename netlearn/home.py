@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netlearn.content.lesson import ContentError
 from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
 from netlearn.events import Event, Note, Table, Title
 from netlearn.progress.store import LessonProgress, ProgressStore
+
+if TYPE_CHECKING:
+    from netlearn.content.lesson import LessonText
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,33 @@ def status_of(progress: LessonProgress | None) -> str:
     if progress.done:
         return "done"
     return f"step {progress.step_index + 1} of {progress.steps_total}"
+
+
+def resume_index(progress: LessonProgress | None, step_ids: list[str]) -> int:
+    """Where `netlearn learn` (and `next`, and `c` at home) opens a lesson.
+
+    The step the learner stopped at, finished lessons included; a lesson finished at its last
+    step opens at its first again (a review). A step id that no longer exists starts over.
+    """
+    if progress is None or progress.step_id not in step_ids:
+        return 0
+    index = step_ids.index(progress.step_id)
+    if progress.done and index == len(step_ids) - 1:
+        return 0
+    return index
+
+
+def stopped_message(
+    info: LessonInfo, text: LessonText, index: int, store: ProgressStore | None
+) -> str:
+    """What quitting at step `index` says; "resumes here" only when it will."""
+    total = len(text.steps)
+    where = f"Stopped at step {index + 1} of {total}"
+    if store is not None:
+        saved = store.get(info.id)
+        if resume_index(saved, [s.id for s in text.steps]) == index:
+            return f"{where}; `netlearn learn {info.id}` resumes here."
+    return f"{where}; `netlearn learn {info.id} --step {index + 1}` opens it again."
 
 
 def lesson_table(

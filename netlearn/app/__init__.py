@@ -10,3 +10,17 @@ its body, once it knows a learner sits at a terminal.
 - `hint`: `HintPanel`, a step's hint over the lesson.
 - `quiz`, `inspector`, `live`: the quiz, the layer inspector, the live demos.
 """
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netlearn.env import Env
+
+
+def wanted(env: Env) -> bool:
+    """True when the full-screen app should run: a learner at a terminal (stdout and stdin),
+    format auto or rich, and a terminal that can draw it (not TERM=dumb)."""
+    return env.is_tty and env.stdin_tty and env.fmt == "rich" and os.environ.get("TERM") != "dumb"

@@ -34,12 +34,22 @@ def home(
     """Learn networking by watching it happen. Run `netlearn` for the home screen."""
     if ctx.invoked_subcommand is not None:
         return
-    from netlearn.home import home_events
-    from netlearn.render import run_scene
+    from netlearn.app import wanted
 
-    env = build_env()
+    env = build_env(animate=False)  # a static screen: nothing to wait for
     found = _survey()
     with open_store(env) as store:
+        if wanted(env):
+            from netlearn.app.home import HomeScreen
+            from netlearn.app.shell import run_app
+
+            code = run_app(env, HomeScreen(found, store))
+            if code:
+                raise typer.Exit(code)
+            return
+        from netlearn.home import home_events
+        from netlearn.render import run_scene
+
         run_scene(home_events(store, found), env)
     _fail_if_broken(found)
 
@@ -50,7 +60,7 @@ def lessons_cmd(fmt: FormatOpt = "auto") -> None:
     from netlearn.home import lesson_table
     from netlearn.render import run_scene
 
-    env = build_env(fmt)
+    env = build_env(fmt, animate=False)  # a static table: no animation beats
     found = _survey()
     with open_store(env) as store:
         run_scene([lesson_table(store, found.lessons, found.broken)], env)

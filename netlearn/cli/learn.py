@@ -1,9 +1,9 @@
-"""`netlearn learn LESSON` and `netlearn check` (the content checker)."""
+"""`netlearn learn LESSON`, `netlearn next` and `netlearn check` (the content checker)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,12 +11,27 @@ from netlearn.cli.app import app
 from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, open_store
 from netlearn.errors import NetlearnError
 
+if TYPE_CHECKING:
+    from netlearn.content.lesson import LessonText
+    from netlearn.content.manifest import LessonInfo
+    from netlearn.env import Env
+
+RecordOpt = Annotated[
+    bool,
+    typer.Option(
+        "--record",
+        help="With --auto: count the steps played as done (only a learner's own steps count "
+        "otherwise).",
+    ),
+]
+
 
 @app.command("learn")
 def learn(
     lesson: Annotated[str, typer.Argument(help="Lesson id or number (see `netlearn lessons`).")],
     fmt: FormatOpt = "auto",
     auto: Annotated[bool, typer.Option("--auto", help="Play through on its own.")] = False,
+    record: RecordOpt = False,
     speed: SpeedOpt = 1.0,
     restart: Annotated[
         bool, typer.Option("--restart", help="Start from the first step, not where you stopped.")
@@ -31,8 +46,6 @@ def learn(
     from netlearn.content.lesson import ContentError
     from netlearn.content.manifest import MANIFEST, find, load_report
     from netlearn.paths import lessons_dir
-    from netlearn.render import export_events, make_renderer
-    from netlearn.runner.player import Player
 
     env = build_env(fmt, speed=speed)
     if export is not None:
@@ -50,16 +63,77 @@ def learn(
         env.warn(str(refusal(manifest.problems)))
     if step is not None and step > len(text.steps):
         raise NetlearnError(f"lesson {info.id!r} has {len(text.steps)} steps, not {step}")
-    interactive = env.interactive and not auto
+    _run(env, info, text, step, restart, auto, record, export)
+
+
+@app.command("next")
+def next_cmd(
+    fmt: FormatOpt = "auto",
+    speed: SpeedOpt = 1.0,
+) -> None:
+    """Continue where you stopped: the lesson in progress, or the next one."""
+    from netlearn.content.checker import load_lesson, refusal
+    from netlearn.content.lesson import ContentError
+    from netlearn.content.manifest import MANIFEST
+    from netlearn.home import next_lesson, survey
+    from netlearn.paths import lessons_dir
+
+    env = build_env(fmt, speed=speed)
+    try:
+        found = survey()
+    except ContentError as exc:
+        raise refusal([exc]) from None
+    with open_store(env) as store:
+        info = next_lesson(store, found.lessons, found.broken)
+    if info is None:
+        print(
+            f"You finished all {len(found.lessons)} lessons. Review one with "
+            "`netlearn learn ID`, or the questions due with `netlearn review`.",
+            file=env.stdout,
+        )
+        return
+    try:
+        text = load_lesson(info, lessons_dir() / MANIFEST)
+    except ContentError as exc:
+        raise refusal([exc]) from None
+    _run(env, info, text, None, False, False, False, None)
+
+
+def _run(
+    env: Env,
+    info: LessonInfo,
+    text: LessonText,
+    step: int | None,
+    restart: bool,
+    auto: bool,
+    record: bool,
+    export: Path | None,
+) -> None:
+    """Play a lesson: in the app for a learner at a terminal, else through the renderers.
+
+    Progress counts only what a learner reached: interactive runs save it; piped, JSON and
+    export runs leave it as it was, and so do `--auto` runs unless `--record`.
+    """
+    from netlearn.app import wanted
+    from netlearn.home import resume_index
+    from netlearn.render import export_events, make_renderer
+    from netlearn.runner.player import Player
+
+    interactive = env.interactive and not auto and export is None
     with open_store(env) as store:
         start = 0
         if step is not None:
             start = step - 1
         elif interactive and not restart:
-            saved = store.get(info.id)
-            if saved is not None and not saved.done:
-                ids = [s.id for s in text.steps]
-                start = ids.index(saved.step_id) if saved.step_id in ids else 0
+            start = resume_index(store.get(info.id), [s.id for s in text.steps])
+        if interactive and wanted(env):
+            from netlearn.app.lesson import LessonScreen
+            from netlearn.app.shell import run_app
+
+            code = run_app(env, LessonScreen(info, text, store, start))
+            if code:
+                raise typer.Exit(code)
+            return
         renderer = make_renderer(env)
         if interactive:
             from netlearn.runner.keys import raw_keys
@@ -67,7 +141,8 @@ def learn(
             with raw_keys(env.stdin) as keys:
                 result = Player(env, info, text, renderer, store, keys=keys).run(start)
         else:
-            result = Player(env, info, text, renderer, store, auto=auto).run(start)
+            saving = store if auto and record else None
+            result = Player(env, info, text, renderer, saving, auto=auto).run(start)
     if export is not None:
         export_events(result.events, export, title=info.title)
 

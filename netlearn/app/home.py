@@ -1,0 +1,179 @@
+"""`HomeScreen`: the lesson menu (status and minutes of each), what is next, what is due.
+
+Arrows or j/k move, Enter opens a lesson where the learner stopped, `c` continues the lesson in
+progress (or the next one), `q` quits. Nothing sleeps: the screen is drawn once and waits.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from netlearn.content.manifest import LessonInfo
+from netlearn.home import Survey, next_lesson, resume_index, status_of
+from netlearn.progress.store import ProgressStore
+
+
+class HomeScreen(Screen[None]):
+    """netlearn's home: pick a lesson."""
+
+    BINDINGS = [
+        Binding("j", "down", "down", show=False),
+        Binding("k", "up", "up", show=False),
+        Binding("enter", "open", "open"),
+        Binding("c", "continue", "continue"),
+        Binding("q,escape", "quit", "quit"),
+    ]
+
+    DEFAULT_CSS = """
+    HomeScreen #lessons {
+        height: auto;
+        max-height: 1fr;
+        margin: 1 1 0 1;
+        border: round $primary;
+        border-title-color: $primary;
+    }
+    HomeScreen #about {
+        margin: 0 1;
+        padding: 0 1;
+        height: auto;
+    }
+    HomeScreen #next {
+        margin: 0 1;
+        padding: 0 1;
+        height: auto;
+    }
+    """
+
+    def __init__(self, found: Survey, store: ProgressStore | None) -> None:
+        super().__init__()
+        self.found = found
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield Static("netlearn: networking, shown happening", classes="step-header")
+        yield Static(
+            "Each lesson explains an idea, then shows it on real bytes: packets built with scapy, "
+            "real sockets on 127.0.0.1, real captures.",
+            id="about",
+        )
+        menu = OptionList(id="lessons")
+        menu.border_title = "Lessons"
+        yield menu
+        yield Markdown("", id="next")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_lessons()
+        self.query_one(OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_lessons()
+
+    # ---------------------------------------------------------------- content
+
+    def refresh_lessons(self) -> None:
+        menu = self.query_one(OptionList)
+        keep = menu.highlighted
+        progress = self.store.all() if self.store is not None else {}
+        width = max((len(x.title) for x in self.found.lessons), default=10)
+        menu.clear_options()
+        suggested = self._suggested()
+        for x in self.found.lessons:
+            broken = x.id in self.found.broken
+            status = "broken" if broken else status_of(progress.get(x.id))
+            row = Text()
+            row.append(f"{x.number:>2}  ")
+            row.append(f"{x.title:<{width}}", style="bold")
+            row.append(f"  {x.minutes:>3} min  ", style="dim")
+            row.append(
+                status, style={"done": "green", "new": "", "broken": "red"}.get(status, "yellow")
+            )
+            menu.add_option(Option(row, id=x.id, disabled=broken))
+        if keep is not None and keep < len(self.found.lessons):
+            menu.highlighted = keep
+        elif suggested is not None:
+            menu.highlighted = self.found.lessons.index(suggested)
+        self.query_one("#next", Markdown).update(self._next_text(progress))
+
+    def _suggested(self) -> LessonInfo | None:
+        if self.store is None:
+            return None
+        return next_lesson(self.store, self.found.lessons, self.found.broken)
+
+    def _next_text(self, progress: dict) -> str:  # type: ignore[type-arg]
+        lessons = self.found.lessons
+        finished = sum(1 for p in progress.values() if p.done)
+        nxt = self._suggested()
+        if nxt is None and self.store is not None:
+            text = f"You finished all {len(lessons)} lessons."
+        elif nxt is None:
+            text = ""
+        else:
+            text = (
+                f"Finished {finished} of {len(lessons)}. Next: **{nxt.title}** "
+                f"(about {nxt.minutes} minutes): press **c**."
+            )
+        if self.store is not None:
+            from netlearn.quiz.store import QuizStore
+
+            due = len(QuizStore(self.store).due(self.store.clock()))
+            if due:
+                text += (
+                    f"\n\n{due} quiz question{'s are' if due != 1 else ' is'} due for review: "
+                    "`netlearn review`."
+                )
+        return text
+
+    # ---------------------------------------------------------------- keys
+
+    def action_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_open(self) -> None:
+        menu = self.query_one(OptionList)
+        if menu.highlighted is not None:
+            self.open(self.found.lessons[menu.highlighted])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.open(self.found.lessons[event.option_index])
+
+    def action_continue(self) -> None:
+        nxt = self._suggested()
+        if nxt is None:
+            self.notify("Nothing to continue: pick a lesson to review.")
+            return
+        self.open(nxt)
+
+    def action_quit(self) -> None:
+        self.app.exit(0)
+
+    def open(self, info: LessonInfo) -> None:
+        """Open a lesson where the learner stopped."""
+        from netlearn.app.lesson import LessonScreen
+        from netlearn.content.checker import load_lesson
+        from netlearn.content.lesson import ContentError
+        from netlearn.content.manifest import MANIFEST
+        from netlearn.paths import lessons_dir
+
+        if info.id in self.found.broken:
+            self.notify(
+                f"Lesson {info.id!r} has a problem: run `netlearn check`.", severity="error"
+            )
+            return
+        try:
+            text = load_lesson(info, lessons_dir() / MANIFEST)
+        except ContentError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        saved = self.store.get(info.id) if self.store is not None else None
+        start = resume_index(saved, [s.id for s in text.steps])
+        self.app.push_screen(LessonScreen(info, text, self.store, start, from_home=True))

@@ -1,0 +1,300 @@
+"""`LessonScreen`: a lesson step by step, the text in one pane and the scene in its own region.
+
+The step header (step 3 of 14 · title) stays at the top and the keys at the foot. The text is a
+Markdown widget that wraps at word boundaries and scrolls (up/down, PgUp/PgDn); the scene is a
+`SceneView` that animates frame by frame. Below 120 columns they sit one above the other, from
+120 side by side; a resize reflows both at once.
+
+A step's scenes run in a worker thread, so a live scene (real sockets) posts its events as they
+happen; leaving the step stops the worker and closes the generator (and its sockets). Progress is
+saved only when `store` is given: the CLI gives it for a learner at a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import random
+from collections.abc import Iterator
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+from textual.worker import get_current_worker
+
+from netlearn.app.hint import HintPanel
+from netlearn.app.scene_view import SceneView
+from netlearn.content.lesson import LessonText, SceneRef
+from netlearn.content.manifest import LessonInfo
+from netlearn.env import Env
+from netlearn.events import Event, Note
+from netlearn.progress.store import ProgressStore, StoreWriteError
+
+WIDE = 120  # columns from which text and scene sit side by side
+
+
+def step_markdown(text: LessonText, index: int) -> str:
+    """A step's prose, in order; where a scene sits between paragraphs, a pointer to it."""
+    parts: list[str] = []
+    for block in text.steps[index].blocks:
+        if isinstance(block, SceneRef):
+            if parts and not parts[-1].startswith("▶"):
+                parts.append("▶ *The scene plays in its own panel.*")
+        else:
+            parts.append(block.markdown)
+    while parts and parts[-1].startswith("▶"):
+        parts.pop()
+    return "\n\n".join(parts) or " "
+
+
+class LessonScreen(Screen[None]):
+    """One lesson, step by step, with the learner in control."""
+
+    BINDINGS = [
+        Binding("enter,right,n", "next", "next", priority=True),
+        Binding("left,b,p", "back", "back", priority=True),
+        Binding("space", "pause", "pause", priority=True),
+        Binding("r", "replay", "replay"),
+        Binding("h,question_mark", "hint", "hint"),
+        Binding("q,escape", "leave", "quit", priority=True),
+    ]
+
+    DEFAULT_CSS = """
+    LessonScreen #body {
+        layout: vertical;
+        height: 1fr;
+    }
+    LessonScreen #body.wide {
+        layout: horizontal;
+    }
+    LessonScreen #text {
+        height: 2fr;
+        padding: 0 1;
+    }
+    LessonScreen #scene {
+        height: 3fr;
+        border-top: solid $primary;
+    }
+    LessonScreen #body.wide #text {
+        width: 2fr;
+        height: 1fr;
+    }
+    LessonScreen #body.wide #scene {
+        width: 3fr;
+        height: 1fr;
+        border-top: none;
+        border-left: solid $primary;
+    }
+    LessonScreen #body.no-scene #text {
+        height: 1fr;
+        width: 1fr;
+    }
+    LessonScreen #body.no-scene #scene {
+        display: none;
+    }
+    LessonScreen Markdown {
+        margin: 0;
+        padding: 0;
+    }
+    """
+
+    def __init__(
+        self,
+        info: LessonInfo,
+        text: LessonText,
+        store: ProgressStore | None,
+        start: int = 0,
+        *,
+        from_home: bool = False,
+    ) -> None:
+        super().__init__()
+        self.info = info
+        self.text = text
+        self.store = store
+        self.index = min(max(start, 0), len(text.steps) - 1)
+        self.from_home = from_home
+        self.finished = False
+        self._hints_shown = 0
+        self._token = 0  # which step a worker's events belong to
+
+    # ---------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="header", classes="step-header")
+        with Container(id="body"):
+            with VerticalScroll(id="text"):
+                yield Markdown("", id="prose")
+            env = self._env()
+            yield SceneView(speed=env.speed, animate=env.animate, id="scene")
+        yield HintPanel(id="hint")
+        yield Static("", id="status", classes="status-line")
+        yield Footer()
+
+    def _env(self) -> Env:
+        return self.app.env  # type: ignore[attr-defined,no-any-return]
+
+    def on_mount(self) -> None:
+        self._layout(self.size.width)
+        self.query_one("#text").focus()
+        self.show(self.index)
+
+    def on_resize(self) -> None:
+        self._layout(self.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.query_one("#body").set_class(width >= WIDE, "wide")
+
+    # ---------------------------------------------------------------- steps
+
+    def show(self, index: int) -> None:
+        """Show step `index`: header, text, the scene from its first frame, progress saved."""
+        self.index = index
+        step = self.text.steps[index]
+        total = len(self.text.steps)
+        self.query_one("#header", Static).update(
+            f"{self.text.title} · step {index + 1} of {total} · {step.title}"
+        )
+        self.query_one("#prose", Markdown).update(step_markdown(self.text, index))
+        self.query_one("#text", VerticalScroll).scroll_home(animate=False)
+        self.query_one(HintPanel).clear()
+        self._hints_shown = 0
+        self._status("")
+        refs = [b for b in step.blocks if isinstance(b, SceneRef)]
+        self.query_one("#body").set_class(not refs, "no-scene")
+        view = self.query_one(SceneView)
+        self.workers.cancel_group(self, "scene")
+        self._token += 1
+        view.reset(None if refs else [])
+        if refs:
+            self._produce(self._token, refs)
+        self._save(index)
+
+    def _scene_env(self) -> Env:
+        env = self._env()
+        rng = random.Random(env.seed) if env.seed is not None else random.Random()
+        return dataclasses.replace(env, animate=False, rng=rng, _console=None)
+
+    @work(thread=True, group="scene", exit_on_error=False)
+    def _produce(self, token: int, refs: list[SceneRef]) -> None:
+        """Run the step's scenes in a thread; post each event to the view as it comes."""
+        from netlearn.errors import NetlearnError
+        from netlearn.scenes import play
+
+        worker = get_current_worker()
+        env = self._scene_env()
+        for ref in refs:
+            events: Iterator[Event] | None = None
+            try:
+                events = play(ref.name, env, ref.args)
+                for event in events:
+                    if worker.is_cancelled:
+                        return
+                    self._post(token, event)
+            except NetlearnError as exc:
+                self._post(token, Note(text=str(exc), tone="warn"))
+            finally:
+                close = getattr(events, "close", None)
+                if close is not None:
+                    close()  # a live scene's sockets close here
+            if worker.is_cancelled:
+                return
+        self._post(token, None)
+
+    def _post(self, token: int, event: Event | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.app.call_from_thread(self._deliver, token, event)
+
+    def _deliver(self, token: int, event: Event | None) -> None:
+        if token != self._token:
+            return  # the learner left that step
+        view = self.query_one(SceneView)
+        if event is None:
+            view.end()
+        else:
+            view.add(event)
+
+    def _save(self, index: int) -> None:
+        if self.store is None:
+            return
+        step = self.text.steps[index]
+        try:
+            self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
+        except StoreWriteError as exc:
+            self._not_saved(exc, f"your place (step {index + 1})")
+
+    def _not_saved(self, exc: StoreWriteError, what: str) -> None:
+        self.store = None
+        self.notify(
+            f"{exc.what}: {what} in {self.info.id!r} was not saved, nor will the rest of this "
+            f"lesson be; {exc.advice}",
+            severity="error",
+            timeout=10,
+        )
+
+    def _status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    # ---------------------------------------------------------------- keys
+
+    def action_next(self) -> None:
+        if self.index + 1 < len(self.text.steps):
+            self.show(self.index + 1)
+        else:
+            self._finish()
+
+    def action_back(self) -> None:
+        if self.index == 0:
+            self._status("This is the first step.")
+        else:
+            self.show(self.index - 1)
+
+    def action_pause(self) -> None:
+        paused = self.query_one(SceneView).toggle_pause()
+        self._status("Paused: Space plays on." if paused else "")
+
+    def action_replay(self) -> None:
+        self.query_one(SceneView).replay()
+        self._status("")
+
+    def action_hint(self) -> None:
+        hints = self.text.steps[self.index].hints
+        if self._hints_shown >= len(hints):
+            self._status("No (more) hints for this step.")
+            return
+        self.query_one(HintPanel).add(hints[self._hints_shown])
+        self._hints_shown += 1
+
+    def action_leave(self) -> None:
+        self.workers.cancel_group(self, "scene")
+        from netlearn.home import stopped_message
+
+        self.app.farewell = stopped_message(  # type: ignore[attr-defined]
+            self.info, self.text, self.index, self.store
+        )
+        self._close()
+
+    def _finish(self) -> None:
+        self.workers.cancel_group(self, "scene")
+        self.finished = True
+        if self.store is not None:
+            last = self.text.steps[-1]
+            try:
+                self.store.complete(self.info.id, last.id, len(self.text.steps))
+            except StoreWriteError as exc:
+                self._not_saved(exc, "finishing the lesson")
+        quiz = ""
+        if (self.info.path.parent / "quiz.toml").is_file():
+            quiz = f" Check what stuck with `netlearn quiz {self.info.id}`."
+        self.app.farewell = f"You finished {self.info.title}.{quiz}"  # type: ignore[attr-defined]
+        if self.from_home:
+            self.app.notify(f"You finished {self.info.title}.{quiz}", timeout=8)
+        self._close()
+
+    def _close(self) -> None:
+        if self.from_home:
+            self.dismiss()
+        else:
+            self.app.exit(0)

@@ -1,0 +1,247 @@
+"""`QuizScreen`: the quiz and the review in the full-screen app, answered by single keys.
+
+A letter (a-d) or its number (1-4) answers a one-answer question at once; arrows or j/k move a
+cursor and Enter answers the choice under it. In a multi-answer question a letter or Space
+ticks a choice and Enter submits. An ordering question takes the items' numbers one key each,
+Backspace takes one back, Enter submits. A blank is typed in a box and Enter submits it. `?`
+reveals (I don't know); `q` (Escape in a blank) stops with the score.
+
+An input that is not an answer (an order with a number missing, a word where a number is asked)
+is refused on the same screen and the question stays: it is never graded. The answer, the
+explanation and where to read more follow under the question; Enter (or n, →) moves on.
+
+The screen drives a `QuizRun` (`question`, `grade`, `final`): the rules and the store are the
+ones a script on a pipe gets, each answer saved in its own transaction as it is given. A store
+that cannot be written ends the quiz; `error` holds its one line for the CLI to print.
+"""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from netlearn.errors import NetlearnError
+from netlearn.quiz.answering import AnswerPad, judge, refusal
+from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
+from netlearn.quiz.runner import QuizRun
+from netlearn.render.widgets.quiz_card import AnswerCard, QuizCard, ScoreCard
+
+ASKING, ANSWERED, DONE = "asking", "answered", "done"
+
+KEYS = {
+    "choice": "a-{last} or 1-{n} answer · ↑↓ Enter · ? don't know · q stop",
+    "multi": "a-{last} or Space tick · ↑↓ move · Enter submit · ? don't know · q stop",
+    "order": "1-{n} in the right order · Backspace undo · Enter submit · ? don't know · q stop",
+    "fill": "type the answer · Enter submit · ? don't know · Esc stop",
+}
+
+
+class QuizScreen(Screen[QuizScore]):
+    """One quiz or review: the questions of `run`, one at a time."""
+
+    DEFAULT_CSS = """
+    QuizScreen #body {
+        height: 1fr;
+        padding: 0 1;
+    }
+    QuizScreen #fill {
+        display: none;
+        margin: 0 0 1 0;
+    }
+    QuizScreen #refused {
+        height: auto;
+        color: $warning;
+    }
+    """
+
+    def __init__(self, run: QuizRun) -> None:
+        super().__init__()
+        self.run = run
+        self.number = 0  # the question shown, from 1
+        self.phase = ASKING
+        self.pad: AnswerPad | None = None
+        self.question: QuizQuestion | None = None
+        self.answer: QuizAnswer | None = None
+        self.score: QuizScore | None = None
+        self.error = ""  # a store that could not be written: one line for the CLI
+        self.refused = ""
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="header", classes="step-header")
+        with VerticalScroll(id="body"):
+            yield Static("", id="card")
+            yield Input(id="fill", placeholder="your answer")
+            yield Static("", id="refused")
+            yield Static("", id="back")
+        yield Static("", id="status", classes="status-line")
+
+    def on_mount(self) -> None:
+        self._ask(1)
+
+    # ------------------------------------------------------------ states
+
+    def _ask(self, number: int) -> None:
+        if number > len(self.run.prepared):
+            self._finish("")
+            return
+        self.number = number
+        self.phase = ASKING
+        item = self.run.prepared[number - 1]
+        self.question = self.run.question(number, item)
+        self.pad = AnswerPad(item.asked)
+        self.answer = None
+        self.refused = ""
+        title = "Review" if self.run.mode == "review" else "Quiz"
+        self.query_one("#header", Static).update(
+            f"{title} · question {number} of {len(self.run.prepared)} · "
+            f"{self.question.lesson_title}"
+        )
+        box = self.query_one("#fill", Input)
+        box.value = ""
+        box.disabled = False
+        box.display = item.asked.kind == "fill"
+        if box.display:
+            box.focus()
+        else:
+            self.set_focus(None)
+        self.query_one("#back", Static).update("")
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        self._draw()
+
+    def _draw(self) -> None:
+        q, pad = self.question, self.pad
+        if q is None or pad is None:
+            return
+        asking = self.phase == ASKING and q.answer_kind != "fill"
+        card = QuizCard(
+            q,
+            cursor=pad.cursor if asking else -1,
+            ticked=frozenset(pad.ticked),
+            placed=tuple(pad.order) if asking else (),
+        )
+        self.query_one("#card", Static).update(card)
+        self.query_one("#refused", Static).update(Text(self.refused) if self.refused else "")
+        n = len(q.choices)
+        if self.phase == ASKING:
+            keys = KEYS[q.answer_kind].format(n=n, last=chr(ord("a") + max(n - 1, 0)))
+        elif self.phase == ANSWERED:
+            last = self.number >= len(self.run.prepared)
+            keys = ("Enter: the score" if last else "Enter: next question") + " · ↑↓ scroll · q stop"
+        else:
+            keys = "q or Enter: close"
+        self.query_one("#status", Static).update(keys)
+
+    def _submit(self, text: str) -> None:
+        """Grade a valid answer, save it, and show the back of the card."""
+        item = self.run.prepared[self.number - 1]
+        try:
+            answer = self.run.grade(self.number, item, text)
+        except NetlearnError as exc:
+            self.error = str(exc)
+            self._close(1)
+            return
+        self.answer = answer
+        self.phase = ANSWERED
+        self.refused = ""
+        box = self.query_one("#fill", Input)
+        box.disabled = True
+        body = self.query_one("#body", VerticalScroll)
+        self.query_one("#back", Static).update(AnswerCard(answer))
+        self._draw()
+        body.focus()  # arrows scroll the explanation now
+        self.call_after_refresh(body.scroll_to_widget, self.query_one("#back"), animate=False)
+        self._farewell()
+
+    def _refuse(self, message: str) -> None:
+        self.refused = message
+        self._draw()
+
+    def _finish(self, stopped: str) -> None:
+        self.phase = DONE
+        self.score = self.run.final(stopped)
+        self.query_one("#header", Static).update("Review done" if self.run.mode == "review" else "Quiz done")
+        self.query_one("#fill", Input).display = False
+        self.query_one("#card", Static).update(ScoreCard(self.score))
+        self.query_one("#refused", Static).update("")
+        self.query_one("#back", Static).update("")
+        self.query_one("#body", VerticalScroll).scroll_home(animate=False)
+        self.set_focus(None)
+        self._farewell()
+        self._draw()
+
+    def _farewell(self) -> None:
+        """What the terminal keeps once the app closes (after q, or Ctrl-C at any moment)."""
+        if not hasattr(self.app, "farewell"):
+            return
+        s = self.score or self.run.final("interrupted")
+        pct = f" ({round(100 * s.right / s.answered)}%)" if s.answered else ""
+        text = f"{'Review' if s.mode == 'review' else 'Quiz'}: {s.right} of {s.answered} right{pct}"
+        if s.answered < s.total:
+            text += f", {s.answered} of {s.total} questions answered"
+        self.app.farewell = f"{text}. Every answer is saved: `netlearn progress` shows your record."  # type: ignore[attr-defined]
+
+    def _close(self, code: int = 0) -> None:
+        """Leave: back to the screen below, or end the app when this is its only screen."""
+        if len(self.app.screen_stack) > 2:
+            self.dismiss(self.score)
+        else:
+            self.app.exit(self.score, return_code=code)
+
+    # ------------------------------------------------------------ keys
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        message.stop()
+        if self.phase != ASKING or self.pad is None:
+            return
+        text = message.value
+        if not text.strip():
+            self._refuse("Type an answer, or ? if you don't know.")
+            return
+        judged = judge(self.pad.asked, text)
+        if not judged.valid:
+            self._refuse(refusal(self.pad.asked, judged))
+            return
+        self._submit(text)
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
+        if self.phase == ASKING and self.pad is not None:
+            if self.pad.asked.kind == "fill":
+                if key == "escape":
+                    event.stop()
+                    self._finish("quit")
+                return  # the box has the other keys
+            if key in ("pageup", "pagedown"):
+                return
+            event.stop()
+            outcome = self.pad.key(key)
+            if outcome.action == "submit":
+                self._submit(outcome.text)
+            elif outcome.action == "refuse":
+                self._refuse(outcome.text)
+            elif outcome.action == "stop":
+                self._finish("quit")
+            else:
+                self.refused = ""
+                self._draw()
+        elif self.phase == ANSWERED:
+            if key in ("enter", "right", "n", "space"):
+                event.stop()
+                self._ask(self.number + 1)
+            elif key in ("q", "escape"):
+                event.stop()
+                self._finish("quit")
+        elif self.phase == DONE and key in ("q", "escape", "enter"):
+            event.stop()
+            self._close(0)
+
+    def answer_lines(self) -> Group:
+        """The current card, as drawn (for a test or an export)."""
+        return Group(self.query_one("#card", Static).renderable)  # type: ignore[arg-type]
