@@ -12,12 +12,11 @@ explanation and where to read more follow under the question; Enter (or n, →) 
 
 The screen drives a `QuizRun` (`question`, `grade`, `final`): the rules and the store are the
 ones a script on a pipe gets, each answer saved in its own transaction as it is given. A store
-that cannot be written ends the quiz; `error` holds its one line for the CLI to print.
+that cannot be written ends the quiz; `error_line` holds its one line for the CLI to print.
 """
 
 from __future__ import annotations
 
-from rich.console import Group
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -61,14 +60,14 @@ class QuizScreen(Screen[QuizScore]):
 
     def __init__(self, run: QuizRun) -> None:
         super().__init__()
-        self.run = run
+        self.quiz = run
         self.number = 0  # the question shown, from 1
         self.phase = ASKING
         self.pad: AnswerPad | None = None
         self.question: QuizQuestion | None = None
         self.answer: QuizAnswer | None = None
         self.score: QuizScore | None = None
-        self.error = ""  # a store that could not be written: one line for the CLI
+        self.error_line = ""  # a store that could not be written: one line for the CLI
         self.refused = ""
 
     # ------------------------------------------------------------ layout
@@ -88,19 +87,19 @@ class QuizScreen(Screen[QuizScore]):
     # ------------------------------------------------------------ states
 
     def _ask(self, number: int) -> None:
-        if number > len(self.run.prepared):
+        if number > len(self.quiz.prepared):
             self._finish("")
             return
         self.number = number
         self.phase = ASKING
-        item = self.run.prepared[number - 1]
-        self.question = self.run.question(number, item)
+        item = self.quiz.prepared[number - 1]
+        self.question = self.quiz.question(number, item)
         self.pad = AnswerPad(item.asked)
         self.answer = None
         self.refused = ""
-        title = "Review" if self.run.mode == "review" else "Quiz"
+        title = "Review" if self.quiz.mode == "review" else "Quiz"
         self.query_one("#header", Static).update(
-            f"{title} · question {number} of {len(self.run.prepared)} · "
+            f"{title} · question {number} of {len(self.quiz.prepared)} · "
             f"{self.question.lesson_title}"
         )
         box = self.query_one("#fill", Input)
@@ -117,6 +116,9 @@ class QuizScreen(Screen[QuizScore]):
 
     def _draw(self) -> None:
         q, pad = self.question, self.pad
+        if self.phase == DONE:
+            self.query_one("#status", Static).update("q or Enter: close")
+            return
         if q is None or pad is None:
             return
         asking = self.phase == ASKING and q.answer_kind != "fill"
@@ -131,20 +133,20 @@ class QuizScreen(Screen[QuizScore]):
         n = len(q.choices)
         if self.phase == ASKING:
             keys = KEYS[q.answer_kind].format(n=n, last=chr(ord("a") + max(n - 1, 0)))
-        elif self.phase == ANSWERED:
-            last = self.number >= len(self.run.prepared)
-            keys = ("Enter: the score" if last else "Enter: next question") + " · ↑↓ scroll · q stop"
         else:
-            keys = "q or Enter: close"
+            last = self.number >= len(self.quiz.prepared)
+            keys = (
+                "Enter: the score" if last else "Enter: next question"
+            ) + " · ↑↓ scroll · q stop"
         self.query_one("#status", Static).update(keys)
 
     def _submit(self, text: str) -> None:
         """Grade a valid answer, save it, and show the back of the card."""
-        item = self.run.prepared[self.number - 1]
+        item = self.quiz.prepared[self.number - 1]
         try:
-            answer = self.run.grade(self.number, item, text)
+            answer = self.quiz.grade(self.number, item, text)
         except NetlearnError as exc:
-            self.error = str(exc)
+            self.error_line = str(exc)
             self._close(1)
             return
         self.answer = answer
@@ -165,8 +167,10 @@ class QuizScreen(Screen[QuizScore]):
 
     def _finish(self, stopped: str) -> None:
         self.phase = DONE
-        self.score = self.run.final(stopped)
-        self.query_one("#header", Static).update("Review done" if self.run.mode == "review" else "Quiz done")
+        self.score = self.quiz.final(stopped)
+        self.query_one("#header", Static).update(
+            "Review done" if self.quiz.mode == "review" else "Quiz done"
+        )
         self.query_one("#fill", Input).display = False
         self.query_one("#card", Static).update(ScoreCard(self.score))
         self.query_one("#refused", Static).update("")
@@ -180,7 +184,7 @@ class QuizScreen(Screen[QuizScore]):
         """What the terminal keeps once the app closes (after q, or Ctrl-C at any moment)."""
         if not hasattr(self.app, "farewell"):
             return
-        s = self.score or self.run.final("interrupted")
+        s = self.score or self.quiz.final("interrupted")
         pct = f" ({round(100 * s.right / s.answered)}%)" if s.answered else ""
         text = f"{'Review' if s.mode == 'review' else 'Quiz'}: {s.right} of {s.answered} right{pct}"
         if s.answered < s.total:
@@ -241,7 +245,3 @@ class QuizScreen(Screen[QuizScore]):
         elif self.phase == DONE and key in ("q", "escape", "enter"):
             event.stop()
             self._close(0)
-
-    def answer_lines(self) -> Group:
-        """The current card, as drawn (for a test or an export)."""
-        return Group(self.query_one("#card", Static).renderable)  # type: ignore[arg-type]

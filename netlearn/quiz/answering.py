@@ -141,9 +141,16 @@ class AnswerPad:
     def _submit(self) -> Outcome:
         line = self.line()
         judged = judge(self.asked, line)
-        if not line:
-            what = "tick at least one choice" if self.asked.kind == "multi" else "place every item"
-            return Outcome("refuse", f"Not an answer yet: {what} (or ? if you don't know).")
+        if self.asked.kind == "multi" and not self.ticked:
+            return Outcome(
+                "refuse", "Not an answer yet: tick at least one choice (or ? if you don't know)."
+            )
+        if self.asked.kind == "order" and len(self.order) < self.n:
+            left = self.n - len(self.order)
+            return Outcome(
+                "refuse",
+                f"Not an answer yet: place every item ({left} left; ? if you don't know).",
+            )
         if not judged.valid:
             return Outcome("refuse", refusal(self.asked, judged))
         return Outcome("submit", line)

@@ -65,7 +65,7 @@ def run_quiz(env: Env, store: ProgressStore, lessons: Sequence[str], count: int)
     if not prepared:
         raise NetlearnError("no question could be made for these lessons")
     again = " ".join(["netlearn quiz", *chosen]) if lessons else "netlearn quiz"
-    return QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again).run()
+    return _run(QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again))
 
 
 def run_review(
@@ -85,4 +85,22 @@ def run_review(
     picked = [by_id[c.question_id] for c in due]
     prepared = prepare(picked, count, env.rng, env, shuffle=False)
     again = " ".join(["netlearn review", *chosen]) if lessons else "netlearn review"
-    return QuizRun(env, qstore, prepared, index, mode="review", again=again).run()
+    return _run(QuizRun(env, qstore, prepared, index, mode="review", again=again))
+
+
+def _run(run: QuizRun) -> QuizScore:
+    """Full screen for a learner at a terminal (single keys), lines of input anywhere else."""
+    from netlearn.app import wanted
+
+    if not wanted(run.env):
+        return run.run()
+    from netlearn.app.quiz import QuizScreen
+    from netlearn.app.shell import run_app
+
+    screen = QuizScreen(run)
+    code = run_app(run.env, screen)
+    if screen.error_line:
+        raise NetlearnError(screen.error_line)
+    if code == 130:
+        raise KeyboardInterrupt  # every answer given is saved; the CLI says so and exits 130
+    return screen.score or run.final("quit")

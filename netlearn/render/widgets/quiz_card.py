@@ -68,10 +68,43 @@ def inline_code(text: str) -> Text:
 
 
 class QuizCard:
-    """The front of the card: the question."""
+    """The front of the card: the question.
 
-    def __init__(self, q: QuizQuestion) -> None:
+    In the full-screen quiz it also shows the learner's answer in progress: `cursor` (the
+    choice under the cursor, marked `›` and in reverse video), `ticked` (multi: `[x]`) and
+    `placed` (order: the items' numbers in the order given so far). Markers, not colours, carry
+    the state, so NO_COLOR loses nothing.
+    """
+
+    def __init__(
+        self,
+        q: QuizQuestion,
+        cursor: int = -1,
+        ticked: frozenset[int] = frozenset(),
+        placed: tuple[int, ...] = (),
+    ) -> None:
         self.q = q
+        self.cursor = cursor
+        self.ticked = ticked
+        self.placed = placed
+
+    def _choice(self, i: int, choice: str) -> Text:
+        q = self.q
+        mark = f"{i + 1})" if q.answer_kind == "order" else f"{letter(i)})"
+        line = Text()
+        if self.cursor >= 0 and q.answer_kind != "order":
+            line.append("› " if i == self.cursor else "  ", style="bold")
+        if q.answer_kind == "multi" and self.cursor >= 0:
+            line.append("[x] " if i in self.ticked else "[ ] ", style="bold")
+        if q.answer_kind == "order" and i in self.placed:
+            line.append(f"#{self.placed.index(i) + 1} ", style="bold")
+        elif q.answer_kind == "order" and self.placed:
+            line.append("   ")
+        line.append(f"{mark} ", style="bold")
+        line.append_text(inline_code(choice))
+        if i == self.cursor and q.answer_kind != "order":
+            line.stylize("reverse")
+        return line
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         q = self.q
@@ -85,10 +118,12 @@ class QuizCard:
         if q.choices:
             parts.append(Text(""))
             for i, choice in enumerate(q.choices):
-                mark = f"{i + 1})" if q.answer_kind == "order" else f"{letter(i)})"
-                line = Text(f"{mark} ", style="bold")
-                line.append_text(inline_code(choice))
-                parts.append(Padding1(line))
+                parts.append(Padding1(self._choice(i, choice)))
+        if q.answer_kind == "order" and self.cursor >= 0:
+            given = [str(i + 1) for i in self.placed]
+            given += ["_"] * (len(q.choices) - len(given))
+            parts.append(Text(""))
+            parts.append(Text(f"Your order: {' '.join(given)}", style="bold"))
         title = f"Question {q.number} of {q.total} · {q.lesson_title}"
         sub = KIND_NAMES.get(q.answer_kind, q.answer_kind)
         if q.source != "bank":
