@@ -99,9 +99,7 @@ def _step_line(path: Path, start: int) -> int:
 ALPHA = 0.05
 # Lessons whose banks are being rewritten under another issue: the rule is measured (and its
 # tests xfail) but not yet reported by `netlearn check`. Remove each line when its bank passes.
-BALANCE_PENDING: dict[str, str] = {
-    "tcp": "issue 15 rewrites the tcp bank",
-}
+BALANCE_PENDING: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

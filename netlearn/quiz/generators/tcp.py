@@ -402,8 +402,8 @@ def what_if_next(rng: random.Random, question: Question) -> Asked:
     choices = [
         right,
         timer,
-        f"seq {rel + length}: the next new bytes; the server will ask for the lost ones",
-        f"every segment from seq {rel} on, resent together at {again.t:.3f} s",
+        f"seq {rel + length}, new bytes: a NAK from the server will ask for seq {rel}",
+        f"every unacknowledged segment from seq {rel} on, at {again.t:.3f} s",
     ]
     order = list(range(4))
     rng.shuffle(order)
