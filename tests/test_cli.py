@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -55,16 +56,37 @@ def test_importing_the_cli_imports_neither_scapy_nor_rich() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_help_does_not_import_scapy() -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["learn", "osi"],
+        ["learn", "osi", "--format", "json"],
+        ["next"],
+        ["lessons"],
+        [],
+    ],
+    ids=" ".join,
+)
+def test_help_and_piped_runs_import_neither_scapy_nor_textual(netlearn_home, args) -> None:
+    """`--help` imports neither; no non-interactive path (a pipe here) imports Textual."""
     code = (
         "import sys, runpy\n"
-        "sys.argv = ['netlearn', '--help']\n"
+        f"sys.argv = ['netlearn', *{args!r}]\n"
         "try:\n    runpy.run_module('netlearn', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print('SCAPY' if any(m.startswith('scapy') for m in sys.modules) else 'CLEAN')\n"
+        "heavy = ('textual',) if sys.argv[1:] != ['--help'] else ('textual', 'scapy')\n"
+        "bad = sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy})\n"
+        "print('LOADED', bad, file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip().endswith("CLEAN")
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NETLEARN_HOME": str(netlearn_home)},
+    )
+    assert out.stderr.strip().splitlines()[-1] == "LOADED []"
 
 
 def test_version(run_cli) -> None:
@@ -115,14 +137,16 @@ def test_home_screen_and_lessons(run_cli) -> None:
 
 def test_status_follows_progress(run_cli) -> None:
     assert "new" in run_cli("lessons").stdout
-    run_cli("learn", "osi")
+    run_cli("learn", "osi")  # piped: nobody read it, so nothing counts
+    assert "done" not in run_cli("lessons").stdout
+    run_cli("learn", "osi", "--auto", "--record")  # asked for: it counts
     assert "done" in run_cli("lessons").stdout
     home = run_cli().stdout
     assert "Finished 1 of" in home or "You finished all 1 lessons" in home
 
 
 def test_progress_reset_needs_confirmation_off_a_terminal(run_cli) -> None:
-    run_cli("learn", "osi")
+    run_cli("learn", "osi", "--auto", "--record")
     refused = run_cli("progress", "reset", "osi")
     assert refused.returncode != 0
     assert "--yes" in refused.stderr

@@ -10,7 +10,6 @@ class HintPanel(Markdown):
 
     DEFAULT_CSS = """
     HintPanel {
-        dock: bottom;
         height: auto;
         max-height: 50%;
         margin: 0 1;

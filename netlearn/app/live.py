@@ -48,6 +48,7 @@ LiveScreen RichLog { scrollbar-size-vertical: 1; background: $background; }
 LiveScreen #live-head { dock: top; height: 1; padding: 0 1; text-style: bold;
     background: $primary-background; }
 LiveScreen #live-status { dock: bottom; height: 1; padding: 0 1; color: $text-muted; }
+LiveScreen.present RichLog { padding: 1 2; }
 """
 
 
@@ -120,10 +121,6 @@ class LiveScreen(Screen[None]):
         Binding("enter,space,right", "next", "next part"),
         Binding("q,escape", "stop", "stop"),
         Binding("e", "expand", "heartbeats"),
-        Binding("up", "scroll_text(-1)", "scroll", show=False),
-        Binding("down", "scroll_text(1)", "scroll", show=False),
-        Binding("pageup,b", "scroll_text(-10)", "page up", show=False),
-        Binding("pagedown", "scroll_text(10)", "page down", show=False),
     ]
 
     def __init__(
@@ -146,6 +143,7 @@ class LiveScreen(Screen[None]):
         self.current: Progress | None = None
         self.done = False
         self.error: BaseException | None = None
+        self._part_top = 0  # the narration line where the current part begins
         self._narr: Pane | None = None
         self._wire: Pane | None = None
         self.feeder = Feeder(
@@ -169,6 +167,7 @@ class LiveScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._arrange(self.size.width)
+        self.query_one("#narration", RichLog).focus()  # ↑↓ scroll the text; Tab: the wire
         self.feeder.start()
 
     def on_unmount(self) -> None:
@@ -204,36 +203,38 @@ class LiveScreen(Screen[None]):
         narr, wire = self.query_one("#narration", RichLog), self.query_one("#wire", RichLog)
         narr.clear()
         wire.clear()
-        top = 0
         for event, state in self.items:
             if self._visible(state):
-                mark = self._draw(event)
-                if mark is not None:
-                    top = mark
-        narr.scroll_to(y=top, animate=False)
+                self._draw(event)
+        self._show_part()
         wire.scroll_end(animate=False)
         self._update_lines()
+
+    def _show_part(self) -> None:
+        """Scroll the narration to the start of the current part (once its lines are laid out)."""
+        narr = self.query_one("#narration", RichLog)
+        self.call_after_refresh(narr.scroll_to, y=self._part_top, animate=False)
 
     def _visible(self, state: str) -> bool:
         return state == "shown" or state == ("folded" if self.expanded else "reshown")
 
-    def _draw(self, event: Event) -> int | None:
-        """Draw one event in its pane; for a part's start, the narration line it begins at."""
+    def _draw(self, event: Event) -> bool:
+        """Draw one event in its pane; True when it went to the narration."""
         panes = self._panes()
         if panes is None:
-            return None
+            return False
         narr_pane, wire_pane = panes
         narr, wire = self.query_one("#narration", RichLog), self.query_one("#wire", RichLog)
         if isinstance(event, Progress):
-            start = len(narr.lines)
+            self._part_top = len(narr.lines)
             narr.write(narr_pane.draw(event), scroll_end=False)
             wire.write(wire_pane.draw(event))
-            return start
+            return True
         if is_narration(event):
             narr.write(narr_pane.draw(event), scroll_end=False)
-        else:
-            wire.write(wire_pane.draw(event))
-        return None
+            return True
+        wire.write(wire_pane.draw(event))
+        return False
 
     # ------------------------------------------------------------------ the producer's messages
 
@@ -250,10 +251,8 @@ class LiveScreen(Screen[None]):
         for item in drawn:
             state = "reshown" if item is not event else "shown"
             self.items.append((item, state))
-            if self._visible(state):
-                mark = self._draw(item)
-                if mark is not None:
-                    self.query_one("#narration", RichLog).scroll_to(y=mark, animate=False)
+            if self._visible(state) and self._draw(item):
+                self._show_part()
         self._update_lines()
 
     def on_live_waiting(self, message: LiveWaiting) -> None:
@@ -288,10 +287,6 @@ class LiveScreen(Screen[None]):
         self.expanded = not self.expanded
         self._redraw()
 
-    def action_scroll_text(self, lines: int) -> None:
-        narr = self.query_one("#narration", RichLog)
-        narr.scroll_to(y=narr.scroll_y + lines, animate=False)
-
     def _farewell(self, text: str) -> None:
         if hasattr(self.app, "farewell"):
             self.app.farewell = text  # type: ignore[attr-defined]
@@ -309,12 +304,44 @@ class LiveScreen(Screen[None]):
             nxt = self.waiting
             status = (
                 f"Enter: {self.noun} {nxt.index + 1} of {nxt.total} ({nxt.title}) · q: stop"
-                " · ↑↓: scroll the text"
+                " · Tab ↑↓: scroll"
             )
         elif self.done:
-            status = "The end · Enter or q: leave · ↑↓: scroll the text"
+            status = "The end · Enter or q: leave · Tab ↑↓: scroll"
         else:
             status = "running… · q: stop"
         self.query_one("#live-status", Static).update(
             Text(status, no_wrap=True, overflow="ellipsis")
         )
+
+
+def run_live(
+    env: Env,
+    events: Iterator[Event],
+    *,
+    title: str,
+    noun: str = "step",
+    auto: bool = False,
+    present: bool = False,
+    stopped: str = "Stopped; sockets closed.",
+) -> None:
+    """Run a live demo full-screen until the learner leaves; raise what the producer raised.
+
+    After the app has gone (q, Ctrl-C, the end), the worker is asked to stop and given a moment
+    to close the producer; a producer stuck in a wait ends with the process (its threads are
+    daemons and the kernel frees its ports)."""
+    from netlearn.app.shell import run_app
+
+    screen = LiveScreen(events, title=title, noun=noun, auto=auto, stopped=stopped)
+    if present:
+        screen.add_class("present")
+    try:
+        code = run_app(env, screen)
+    finally:
+        screen.feeder.stop()
+        screen.feeder.join(0.4)
+    error = screen.feeder.error
+    if error is not None and not isinstance(error, GeneratorExit | KeyboardInterrupt):
+        raise error
+    if code == 130:
+        raise KeyboardInterrupt

@@ -87,12 +87,12 @@ class Folder:
             return ""
         parts = []
         if self.heartbeats:
-            parts.append(f"{self.heartbeats} heartbeat packet{'s' * (self.heartbeats != 1)}")
+            parts.append(f"{self.heartbeats} heartbeat{'s' * (self.heartbeats != 1)}")
         if self.polls:
-            parts.append(f"{self.polls} long-poll request{'s' * (self.polls != 1)} and answers")
-        key = "e: fold them" if expanded else "e: show them"
-        shown = "shown above" if expanded else "folded"
-        return f"{' · '.join(parts)} {shown} · last: {self.last} · {key}"
+            parts.append(f"{self.polls} long-poll line{'s' * (self.polls != 1)}")
+        key = "e: fold" if expanded else "e: show"
+        shown = "shown" if expanded else "folded"
+        return f"{' + '.join(parts)} {shown} ({key}) · last: {self.last}"
 
 
 def _short(event: Event) -> str:

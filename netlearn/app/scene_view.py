@@ -91,7 +91,9 @@ class SceneView(VerticalScroll):
     DEFAULT_CSS = """
     SceneView {
         height: 1fr;
-        padding: 0 1;
+        padding: 0 0 0 1;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
     }
     SceneView > Static {
         width: auto;
@@ -203,7 +205,7 @@ class SceneView(VerticalScroll):
     # ---------------------------------------------------------------- drawing
 
     def _width(self) -> int:
-        return max(20, self.scrollable_content_region.width - 1)
+        return max(20, self.scrollable_content_region.width)
 
     def on_resize(self) -> None:
         width = self._width()

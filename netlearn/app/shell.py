@@ -26,7 +26,6 @@ Screen {
     text-style: bold;
 }
 .status-line {
-    dock: bottom;
     height: 1;
     padding: 0 1;
     color: $text-muted;
