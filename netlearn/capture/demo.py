@@ -18,16 +18,18 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-import netlearn.capture.render  # noqa: F401  (the ladder draws the segments)
 from netlearn import netns
 from netlearn.capture import socktable
 from netlearn.capture.headers import TcpPacket
 from netlearn.capture.pump import PacketPump
+from netlearn.capture.render import ensure_ladder
 from netlearn.capture.story import Story, peers
 from netlearn.capture.tracker import CLIENT, SERVER, Tracker
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, StateChange, Title
+
+ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 CLIENT_LINE = b"hello, server\n"
 TIMEOUT = 5.0

@@ -7,6 +7,7 @@ second. `--stream N` then picks one connection's packets for the ladder.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import netlearn.capture.render  # noqa: F401  (registers the drawing of these events)
 from netlearn.capture.analysis import count_findings, in_order, summarize
 from netlearn.capture.events import CaptureSummary, Connection, OtherTraffic
+from netlearn.capture.fastpath import observe, open_syn, synack
 from netlearn.capture.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
 from netlearn.capture.others import classify, new_counts
 from netlearn.capture.pcapio import Damage, iter_records
@@ -36,14 +38,28 @@ class Scan:
     others: dict[str, int] = field(default_factory=new_counts)  # frames that are not TCP
 
 
-def scan(path: Path) -> Scan:
+def scan(path: Path, fast: bool = True) -> Scan:
     """Every TCP connection in the file, with exact counts; damaged records are listed.
 
-    Every segment goes through `Tracker.update` (states) and the analysis, except the most
-    common one, read here inline: IPv4 in Ethernet, an ACK carrying new data or a new ACK,
-    in order, in a connection both sides of which are established. Only its counts and the
-    analysis state move, and building a `TcpPacket` for it would cost more than the rest.
+    Every segment could go through `Tracker.update` (states, and the analysis) with a
+    `TcpPacket` made for it. With `fast`, the common ones do not: IPv4 in Ethernet is read here
+    inline and a connection's first SYN, its SYN-ACK, and ACKs and FINs in order take the
+    short paths of `netlearn.capture.fastpath` (or only their counts move, for data and ACKs
+    once both sides are established). Anything else, or any finding but the few the short
+    path checks, goes through `Tracker.update`. `fast=False` is the reference for the tests.
     """
+    # The cyclic garbage collector would walk every connection kept so far, again and again
+    # (a quarter of the time on a big file): nothing here makes cycles, so it waits.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(path, fast)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(path: Path, fast: bool) -> Scan:
     tracker = Tracker(keep=None)
     update = tracker.update
     by_key = tracker._by_key
@@ -57,7 +73,7 @@ def scan(path: Path) -> Scan:
         if records == 1:
             first_ts, first_linktype = ts, linktype
         last_ts = ts
-        if linktype == 1 and len(frame) >= 54 and frame[12:15] == b"\x08\x00\x45":
+        if fast and linktype == 1 and len(frame) >= 54 and frame[12:15] == b"\x08\x00\x45":
             # IPv4 in Ethernet, no IP options: what `parse` does first, inline.
             total, frag, proto, src, dst, sport, dport, seq, ack, off_flags, window = unpack(
                 frame, 14
@@ -69,25 +85,39 @@ def scan(path: Path) -> Scan:
             seglen = (total or len(frame) - 14) - 20 - hlen  # 0: offload (see headers.parse)
             if seglen < 0:
                 seglen = 0
-            if off_flags & 0x17 == 0x10:  # ACK, no SYN, FIN or RST
-                hit = by_key.get((src, sport, dst, dport))
-                if hit is not None and hit[0].steady:
-                    conn, side = hit
+            tcp += 1
+            flags = off_flags & 0x1FF
+            key = (src, sport, dst, dport)
+            hit = by_key.get(key)
+            if hit is not None:
+                conn, side = hit
+                if flags & 0x16 == 0x10:  # ACK, no SYN or RST (maybe a FIN)
                     an = conn.analysis
                     fwd, rev = (an.client, an.server) if side == CLIENT else (an.server, an.client)
                     if seq == fwd.nextseq:
-                        found = in_order(an, fwd, rev, seq, ack, seglen, 0, window, ts, records)
+                        fin = flags & 0x01
+                        found = in_order(an, fwd, rev, seq, ack, seglen, fin, window, ts, records)
                         if found >= 0:
+                            tracker.total_packets += 1
                             if found:
                                 pkt = parse(frame, linktype, ts, records)
                                 count_findings(an, found, pkt, side, conn.state[side])
-                            tcp += 1
-                            tracker.total_packets += 1
-                            conn.packets += 1
-                            conn.last_ts = ts
-                            conn.data_bytes[side] += seglen
+                            if conn.steady and not fin:
+                                conn.packets += 1
+                                conn.last_ts = ts
+                                conn.data_bytes[side] += seglen
+                            else:
+                                t = ts - (tracker.t0 or 0.0)
+                                observe(conn, side, flags, seq, ack, seglen, ts, t)
                             continue
-            tcp += 1
+                elif flags & 0x17 == 0x12:  # SYN-ACK
+                    options = frame[54 : 34 + hlen] if hlen > 20 else None
+                    if synack(tracker, conn, side, ts, records, seq, ack, seglen, window, options):
+                        continue
+            elif flags & 0x17 == 0x02:  # a SYN on new endpoints
+                options = frame[54 : 34 + hlen] if hlen > 20 else None
+                if open_syn(tracker, ts, records, key, seq, seglen, window, options):
+                    continue
             update(
                 TcpPacket(
                     ts,
@@ -102,7 +132,7 @@ def scan(path: Path) -> Scan:
                     dport,
                     seq,
                     ack,
-                    off_flags & 0x1FF,
+                    flags,
                     window,
                     seglen,
                     records,
@@ -167,8 +197,18 @@ def connection_event(conn: Conn, t0: float) -> Connection:
 
 def listing(env: Env, path: Path) -> Iterator[Event]:
     """The capture's summary, then one event per TCP connection."""
-    result = scan(path)
-    conns = result.tracker.connections()
+    collecting = gc.isenabled()
+    gc.disable()  # see `scan`: the events made here make no cycles either
+    try:
+        result = scan(path)
+        conns = result.tracker.connections()
+        yield from _listing(result, conns, path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _listing(result: Scan, conns: list[Conn], path: Path) -> Iterator[Event]:
     yield CaptureSummary(
         source=path.name,
         packets=result.records,

@@ -2,6 +2,9 @@
 
 Segments and state changes are drawn by the TCP lesson's ladder (`netlearn.render.tcp`), which
 `ensure_ladder()` imports when it exists, so captured traffic looks exactly like simulated.
+The producers of segments (demo, watch, the lesson's scenes) call it when they are imported;
+the connection list and follow stream do not need it, and start faster without it (the
+ladder brings Rich's console).
 """
 
 from __future__ import annotations
@@ -252,8 +255,3 @@ def stop_counters() -> None:
     for key, live in list(_LIVES.items()):
         live.stop()
         del _LIVES[key]
-
-
-# Segments and state changes of captures are drawn by the TCP ladder: make sure it is loaded
-# whenever a capture's events are (the producers import this module).
-ensure_ladder()

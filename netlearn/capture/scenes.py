@@ -6,10 +6,12 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
-import netlearn.capture.render  # noqa: F401  (registers the drawing of the capture's events)
+from netlearn.capture.render import ensure_ladder
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Table
+
+ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 # One connection captured for a lesson run, kept for the steps that tell its later parts: the
 # Env it was captured for (weakly: a new run, a new Env, a new capture) and its tagged events.

@@ -53,7 +53,7 @@ def other(side: str) -> str:
     return SERVER if side == CLIENT else CLIENT
 
 
-@dataclass
+@dataclass(init=False)
 class Conn:
     """What one connection did, as far as the capture shows."""
 
@@ -90,6 +90,41 @@ class Conn:
     analysis: ConnAnalysis = field(default_factory=ConnAnalysis)
     # Both sides ESTABLISHED, no FIN sent: a data or ACK segment changes only the counts.
     steady: bool = False
+
+    def __init__(
+        self,
+        index: int,
+        client: tuple[bytes, int],
+        server: tuple[bytes, int],
+        first_ts: float,
+        first_number: int,
+        syn_seen: bool = False,
+        guessed_sides: bool = False,
+    ) -> None:
+        # Written out rather than generated: a big capture opens tens of thousands of these,
+        # and dict literals cost a third of the generated default factories.
+        self.index = index
+        self.client = client
+        self.server = server
+        self.first_ts = first_ts
+        self.first_number = first_number
+        self.syn_seen = syn_seen
+        self.guessed_sides = guessed_sides
+        self.isn = {CLIENT: None, SERVER: None}
+        self.base = {CLIENT: None, SERVER: None}
+        self.state = {CLIENT: "CLOSED", SERVER: "LISTEN"}
+        self.fin_seq = {CLIENT: None, SERVER: None}
+        self.window_shift = {CLIENT: None, SERVER: None}
+        self.syn_ts = self.synack_ts = self.established_ts = None
+        self.last_ts = 0.0
+        self.packets = 0
+        self.data_bytes = {CLIENT: 0, SERVER: 0}
+        self.first_fin = self.rst_by = None
+        self.refused = self.retired = False
+        self.pending_listen = None
+        self.pending_fin = {CLIENT: None, SERVER: None}
+        self.analysis = ConnAnalysis()
+        self.steady = False
 
     @property
     def handshake_done(self) -> bool:

@@ -13,15 +13,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import netlearn.capture.render  # noqa: F401  (registers the drawing of the capture's events)
 from netlearn.capture.events import CaptureCounter
 from netlearn.capture.headers import TcpPacket
 from netlearn.capture.listing import connection_event
 from netlearn.capture.pump import PacketPump
+from netlearn.capture.render import ensure_ladder
 from netlearn.capture.story import Story, peers
 from netlearn.capture.tracker import Tracker
 from netlearn.env import Env
 from netlearn.events import Event, Note, Title
+
+ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 WINDOW = 1000  # ended connections remembered for the summary
 BACKLOG = 2000  # segments waiting to be drawn; beyond that they are counted only

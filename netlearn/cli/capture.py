@@ -106,9 +106,6 @@ def capture(
     do not.
     """
     env = build_env(fmt, speed=speed)
-    from netlearn.capture.render import ensure_ladder
-
-    ensure_ladder()
     _check_options(port, count, duration, write, read, stream, osi_packet, replay)
     if follow is not None:
         if read is None or stream is not None or osi_packet is not None:
