@@ -238,7 +238,11 @@ SCENES: dict[str, SceneSpec] = {
     ),
     "websocket.compare": SceneSpec("netlearn.ws.scenes:compare", (), "WebSocket vs polling, SSE"),
     "websocket.close-codes": SceneSpec("netlearn.ws.scenes:close_codes", (), "close codes"),
-    "socketio.handshake": SceneSpec("netlearn.sio.scenes:handshake", (), "connect, live"),
+    "socketio.handshake": SceneSpec(
+        "netlearn.sio.scenes:handshake",
+        (Arg("clients", ("all", "alice", "bob-carol")),),
+        "connect, live",
+    ),
     "socketio.events": SceneSpec("netlearn.sio.scenes:events", (), "events and acks, live"),
     "socketio.broadcast": SceneSpec("netlearn.sio.scenes:broadcast", (), "who gets an emit"),
     "socketio.heartbeat": SceneSpec("netlearn.sio.scenes:heartbeat", (), "ping and pong, live"),

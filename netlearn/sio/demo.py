@@ -16,7 +16,7 @@ from typing import Any
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.events import Event, Note, Progress, Title
+from netlearn.events import Event, Note, Progress
 from netlearn.sio import texts
 from netlearn.sio.clients import DemoClient
 from netlearn.sio.events import (
@@ -200,8 +200,7 @@ class Lab:
                 total=len(GUIDED),
                 title=title,
             )
-        else:
-            yield Title(text=title)
+        # In a lesson the step's own heading names the part: no second title under it.
         self._sections += 1
         if text and self.numbered:  # in a lesson, the lesson's own text has said it
             yield Note(text=text)
@@ -219,13 +218,29 @@ class Lab:
             )
         )
 
-    def handshake(self) -> Iterator[Event]:
-        yield from self.section("The handshake: Engine.IO first, then Socket.IO", texts.HANDSHAKE)
-        alice = self.client("alice")
-        alice.connect()
-        yield from self.pump(lambda: alice.transport == "websocket", what="alice's upgrade")
-        if self.numbered:  # in a lesson, the lesson's own text says it
-            yield Note(text=texts.HANDSHAKE_AFTER)
+    def handshake(self, who: str = "all") -> Iterator[Event]:
+        """alice, bob and carol connect (`who`: "alice" alone, or "bob-carol" after alice has
+        connected unseen, for a lesson that shows them a step each)."""
+        if who == "bob-carol":
+
+            def quiet_alice() -> None:
+                alice = self.client("alice")
+                alice.connect()
+                alice.wait(lambda: alice.transport == "websocket", 5)
+
+            self.quietly(quiet_alice)
+            alice = self.clients["alice"]
+        else:
+            yield from self.section(
+                "The handshake: Engine.IO first, then Socket.IO", texts.HANDSHAKE
+            )
+            alice = self.client("alice")
+            alice.connect()
+            yield from self.pump(lambda: alice.transport == "websocket", what="alice's upgrade")
+            if self.numbered:  # in a lesson, the lesson's own text says it
+                yield Note(text=texts.HANDSHAKE_AFTER)
+            if who == "alice":
+                return
         yield Note(text=texts.BOB_WEBSOCKET if self.numbered else "**bob**: WebSocket only.")
         bob = self.client("bob", transports=["websocket"])
         bob.connect()

@@ -14,22 +14,71 @@ from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Title
 from netlearn.sio import texts
 from netlearn.sio.demo import Lab
-from netlearn.sio.events import Check, Checklist
+from netlearn.sio.events import Check, Checklist, HttpLine, WirePacket
+
+# The notes of the HTTP lines that only carry a long-polling client's packets (see
+# `netlearn.sio.trace`): shown in full where the transports are taught, folded into a count after.
+HANDSHAKE_CLIENTS = ("all", "alice", "bob-carol")  # repeated in netlearn.scenes
+_REGULARS = ("alice", "bob", "carol")  # the lesson's clients, whose heartbeats fold into a count
+_PLUMBING = ("long-poll:", "answers the long-poll GET", "answers the POST", "sends ")
 
 
 def _live(
-    env: Env, *steps: Callable[[Lab], Iterator[Event]], setup: bool = True
+    env: Env,
+    *steps: Callable[[Lab], Iterator[Event]],
+    setup: bool = True,
+    fold: bool = True,
 ) -> Iterator[Event]:
     with Lab(env) as lab:
         if setup:
             lab.connect_quietly()
-        for step in steps:
-            yield from step(lab)
+        events: Iterator[Event] = (e for step in steps for e in step(lab))
+        yield from fold_polling(events) if fold else events
 
 
-def handshake(env: Env) -> Iterator[Event]:
-    """alice (polling, then WebSocket), bob (WebSocket only), carol (polling only) connect."""
-    return _live(env, Lab.handshake, setup=False)
+def fold_polling(events: Iterator[Event]) -> Iterator[Event]:
+    """The events without the HTTP requests and responses that merely carry a long-polling
+    client's packets (its packets stay, marked [polling]), and a count of them at the end."""
+    gets: dict[str, int] = {}
+    posts: dict[str, int] = {}
+    pings: dict[str, int] = {}
+    for event in events:
+        if isinstance(event, HttpLine) and event.note.startswith(_PLUMBING):
+            if event.direction == "up":
+                count = posts if event.line.startswith("POST") else gets
+                count[event.actor] = count.get(event.actor, 0) + 1
+            continue
+        if isinstance(event, WirePacket) and event.actor in _REGULARS and event.raw in ("2", "3"):
+            if event.raw == "2":
+                pings[event.actor] = pings.get(event.actor, 0) + 1
+            continue
+        yield event
+    if pings:
+        who = ", ".join(f"{actor} {n}" for actor, n in sorted(pings.items()))
+        yield Note(
+            text=f"Not shown above: the heartbeat's pings (`2`), each answered at once with a "
+            f"pong (`3`), as the heartbeat step showed: {who}.",
+        )
+    for actor in sorted(gets.keys() | posts.keys()):
+        g, p = gets.get(actor, 0), posts.get(actor, 0)
+        parts = [
+            f"{n} {what}{'s' if n != 1 else ''}"
+            for n, what in ((g, "long-poll GET"), (p, "POST"))
+            if n
+        ]
+        yield Note(
+            text=f"Not shown above: {actor}'s HTTP requests, {' and '.join(parts)}, each "
+            f"answered 200 OK. The packets marked [polling] rode in their bodies, as the "
+            "transports step showed line by line.",
+        )
+
+
+def handshake(env: Env, clients: str = "all") -> Iterator[Event]:
+    """alice (polling, then WebSocket), bob (WebSocket only), carol (polling only) connect
+    (`clients`: all, alice, or bob-carol)."""
+    if clients not in HANDSHAKE_CLIENTS:
+        raise NetlearnError(f"clients: choose one of {', '.join(HANDSHAKE_CLIENTS)}")
+    return _live(env, lambda lab: lab.handshake(clients), setup=False, fold=False)
 
 
 def events(env: Env) -> Iterator[Event]:
@@ -44,7 +93,7 @@ def broadcast(env: Env) -> Iterator[Event]:
 
 def heartbeat(env: Env) -> Iterator[Event]:
     """The server's ping and the client's pong."""
-    return _live(env, Lab.heartbeat)
+    return _live(env, Lab.heartbeat, fold=False)  # carol's ping rides in a long-poll
 
 
 def errors(env: Env) -> Iterator[Event]:
