@@ -37,22 +37,67 @@ SeedOpt = Annotated[
 SpeedOpt = Annotated[
     float, typer.Option("--speed", help="Animation speed: 2 is twice as fast, 0.5 half.", min=0.01)
 ]
+PresentOpt = Annotated[
+    bool,
+    typer.Option(
+        "--present",
+        help="Presenter mode for a class: wider margins and spacing, no pauses between "
+        "tables; the output stops at each full screen (Enter: next page; with --auto it waits "
+        "a reading time per page instead).",
+    ),
+]
+ThemeOpt = Annotated[
+    str,
+    typer.Option(
+        "--theme",
+        help="Colours of an --export to SVG or HTML: dark (a terminal) or light (white slides).",
+        metavar="dark|light",
+    ),
+]
 
 
 def build_env(
     fmt: str = "auto", seed: int | None = None, speed: float = 1.0, animate: bool | None = None
 ) -> Env:
     """The command's environment, from the process state and the shared options."""
+    import os
+
     from netlearn.env import Env
 
+    if fmt == "auto" and os.environ.get("TERM") == "dumb":
+        fmt = "plain"  # a dumb terminal cannot place a cursor or draw boxes: plain sentences
     return Env.build(fmt, seed=seed, speed=speed, animate=animate)
 
 
-def show(events: Iterable[Event], env: Env, export: Path | None = None) -> list[Event]:
-    """Render a producer's events with the chosen renderer (and export them when asked)."""
-    from netlearn.render import run_scene
+def uses_app(env: Env) -> bool:
+    """True when the full-screen player (Textual) runs: a learner at a terminal, both ends a
+    TTY, format auto or rich, and a terminal able to draw it (not TERM=dumb)."""
+    import os
 
-    return run_scene(events, env, export)
+    return env.interactive and os.environ.get("TERM") != "dumb"
+
+
+def show(
+    events: Iterable[Event],
+    env: Env,
+    export: Path | None = None,
+    *,
+    present: bool = False,
+    auto: bool = False,
+    theme: str = "dark",
+) -> list[Event]:
+    """Render a producer's events with the chosen renderer (and export them when asked).
+
+    `present`: presenter mode (`netlearn.render.present`) on a terminal in rich format; in a
+    pipe or another format it changes nothing. `theme` colours the export (dark or light)."""
+    from netlearn.render import check_theme, run_scene
+
+    check_theme(theme)
+    if present and env.fmt == "rich":
+        from netlearn.render.present import present_scene
+
+        return present_scene(events, env, export, auto=auto, theme=theme)
+    return run_scene(events, env, export, theme=theme)
 
 
 def open_store(env: Env):  # type: ignore[no-untyped-def]

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+    uses_app,
+)
 
 if TYPE_CHECKING:
     pass
@@ -34,6 +43,8 @@ def socketio_demo(
         typer.Option("--auto", help="On a terminal, run every part without waiting for Enter."),
     ] = False,
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Socket.IO on the wire: what the library adds on top of WebSocket.
 
@@ -51,9 +62,23 @@ def socketio_demo(
 
     env = build_env(fmt, speed=speed)
     events = guided(env)
+    if export is None and uses_app(env):
+        from netlearn.app.live import run_live
+
+        run_live(
+            env,
+            events,
+            title="Socket.IO, live",
+            noun="part",
+            auto=auto,
+            present=present,
+            stopped="Stopped; servers and clients closed.",
+        )
+        return
     try:
         gated = stepped(events, env, noun="part", stopped="Stopped; servers and clients closed.")
-        show(gated if env.interactive and not auto else events, env, export)
+        step = env.interactive and not auto and not present
+        show(gated if step else events, env, export, present=present, auto=auto, theme=theme)
     finally:
         events.close()  # stops the servers and clients, also after q or Ctrl-C
 
@@ -79,6 +104,8 @@ def decode(
     ] = False,
     fmt: FormatOpt = "auto",
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Explain an Engine.IO/Socket.IO packet: its type, namespace, ack id and arguments."""
     from netlearn.errors import NetlearnError
@@ -94,7 +121,7 @@ def decode(
         events = explain(packet, socketio_only=socketio_only)
     except PacketError as exc:
         raise NetlearnError(str(exc)) from None
-    show(events, env, export)
+    show(events, env, export, present=present, theme=theme)
 
 
 SERVE_HELP = """Serve the chat page for real browsers and show every packet here. Ctrl-C stops it.

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SeedOpt, SpeedOpt, build_env, show
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SeedOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+    uses_app,
+)
 from netlearn.errors import NetlearnError
 
 if TYPE_CHECKING:
@@ -35,6 +45,8 @@ def websocket(
         bool, typer.Option("--auto", help="Run every step without waiting for a key.")
     ] = False,
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """A WebSocket server and client on 127.0.0.1, stepped one stage at a time.
 
@@ -49,10 +61,15 @@ def websocket(
 
     env = build_env(fmt, seed=seed, speed=speed)
     events = _live(env, run)
-    if env.interactive and not auto:
+    if export is None and uses_app(env):
+        from netlearn.app.live import run_live
+
+        run_live(env, events, title="WebSocket, live", noun="step", auto=auto, present=present)
+        return
+    if env.interactive and not auto and not present:
         events = stepped(events, env, noun="step", stopped="Stopped; sockets closed.")
     with closing(events):
-        show(events, env, export)
+        show(events, env, export, present=present, auto=auto, theme=theme)
 
 
 def _live(env, run):  # type: ignore[no-untyped-def]
@@ -92,6 +109,8 @@ def frame(
     ] = "",
     fmt: FormatOpt = "auto",
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Explain a WebSocket frame field by field, bit by bit (RFC 6455 section 5.2)."""
     if not hex_bytes and not example:
@@ -102,7 +121,7 @@ def frame(
 
     env = build_env(fmt, animate=False)
     events = list(explain(env, " ".join(hex_bytes or []), example))
-    show(events, env, export)
+    show(events, env, export, present=present, theme=theme)
 
 
 @ws_app.command("serve")

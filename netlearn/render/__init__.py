@@ -94,7 +94,56 @@ def check_export_path(path: Path) -> None:
     check_target(path)  # a symlink, FIFO or folder there fails now, before the scene runs
 
 
-def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") -> None:
+THEMES = ("dark", "light")
+
+
+def check_theme(theme: str) -> None:
+    """Refuse an unknown export theme in one line."""
+    from netlearn.errors import NetlearnError
+
+    if theme not in THEMES:
+        raise NetlearnError(f"unknown theme {theme!r}: choose dark or light")
+
+
+def terminal_theme(theme: str):  # type: ignore[no-untyped-def]
+    """Rich's terminal theme for an export: its own dark one, or a light one for white slides.
+
+    The light palette keeps every ANSI colour dark enough to read on white: "white" (OSI layer
+    1) becomes a mid grey and yellow an ochre, so no text vanishes into the background."""
+    from rich.terminal_theme import SVG_EXPORT_THEME, TerminalTheme
+
+    check_theme(theme)
+    if theme == "dark":
+        return SVG_EXPORT_THEME
+    return TerminalTheme(
+        (255, 255, 255),  # background
+        (30, 30, 30),  # foreground
+        [  # black, red, green, yellow, blue, magenta, cyan, white
+            (30, 30, 30),
+            (180, 30, 30),
+            (20, 120, 40),
+            (150, 100, 0),
+            (30, 70, 180),
+            (150, 40, 150),
+            (0, 120, 140),
+            (110, 110, 110),
+        ],
+        [  # their bright forms
+            (80, 80, 80),
+            (210, 50, 50),
+            (40, 150, 60),
+            (170, 120, 0),
+            (60, 100, 210),
+            (180, 60, 180),
+            (20, 140, 160),
+            (60, 60, 60),
+        ],
+    )
+
+
+def export_events(
+    events: Iterable[Event], path: Path, title: str = "netlearn", theme: str = "dark"
+) -> None:
     """Draw events on Rich's recording console and save them as SVG, HTML or text."""
     from io import StringIO
 
@@ -103,6 +152,7 @@ def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") 
     from netlearn.render.registry import draw_rich
 
     check_export_path(path)
+    colours = terminal_theme(theme)
     console = Console(
         file=StringIO(),
         record=True,
@@ -117,9 +167,9 @@ def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") 
         draw_rich(event, env, console)
     suffix = path.suffix.lower()
     if suffix == ".svg":
-        text = console.export_svg(title=title)
+        text = console.export_svg(title=title, theme=colours)
     elif suffix in (".html", ".htm"):
-        text = console.export_html()
+        text = console.export_html(theme=colours)
     else:
         text = console.export_text()
     from netlearn.safefile import write_private
@@ -127,7 +177,9 @@ def export_events(events: Iterable[Event], path: Path, title: str = "netlearn") 
     write_private(path, text.encode("utf-8"))  # never through a symlink; 0600; whole or nothing
 
 
-def run_scene(events: Iterable[Event], env: Env, export: Path | None = None) -> list[Event]:
+def run_scene(
+    events: Iterable[Event], env: Env, export: Path | None = None, theme: str = "dark"
+) -> list[Event]:
     """Render every event as it is produced; return them (for export, tests and replay)."""
     if export is not None:
         check_export_path(export)
@@ -140,5 +192,5 @@ def run_scene(events: Iterable[Event], env: Env, export: Path | None = None) -> 
     finally:
         renderer.close()
     if export is not None:
-        export_events(seen, export)
+        export_events(seen, export, theme=theme)
     return seen
