@@ -195,12 +195,12 @@ def connection_event(conn: Conn, t0: float) -> Connection:
     )
 
 
-def listing(env: Env, path: Path) -> Iterator[Event]:
-    """The capture's summary, then one event per TCP connection."""
+def listing(env: Env, path: Path, fast: bool = True) -> Iterator[Event]:
+    """The capture's summary, then one event per TCP connection (`fast`: see `scan`)."""
     collecting = gc.isenabled()
     gc.disable()  # see `scan`: the events made here make no cycles either
     try:
-        result = scan(path)
+        result = scan(path, fast)
         conns = result.tracker.connections()
         yield from _listing(result, conns, path)
     finally:
