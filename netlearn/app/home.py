@@ -24,7 +24,7 @@ class HomeScreen(Screen[None]):
     BINDINGS = [
         Binding("j", "down", "down", show=False),
         Binding("k", "up", "up", show=False),
-        Binding("enter", "open", "open"),
+        Binding("enter", "open", "open", priority=True),
         Binding("c", "continue", "continue"),
         Binding("q,escape", "quit", "quit"),
     ]
@@ -74,21 +74,30 @@ class HomeScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.refresh_lessons()
 
+    def on_resize(self) -> None:
+        self.refresh_lessons()
+
     # ---------------------------------------------------------------- content
 
     def refresh_lessons(self) -> None:
         menu = self.query_one(OptionList)
         keep = menu.highlighted
         progress = self.store.all() if self.store is not None else {}
-        width = max((len(x.title) for x in self.found.lessons), default=10)
+        statuses = [
+            "broken" if x.id in self.found.broken else status_of(progress.get(x.id))
+            for x in self.found.lessons
+        ]
+        # Room for the title: the menu's width less its frame, the number, minutes and status.
+        room = self.app.size.width - 9 - 4 - 11 - max((len(x) for x in statuses), default=3)
+        width = min(max((len(x.title) for x in self.found.lessons), default=10), max(12, room))
         menu.clear_options()
         suggested = self._suggested()
-        for x in self.found.lessons:
-            broken = x.id in self.found.broken
-            status = "broken" if broken else status_of(progress.get(x.id))
-            row = Text()
+        for x, status in zip(self.found.lessons, statuses, strict=True):
+            broken = status == "broken"
+            title = x.title if len(x.title) <= width else x.title[: width - 1] + "…"
+            row = Text(no_wrap=True, overflow="ellipsis")
             row.append(f"{x.number:>2}  ")
-            row.append(f"{x.title:<{width}}", style="bold")
+            row.append(f"{title:<{width}}", style="bold")
             row.append(f"  {x.minutes:>3} min  ", style="dim")
             row.append(
                 status, style={"done": "green", "new": "", "broken": "red"}.get(status, "yellow")
