@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+
+if TYPE_CHECKING:
+    from netlearn.env import Env
+    from netlearn.events import PacketView
 
 
 @app.command("osi")
@@ -32,12 +36,21 @@ def osi(
     speed: SpeedOpt = 1.0,
     export: ExportOpt = None,
 ) -> None:
-    """Open a packet in the layer inspector: every header, its fields and its bytes."""
+    """Open a packet in the layer inspector: every header, its fields and its bytes.
+
+    On a terminal it is interactive: ↑↓ fields, ←→ or Tab layers, Enter a field's meaning,
+    and the field's bytes light up in the hex dump."""
+    from netlearn.cli.common import uses_app
+
     env = build_env(fmt, speed=speed)
+    interactive = uses_app(env) and export is None and not walk
     if pcap is not None:
         from netlearn.osi.pcapfile import read_packet
 
-        show([read_packet(pcap, index)], env, export)
+        view = read_packet(pcap, index)
+        if interactive:
+            raise typer.Exit(_inspect(env, view))
+        show([view], env, export)
         return
     from netlearn.osi import scenes
 
@@ -46,4 +59,15 @@ def osi(
         events.extend(scenes.encapsulate(env, packet))
         events.extend(scenes.unwrap(env, packet))
     events.extend(scenes.inspect(env, packet))
+    if interactive:
+        (view,) = events
+        raise typer.Exit(_inspect(env, view))  # type: ignore[arg-type]  # a PacketView
     show(events, env, export)
+
+
+def _inspect(env: Env, view: PacketView) -> int:
+    """The interactive inspector in the full-screen app; its exit code (130 after Ctrl-C)."""
+    from netlearn.app.inspector import InspectorScreen
+    from netlearn.app.shell import run_app
+
+    return run_app(env, InspectorScreen(view))
