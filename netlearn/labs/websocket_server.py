@@ -1,9 +1,9 @@
 """Lab websocket-server: a WebSocket echo server on a raw socket (RFC 6455), checked byte by byte.
 
 netlearn is the client. Stages: the upgrade (101 and the right accept for a random key); a bad
-handshake (400, or 426 with `Sec-WebSocket-Version: 13`); unmasking (the echo comes back
-unmasked, with a minimal length field); a fragmented message echoed as one; pong to ping; an
-unmasked client frame closed with 1002; the close handshake.
+handshake (400, or 426 with `Sec-WebSocket-Version: 13` and `Upgrade: websocket`); unmasking
+(the echo comes back unmasked, with a minimal length field); a fragmented message echoed as one;
+pong to ping; an unmasked client frame closed with 1002; the close handshake.
 """
 
 from __future__ import annotations
@@ -407,7 +407,8 @@ def bad_handshake(ctx: StageContext) -> None:
                     f"the server answered Sec-WebSocket-Version: 8 with {status}, not 426 (or 400)",
                     got=head,
                     offset=9,
-                    expected="HTTP/1.1 426 Upgrade Required, with Sec-WebSocket-Version: 13",
+                    expected="HTTP/1.1 426 Upgrade Required, with Sec-WebSocket-Version: 13 and "
+                    "Upgrade: websocket",
                     rule="A server that does not speak the client's version answers with the "
                     "versions it does speak in Sec-WebSocket-Version",
                     rfc="RFC 6455 §4.2.2, §4.4",
@@ -428,8 +429,49 @@ def bad_handshake(ctx: StageContext) -> None:
                     cause="The error response forgets the Sec-WebSocket-Version: 13 header.",
                     lesson="websocket#handshake",
                 )
+            if status == 426:
+                _check_426(head)
         ctx.log.note(actor, f"got {status}, as it should")
         conn.close()
+
+
+def _tokens(head: bytes, name: str) -> list[str]:
+    """The comma-separated values of every `name` header line, lowercased."""
+    return [
+        token.strip().lower()
+        for n, value, _ in _headers(head)
+        if n == name
+        for token in value.split(",")
+    ]
+
+
+def _check_426(head: bytes) -> None:
+    """A 426 names the protocol to upgrade to in Upgrade, with Connection: Upgrade beside it."""
+    if not any(t.split("/")[0] == "websocket" for t in _tokens(head, "upgrade")):
+        raise StageFailed(
+            "the 426 response does not say which protocol to upgrade to",
+            got=head,
+            offset=len(head) - 2,
+            expected="a header line Upgrade: websocket",
+            rule="A server that sends 426 Upgrade Required MUST send an Upgrade header field "
+            "naming the required protocol(s)",
+            rfc="RFC 9110 §15.5.22",
+            cause="The 426 response forgets the Upgrade: websocket header (or answer 400, "
+            "which needs none).",
+            lesson="websocket#refusals",
+        )
+    if "upgrade" not in _tokens(head, "connection"):
+        raise StageFailed(
+            "the 426 response sends Upgrade without Connection: Upgrade",
+            got=head,
+            offset=len(head) - 2,
+            expected="a header line Connection: Upgrade",
+            rule="A sender of Upgrade MUST also send a Connection header field with the "
+            "'upgrade' option, so that proxies do not forward it",
+            rfc="RFC 9110 §7.8, §15.5.22",
+            cause="The 426 response has Upgrade: websocket but no Connection: Upgrade.",
+            lesson="websocket#refusals",
+        )
 
 
 def unmasking(ctx: StageContext) -> None:
@@ -486,7 +528,7 @@ def protocol_error(ctx: StageContext) -> None:
     conn = open_ws(ctx)
     conn.send(client_frame(0x1, _text(ctx.rng, 2), None))
     ctx.log.note("client 1", "sent an UNMASKED text frame (a protocol error)")
-    expect_close(conn, 1002, "websocket#failures")
+    expect_close(conn, 1002, "websocket#frame-failures")
 
 
 def close(ctx: StageContext) -> None:
@@ -563,7 +605,7 @@ LAB = Lab(
             "an unmasked client frame is closed with 1002",
             protocol_error,
             5.0,
-            "websocket#failures",
+            "websocket#frame-failures",
         ),
         Stage("close", "the close handshake", close, 5.0, "websocket#close"),
     ),

@@ -21,7 +21,8 @@ const server = net.createServer((socket) => {
       const head = buffer.subarray(0, end).toString("latin1");
       buffer = buffer.subarray(end + 4);
       // TODO 1: no Sec-WebSocket-Key: 400; version not 13: 426 + "Sec-WebSocket-Version: 13"
-      //         (RFC 6455 §4.2.1, §4.4).
+      //         (RFC 6455 §4.2.1, §4.4) + "Upgrade: websocket" and "Connection: Upgrade"
+      //         (a 426 must name the protocol, RFC 9110 §15.5.22).
       // TODO 2: 101 with Sec-WebSocket-Accept = base64(sha1(key + GUID)) (§4.2.2):
       //         crypto.createHash("sha1").update(key + GUID).digest("base64").
       upgraded = true;

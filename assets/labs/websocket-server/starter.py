@@ -41,7 +41,9 @@ def handshake(conn: socket.socket) -> bool:
             name, _, value = line.partition(b":")
             headers[name.strip().lower()] = value.strip()
     # TODO 1: no Sec-WebSocket-Key? answer 400 Bad Request (RFC 6455 §4.2.1, §4.2.2).
-    # TODO 2: Sec-WebSocket-Version not 13? answer 426 with "Sec-WebSocket-Version: 13" (§4.4).
+    # TODO 2: Sec-WebSocket-Version not 13? answer 426 with "Sec-WebSocket-Version: 13" (§4.4)
+    #         and "Upgrade: websocket" + "Connection: Upgrade" (a 426 must name the protocol,
+    #         RFC 9110 §15.5.22); or 400, which needs only the version header.
     # TODO 3: answer 101 Switching Protocols with Upgrade, Connection and
     #         Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) (§4.2.2): hashlib, base64.
     return False

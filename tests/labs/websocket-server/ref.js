@@ -35,7 +35,8 @@ function handshake(socket, head) {
   }
   if (headers["sec-websocket-version"] !== "13") {
     socket.end(
-      "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 426 Upgrade Required\r\nSec-WebSocket-Version: 13\r\n" +
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nContent-Length: 0\r\n\r\n",
     );
     return false;
   }

@@ -61,6 +61,8 @@ def handshake(conn: socket.socket) -> bool:
     key = headers.get(b"sec-websocket-key")
     if headers.get(b"sec-websocket-version") != b"13":
         extra = b"" if "no-version" in MISTAKES else b"Sec-WebSocket-Version: 13\r\n"
+        if "426-no-upgrade" not in MISTAKES:  # RFC 9110 section 15.5.22
+            extra += b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
         conn.sendall(b"HTTP/1.1 426 Upgrade Required\r\n" + extra + b"Content-Length: 0\r\n\r\n")
         return False
     if not key:
