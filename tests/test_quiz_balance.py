@@ -87,3 +87,50 @@ def test_shipped_bank_is_not_won_by_the_longest_choice(lesson: str) -> None:
 
 def test_osi_and_capture_are_checked_by_netlearn_check() -> None:
     assert "osi" not in BALANCE_PENDING and "capture" not in BALANCE_PENDING
+
+
+# The generated single-choice questions of the four lessons: over many seeds the right answer
+# must not be the strictly longest choice more often than chance (the same rule as the banks).
+GENERATED = [
+    ("ws.accept", {}),
+    ("ws.frame", {}),
+    ("sio.packet", {}),
+    ("osi.hex_layer", {}),
+    ("osi.hex_layer", {"packet": "dns"}),
+    ("capture.layer", {"pcap": "pcaps/loopback-tcp.pcap"}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), GENERATED, ids=[g[0] for g in GENERATED])
+def test_generated_questions_are_not_won_by_the_longest_choice(
+    name: str, params: dict[str, str]
+) -> None:
+    import random
+
+    from netlearn.quiz.ask import ask
+    from netlearn.quiz.check import ALPHA
+    from netlearn.quiz.model import Question
+
+    kind = "capture" if name.startswith("capture.") else "generated"
+    question = Question(
+        id=f"t-{name}",
+        lesson="l",
+        kind=kind,
+        step="s",
+        path=Path("x"),
+        line=1,
+        generator=name,
+        params=params,
+    )
+    chances: list[float] = []
+    longest = 0
+    for seed in range(200):
+        asked = ask(question, random.Random(seed))
+        assert asked.kind == "choice"
+        lengths = [len(str(c)) for c in asked.choices]
+        right = asked.correct if isinstance(asked.correct, int) else asked.correct[0]
+        chances.append(1 / len(lengths))
+        top = max(lengths)
+        longest += lengths[right] == top and lengths.count(top) == 1
+    p = tail_probability(chances, longest)
+    assert p >= ALPHA, f"{name}: right answer strictly longest in {longest} of 200 (p={p:.4f})"
