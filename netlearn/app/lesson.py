@@ -268,13 +268,17 @@ class LessonScreen(Screen[None]):
         self._hints_shown += 1
 
     def action_leave(self) -> None:
-        self.workers.cancel_group(self, "scene")
+        self.stopping()
+        self._close()
+
+    def stopping(self) -> None:
+        """The learner leaves (q, or Ctrl-C): stop the scene, say where the lesson stopped."""
         from netlearn.home import stopped_message
 
+        self.workers.cancel_group(self, "scene")
         self.app.farewell = stopped_message(  # type: ignore[attr-defined]
             self.info, self.text, self.index, self.store
         )
-        self._close()
 
     def _finish(self) -> None:
         self.workers.cancel_group(self, "scene")

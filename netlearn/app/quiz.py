@@ -158,7 +158,9 @@ class QuizScreen(Screen[QuizScore]):
         self.query_one("#back", Static).update(AnswerCard(answer))
         self._draw()
         body.focus()  # arrows scroll the explanation now
-        self.call_after_refresh(body.scroll_to_widget, self.query_one("#back"), animate=False)
+        back = self.query_one("#back", Static)
+        # Once laid out, the verdict and the explanation at the top of the view.
+        self.set_timer(0.02, lambda: body.scroll_to_widget(back, animate=False, top=True))
         self._farewell()
 
     def _refuse(self, message: str) -> None:

@@ -51,7 +51,10 @@ class NetlearnApp(App[int]):
         self.push_screen(self.first_screen)
 
     def action_interrupt(self) -> None:
-        """Ctrl-C: stop now, as a signal would (exit code 130)."""
+        """Ctrl-C: stop now, as a signal would (exit code 130); the screen says where it was."""
+        stopping = getattr(self.screen, "stopping", None)
+        if stopping is not None:
+            stopping()
         self.exit(130, return_code=130)
 
 
