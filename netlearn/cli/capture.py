@@ -11,6 +11,8 @@ from netlearn.cli.app import app
 from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
 from netlearn.errors import NetlearnError
 
+# Reading a file never waits: its lines are flushed in batches of this many events.
+BATCH = 256
 REPLAY_HINT = "`netlearn capture --replay` shows a real loopback capture recorded earlier"
 
 
@@ -111,8 +113,9 @@ def capture(
         if read is None or stream is not None or osi_packet is not None:
             raise NetlearnError("--follow N goes with --read FILE (without --stream or --osi)")
         from netlearn.capture.follow import follow as follow_stream
+        from netlearn.render import run_scene
 
-        show(follow_stream(read, follow), env, export)
+        run_scene(follow_stream(read, follow), env, export, batch=BATCH)
     elif read is not None:
         _read(env, read, stream, osi_packet, export)
     elif replay:
@@ -182,8 +185,9 @@ def _read(
         show(replay_story(env, path, stream), env, export)
         return
     from netlearn.capture.listing import listing
+    from netlearn.render import run_scene
 
-    show(listing(env, path), env, export)
+    run_scene(listing(env, path), env, export, batch=BATCH)
 
 
 def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]

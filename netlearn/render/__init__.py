@@ -6,6 +6,7 @@ through it and, with `export`, draws the same events again on a recording consol
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,35 +22,46 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
-class JsonRenderer:
-    """One JSON object per event per line: for tools, graders and golden files."""
+class _Lines:
+    """Writes whole events and flushes after every `batch` of them (1: after each).
 
-    def __init__(self, env: Env) -> None:
+    A producer that never waits (a file being listed) asks for a bigger batch: one flush per
+    event was a system call per line. `flush()` writes out the rest; `run_scene` calls it.
+    """
+
+    def __init__(self, env: Env, batch: int = 1) -> None:
         self.env = env
+        self.batch = max(1, batch)
+        self._pending = 0
 
-    def emit(self, event: Event) -> None:
-        self.env.stdout.write(json.dumps(to_dict(event), ensure_ascii=False) + "\n")
+    def _write(self, text: str) -> None:
+        self.env.stdout.write(text)
+        self._pending += 1
+        if self._pending >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        self._pending = 0
         self.env.stdout.flush()
 
     def close(self) -> None:
         pass
 
 
-class PlainRenderer:
-    """Readable lines, no ANSI: for pipes, CI, screen readers."""
+class JsonRenderer(_Lines):
+    """One JSON object per event per line: for tools, graders and golden files."""
 
-    def __init__(self, env: Env) -> None:
-        self.env = env
+    def emit(self, event: Event) -> None:
+        self._write(json.dumps(to_dict(event), ensure_ascii=False) + "\n")
+
+
+class PlainRenderer(_Lines):
+    """Readable lines, no ANSI: for pipes, CI, screen readers."""
 
     def emit(self, event: Event) -> None:
         from netlearn.render.registry import plain_lines
 
-        for line in plain_lines(event, self.env):
-            self.env.stdout.write(line.rstrip() + "\n")
-        self.env.stdout.flush()
-
-    def close(self) -> None:
-        pass
+        self._write("".join(line.rstrip() + "\n" for line in plain_lines(event, self.env)))
 
 
 class RichRenderer:
@@ -67,12 +79,16 @@ class RichRenderer:
         pass
 
 
-def make_renderer(env: Env) -> Renderer:
-    """The renderer for the environment's resolved format."""
+def make_renderer(env: Env, batch: int = 1) -> Renderer:
+    """The renderer for the environment's resolved format.
+
+    `batch`: plain and JSON lines are flushed after every `batch` events (and at the end);
+    more than 1 only for a producer that never waits (for time, the network or a key).
+    """
     if env.fmt == "json":
-        return JsonRenderer(env)
+        return JsonRenderer(env, batch)
     if env.fmt == "plain":
-        return PlainRenderer(env)
+        return PlainRenderer(env, batch)
     return RichRenderer(env)
 
 
@@ -178,17 +194,33 @@ def export_events(
 
 
 def run_scene(
-    events: Iterable[Event], env: Env, export: Path | None = None, theme: str = "dark"
+    events: Iterable[Event],
+    env: Env,
+    export: Path | None = None,
+    theme: str = "dark",
+    batch: int = 1,
 ) -> list[Event]:
-    """Render every event as it is produced; return them (for export, tests and replay)."""
+    """Render every event as it is produced; return them (for export, tests and replay).
+
+    `batch`: see `make_renderer`; what is held back is flushed at the end, and before an
+    error goes on (unless the output itself is gone: a closed pipe stays quiet).
+    """
     if export is not None:
         check_export_path(export)
-    renderer = make_renderer(env)
+    renderer = make_renderer(env, batch)
+    flush = getattr(renderer, "flush", None)
     seen: list[Event] = []
     try:
         for event in events:
             seen.append(event)
             renderer.emit(event)
+        if flush is not None:
+            flush()
+    except BaseException:
+        if flush is not None:
+            with contextlib.suppress(OSError, ValueError):
+                flush()
+        raise
     finally:
         renderer.close()
     if export is not None:
