@@ -28,7 +28,7 @@ SERVER = "198.51.100.20"
 
 
 def _isn(rng: random.Random) -> int:
-    """A random initial sequence number; one time in five close to the 2**32 wrap-around."""
+    """An ISN for a question, drawn from `rng`; one time in five close to the 2**32 wrap-around."""
     if rng.randrange(5) == 0:
         return MOD - 1 - rng.randrange(4)
     return rng.getrandbits(32)
