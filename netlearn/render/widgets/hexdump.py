@@ -43,28 +43,60 @@ class HexDump:
             style = f"bold reverse {style}".strip()
         return style
 
+    def _sep(self, offset: int, marked: bool, first: bool) -> str:
+        """The character before byte `offset`: without colour it marks where a layer or the
+        highlighted range begins (`|`, `[`) or where the highlight ends (`]`)."""
+        if not marked:
+            return " "
+        if self.highlight and offset == self.highlight[0]:
+            return "["
+        if self.highlight and offset == self.highlight[1]:
+            return "]"
+        if not first and any(layer.start == offset for layer in self.layers):
+            return "|"
+        return " "
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from netlearn.render.style import colourless
+
+        marked = colourless(console)
         per_line = self.per_line
         if options.max_width < 6 + per_line * 3 + per_line + 2:
             per_line = 8
         for start in range(0, len(self.raw), per_line):
-            line = Text(f"{start:04x}  ", style="dim")
+            line = Text()
+            line.append(f"{start:04x} ", style="dim")  # only the offset is dim
             chunk = self.raw[start : start + per_line]
             for i, byte in enumerate(chunk):
+                line.append(self._sep(start + i, marked, start + i == 0))
                 line.append(f"{byte:02x}", style=self._style(start + i))
-                line.append(" ")
+            end = start + len(chunk)
+            closing = self.highlight and end == self.highlight[1] and marked
+            line.append("]" if closing else " ")
             line.append("   " * (per_line - len(chunk)))
             line.append(" ")
             for i, byte in enumerate(chunk):
                 ch = chr(byte) if 32 <= byte < 127 else "."
                 line.append(ch, style=self._style(start + i))
+            if marked and self.layers:
+                names: list[str] = []
+                for offset in range(start, end):
+                    layer = layer_at(self.layers, offset)
+                    if layer and layer.name not in names:
+                        names.append(layer.name)
+                tag = f"  [{', '.join(names)}]" if names else ""
+                if len(line) + len(tag) <= options.max_width:
+                    line.append(tag, style="dim")
             yield line
         if self.layers and self.legend:
-            legend = Text("bytes: ", style="dim")
-            for layer in self.layers:
-                legend.append(
-                    f"■ {layer.name} {layer.start}-{layer.end - 1}  ", osi_style(layer.osi)
-                )
+            legend = Text()
+            legend.append("bytes: ", style="dim")
+            for i, layer in enumerate(self.layers):
+                span = f"{layer.name} {layer.start}-{layer.end - 1}"
+                if marked:  # four identical squares would say nothing: names and ranges
+                    legend.append(("" if i == 0 else " | ") + span, "bold" if i % 2 else "")
+                else:
+                    legend.append(f"■ {span}  ", osi_style(layer.osi))
             yield legend
 
 

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from netlearn.events import LayerInfo
 from netlearn.osi.layers import by_number
-from netlearn.render.style import osi_style
+from netlearn.render.style import colourless, osi_style
 
 
 class LayerStack:
@@ -37,6 +37,8 @@ class LayerStack:
             )
             if inner:
                 label += f" + {inner} B inside"
+            if colourless(console):  # the active layer by a marker, not by reverse video alone
+                label = ("▶ " if self.active == layer.name else "  ") + label
             line = Text(label.ljust(width)[:width], style=style)
             if self.active == layer.name:
                 line.stylize("bold reverse")

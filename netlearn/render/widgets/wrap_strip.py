@@ -35,12 +35,21 @@ class WrapStrip:
         spare = max(0, width - sum(floors))
         sizes = [x.end - x.start for x in self.stack]
         widths = [f + int(spare * n / total) for f, n in zip(floors, sizes, strict=True)]
+        from netlearn.render.style import colourless
+
+        marked = colourless(console)
         line = Text()
         for layer, label, w in zip(self.stack, labels, widths, strict=True):
             style = f"black on {osi_style(layer.osi)}"
             if self.highlight == layer.name:
                 style = f"bold {style}"
-            line.append(label.center(w)[:w], style=style)
+                if marked:  # without colour: the new header in capitals, between brackets
+                    label = label.upper()
+            if marked:  # blocks without colour run together: bracket each one
+                bold = "bold" if self.highlight == layer.name else ""
+                line.append(("[" + label.center(w - 2) + "]")[:w], style=bold)
+            else:
+                line.append(label.center(w)[:w], style=style)
         yield line
 
 
