@@ -21,7 +21,9 @@ LessonsArg = Annotated[
 ANSWER_HELP = (
     "Off a terminal (or with --format plain/json) each line of standard input is one answer: "
     "a letter for one answer (b); every right letter for several (a,c); the words for a blank; "
-    "the shown numbers in the right order for ordering (3 1 2); ? for don't know. The end of "
+    "the shown numbers in the right order for ordering (3 1 2); ? for don't know. Choices are "
+    "shuffled on each asking (--seed repeats them); a line that is not an answer (a letter "
+    "beyond the choices, a word for a number) is refused and asked again, never graded. The end of "
     "input ends the quiz with the score so far. --format json prints each question and each "
     "judged answer (id, answer given, correct, right answer) as one JSON line."
 )
@@ -36,7 +38,8 @@ def quiz(
     seed: SeedOpt = None,
     fmt: FormatOpt = "auto",
 ) -> None:
-    """Quiz yourself: questions from the lessons, each explained after your answer."""
+    """Quiz yourself: questions from the lessons, each explained after your answer (single keys
+    on a terminal)."""
     from netlearn.quiz.commands import run_quiz
 
     env = build_env(fmt, seed=seed)
