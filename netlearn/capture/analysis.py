@@ -89,7 +89,7 @@ FINDINGS: tuple[Finding, ...] = (
         FAST_RETRANSMISSION,
         "tcp.analysis.fast_retransmission",
         "fast retransmission",
-        "The {who} sent these bytes again right after {peer}'s duplicate ACKs: three of them "
+        "The {who} sent these bytes again right after the {peer}'s duplicate ACKs: three of them "
         "mean one segment was lost while later ones arrived, so the {who} resends it at once "
         "instead of waiting for its retransmission timer.",
         "RFC 5681 section 3.2",

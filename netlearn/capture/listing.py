@@ -176,6 +176,26 @@ def stream_packets(path: Path, stream: int) -> list[TcpPacket]:
     return out
 
 
+def stream_summary(path: Path, stream: int) -> Iterator[Event]:
+    """After the ladder of `--stream N`: connection N as the listing shows it, findings too."""
+    result = scan(path)
+    conns = result.tracker.connections()
+    if not 1 <= stream <= len(conns):
+        return
+    event = connection_event(conns[stream - 1], result.first_ts)
+    tail = (
+        "; then what went wrong, each finding in words with its RFC section."
+        if event.findings
+        else ". Wireshark's expert analysis finds nothing wrong on it."
+    )
+    yield Note(
+        text=f"Connection {stream} in short, as `--read` lists it: who opened it, the handshake "
+        f"and its round trip, packets, data bytes each way, how it ended{tail}",
+        tone="explain",
+    )
+    yield event
+
+
 def connection_event(conn: Conn, t0: float) -> Connection:
     return Connection(
         t=round(conn.first_ts - t0, 6),

@@ -180,9 +180,13 @@ def _read(
         show([from_file(path, osi_packet)], env, export)
         return
     if stream is not None:
-        from netlearn.capture.demo import replay as replay_story
+        from itertools import chain
 
-        show(replay_story(env, path, stream), env, export)
+        from netlearn.capture.demo import replay as replay_story
+        from netlearn.capture.listing import stream_summary
+
+        # The ladder, then the connection's line of the listing with its findings in words.
+        show(chain(replay_story(env, path, stream), stream_summary(path, stream)), env, export)
         return
     from netlearn.capture.listing import listing
     from netlearn.render import run_scene
