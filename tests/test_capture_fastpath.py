@@ -164,3 +164,46 @@ def test_a_difference_would_be_seen(bench_like: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr("netlearn.capture.listing.observe", forgetful)
     with pytest.raises(AssertionError):
         assert_same(bench_like)
+
+
+def _via_pipe(data: bytes) -> tuple[list[Any], list[Any]]:
+    """The records and damage of `data` read as a stream (a pipe), not a regular file."""
+    import os
+    import threading
+
+    r, w = os.pipe()
+
+    def feed() -> None:
+        with os.fdopen(w, "wb") as out:
+            out.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    damage: list[Any] = []
+    try:
+        records = list(iter_records(Path(f"/dev/fd/{r}"), damage))
+    finally:
+        os.close(r)
+        writer.join(timeout=10)
+    return records, damage
+
+
+@pytest.mark.parametrize("cut", [None, 24 + 7, -1, -20, -70, 70_000, 131_090])
+def test_chunked_file_reader_reads_as_the_stream_reader(
+    bench_like: Path, tmp_path: Path, cut: int | None
+) -> None:
+    """A regular file is read 64 KiB at a time: the same records, the same damage (cut short
+    inside a record header, inside a frame, across a chunk's end)."""
+    data = bench_like.read_bytes()
+    if cut is not None:
+        data = data[:cut]
+    path = tmp_path / "cut.pcap"
+    path.write_bytes(data)
+    damage: list[Any] = []
+    records = list(iter_records(path, damage))
+    assert (records, damage) == _via_pipe(data)
+    ends, off = {24}, 24  # where a record ends: a cut there leaves no damage
+    for _ts, _lt, frame in iter_records(bench_like):
+        off += 16 + len(frame)
+        ends.add(off)
+    assert bool(damage) == (len(data) not in ends)

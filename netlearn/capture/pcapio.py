@@ -115,6 +115,9 @@ def _pcap(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterat
         raise _bad(path, "unknown magic number")
     scale = 1e-6 if magic == PCAP_MAGIC_US else 1e-9
     linktype = struct.unpack_from(order + "I", head, 20)[0] & 0xFFFF
+    if src.size is not None:
+        yield from _pcap_chunked(src, struct.Struct(order + "IIII"), scale, linktype, damage)
+        return
     unpack = struct.Struct(order + "IIII").unpack
     read = src.read
     off = 24
@@ -138,6 +141,49 @@ def _pcap(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterat
             damage.append(Damage(number, off, why))
             break
         yield sec + frac * scale, linktype, frame
+        off += 16 + incl
+    src.offset = off
+
+
+CHUNK = 1 << 16  # 64 KiB: a few records a read, memory stays small
+
+
+def _pcap_chunked(
+    src: _Stream, header: struct.Struct, scale: float, linktype: int, damage: list[Damage]
+) -> Iterator[Record]:
+    """`_pcap`'s records of a regular file, read 64 KiB at a time (two reads a record
+    cost more than the rest of reading it). The same records, checks and damage reports."""
+    unpack_from = header.unpack_from
+    read = src.read
+    buf = b""
+    pos = 0  # of the next record in buf
+    off = 24  # of the next record in the file
+    number = 0
+    while True:
+        if len(buf) - pos < 16:
+            buf = buf[pos:] + read(CHUNK)
+            pos = 0
+            if not buf:
+                break
+        number += 1
+        if len(buf) - pos < 16:
+            damage.append(Damage(number, off, "cut short: the file ends inside its header"))
+            break
+        sec, frac, incl, _orig = unpack_from(buf, pos)
+        if incl > MAX_CAPLEN:
+            why = f"captured length {incl:,} is over {MAX_CAPLEN:,}: the rest is unreadable"
+            damage.append(Damage(number, off, why))
+            break
+        end = pos + 16 + incl
+        if end > len(buf):
+            buf = buf[pos:] + read(max(CHUNK, end - len(buf)))
+            pos, end = 0, 16 + incl
+            if end > len(buf):
+                why = f"cut short: {len(buf) - 16:,} of its {incl:,} bytes are in the file"
+                damage.append(Damage(number, off, why))
+                break
+        yield sec + frac * scale, linktype, buf[pos + 16 : end]
+        pos = end
         off += 16 + incl
     src.offset = off
 
