@@ -102,3 +102,24 @@ def test_listing_imports_neither_ladder_nor_rich(capture: Path, tmp_path: Path) 
     )
     assert "LOADED []" in proc.stderr, proc.stderr[-2000:]
     assert "connections" in proc.stdout
+
+
+def test_quick_wrap_is_textwrap() -> None:
+    """The listing's own word wrap gives textwrap's lines (seeded sentences, widths, indents)."""
+    import random
+    import textwrap
+
+    from netlearn.capture.analysis import FINDINGS
+    from netlearn.capture.render import wrap
+
+    rng = random.Random(14)
+    words = " ".join(f.why for f in FINDINGS).split()
+    words += ["SYN-RECEIVED", "FIN-WAIT-1", "a", "--", "x-y", "-", "--x", "zero-window", "w" * 90]
+    for _ in range(3000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        if rng.random() < 0.05:
+            text = text.replace(" ", rng.choice(["  ", "\t", "\n"]), 1)
+        width = rng.randint(20, 130)
+        first, rest = rng.choice([("", ""), ("        ! ", "          "), ("- ", "  ")])
+        expected = textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)
+        assert wrap(text, width, first, rest) == expected, (text, width, first)
