@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import Markdown
+from rich.markdown import Markdown
+from textual.widgets import Static
 
 
-class HintPanel(Markdown):
+class HintPanel(Static):
     """Hidden until `h`; each press adds the step's next hint. A new step clears it."""
 
     DEFAULT_CSS = """
@@ -30,7 +31,7 @@ class HintPanel(Markdown):
 
     def add(self, hint: str) -> None:
         self.shown.append(hint)
-        self.update("\n\n".join(self.shown))
+        self.update(Markdown("\n\n".join(self.shown)))
         self.add_class("open")
 
     def clear(self) -> None:

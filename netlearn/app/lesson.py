@@ -1,7 +1,7 @@
 """`LessonScreen`: a lesson step by step, the text in one pane and the scene in its own region.
 
 The step header (step 3 of 14 · title) stays at the top and the keys at the foot. The text is a
-Markdown widget that wraps at word boundaries and scrolls (up/down, PgUp/PgDn); the scene is a
+Rich Markdown renderable that wraps at word boundaries and scrolls (up/down, PgUp/PgDn); the scene is a
 `SceneView` that animates frame by frame. Below 120 columns they sit one above the other, from
 120 side by side; a resize reflows both at once.
 
@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from netlearn.app.hint import HintPanel
@@ -95,10 +95,6 @@ class LessonScreen(Screen[None]):
     LessonScreen #body.no-scene #scene {
         display: none;
     }
-    LessonScreen Markdown {
-        margin: 0;
-        padding: 0;
-    }
     """
 
     def __init__(
@@ -126,7 +122,7 @@ class LessonScreen(Screen[None]):
         yield Static("", id="header", classes="step-header")
         with Container(id="body"):
             with VerticalScroll(id="text"):
-                yield Markdown("", id="prose")
+                yield Static("", id="prose")
             env = self._env()
             yield SceneView(speed=env.speed, animate=env.animate, id="scene")
         yield HintPanel(id="hint")
@@ -157,7 +153,10 @@ class LessonScreen(Screen[None]):
         self.query_one("#header", Static).update(
             f"{self.text.title} · step {index + 1} of {total} · {step.title}"
         )
-        self.query_one("#prose", Markdown).update(step_markdown(self.text, index))
+        from rich.markdown import Markdown
+
+        # One Rich Markdown renderable: it wraps at word boundaries and keeps hanging indents.
+        self.query_one("#prose", Static).update(Markdown(step_markdown(self.text, index)))
         self.query_one("#text", VerticalScroll).scroll_home(animate=False)
         self.query_one(HintPanel).clear()
         self._hints_shown = 0

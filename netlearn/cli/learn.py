@@ -116,8 +116,6 @@ def _run(
     """
     from netlearn.app import wanted
     from netlearn.home import resume_index
-    from netlearn.render import export_events, make_renderer
-    from netlearn.runner.player import Player
 
     interactive = env.interactive and not auto and export is None
     with open_store(env) as store:
@@ -134,6 +132,9 @@ def _run(
             if code:
                 raise typer.Exit(code)
             return
+        from netlearn.render import make_renderer
+        from netlearn.runner.player import Player
+
         renderer = make_renderer(env)
         if interactive:
             from netlearn.runner.keys import raw_keys
@@ -144,6 +145,8 @@ def _run(
             saving = store if auto and record else None
             result = Player(env, info, text, renderer, saving, auto=auto).run(start)
     if export is not None:
+        from netlearn.render import export_events
+
         export_events(result.events, export, title=info.title)
 
 
