@@ -18,7 +18,7 @@ import pytest
 
 from netlearn.labs import get_lab
 from netlearn.labs import sio_wire as s
-from netlearn.labs.report import text_report
+from netlearn.labs.report import lesson_step, text_report
 from netlearn.labs.runner import run_lab
 
 HERE = Path(__file__).parent / "labs" / "socketio-client"
@@ -96,13 +96,13 @@ def test_reference_passes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 BROKEN = [
-    ("open_ignored", "1/5", "before the server's open packet", "--step 3"),
-    ("no_connect", "1/5", "before connecting to the namespace", "--step 10"),
-    ("no_namespace", "2/5", "an EVENT without the namespace goes to /", "--step 2"),
-    ("no_pong", "3/5", "got no `3` (pong) within pingTimeout", "--step 3"),
-    ("ack_id", "4/5", "the ACK's id is 1, the question's was 169", "--step 5"),
-    ("ack_as_event", "4/5", "sent as an EVENT (type 2), not an ACK", "--step 5"),
-    ("no_disconnect", "5/5", "while the server waited for `41/lab,`", "--step 9"),
+    ("open_ignored", "1/5", "before the server's open packet", "#transports"),
+    ("no_connect", "1/5", "before connecting to the namespace", "#outsider"),
+    ("no_namespace", "2/5", "an EVENT without the namespace goes to /", "#wire"),
+    ("no_pong", "3/5", "got no `3` (pong) within pingTimeout", "#heartbeat"),
+    ("ack_id", "4/5", "the ACK's id is 1, the question's was 169", "#acks"),
+    ("ack_as_event", "4/5", "sent as an EVENT (type 2), not an ACK", "#acks"),
+    ("no_disconnect", "5/5", "while the server waited for `41/lab,`", "#reconnect"),
 ]
 
 
@@ -114,5 +114,6 @@ def test_broken_variant_fails_where_it_should(
     assert not ok
     failed = " ".join(text.split(f"[{stage}] ", 1)[1].split("\n[", 1)[0].split())
     assert "FAIL" in failed and words in failed, text
-    assert f"netlearn learn socketio {step}" in failed
+    # the step is named by its id; its number follows the lesson as it is now
+    assert f"netlearn learn {lesson_step('socketio' + step)}" in failed
     check_golden(f"broken_{variant}", text)

@@ -16,12 +16,14 @@ from netlearn.labs.core import StageFailed
 NS = "/lab"
 EIO = "Engine.IO protocol v4"
 SIO = "Socket.IO protocol v5"
-STEP_WIRE = "socketio --step 2"
-STEP_TRANSPORTS = "socketio --step 3"
-STEP_EVENTS = "socketio --step 4"
-STEP_ACKS = "socketio --step 5"
-STEP_RECONNECT = "socketio --step 9"
-STEP_OUTSIDER = "socketio --step 10"
+# Lesson steps by id (the report turns an id into the step's current number).
+STEP_WIRE = "socketio#wire"
+STEP_TRANSPORTS = "socketio#transports"
+STEP_HEARTBEAT = "socketio#heartbeat"
+STEP_EVENTS = "socketio#events"
+STEP_ACKS = "socketio#acks"
+STEP_RECONNECT = "socketio#reconnect"
+STEP_OUTSIDER = "socketio#outsider"
 
 CAUSES: dict[str, str] = {
     "open-ignored": "The program sends before it has read the Engine.IO open packet (`0{...}`). "
@@ -168,7 +170,7 @@ class SioChecker:
         if not self.emitted:
             return f"the `{self.event}` event the task asked for", "wrong-event", STEP_EVENTS
         if not self.pongs:
-            return "`3` (pong) to the server's `2`", "no-pong", STEP_TRANSPORTS
+            return "`3` (pong) to the server's `2`", "no-pong", STEP_HEARTBEAT
         if not self.acked:
             return f"`43{NS},{self.question}[...]`, the ACK to the question", "ack-id", STEP_ACKS
         if not self.disconnected:
@@ -187,7 +189,7 @@ class SioChecker:
                 "answer with a pong within pingTimeout ms, or the server closes the session",
                 rfc=f"{EIO}, Heartbeat",
                 cause=CAUSES[late],
-                lesson=STEP_TRANSPORTS,
+                lesson=STEP_HEARTBEAT,
             )
         return None
 
@@ -249,7 +251,7 @@ class SioChecker:
                 "In v4 the server sends the pings and the client answers them",
                 f"{EIO}, Heartbeat",
                 "client-ping",
-                STEP_TRANSPORTS,
+                STEP_HEARTBEAT,
             )
         if head == "1":
             if self.disconnected:

@@ -28,14 +28,14 @@ OPCODE_NAMES = {
 }
 
 # Steps of `netlearn learn websocket` (lessons/websocket/lesson.md, 1-based).
-STEP_HANDSHAKE = "websocket --step 3"
-STEP_ACCEPT = "websocket --step 4"
-STEP_FRAMES = "websocket --step 5"
-STEP_MASKING = "websocket --step 6"
-STEP_FRAGMENTS = "websocket --step 8"
-STEP_PING = "websocket --step 9"
-STEP_CLOSE = "websocket --step 10"
-STEP_FAILURES = "websocket --step 11"
+# Lesson steps by id (the report turns an id into the step's current number).
+STEP_HANDSHAKE = "websocket#handshake"
+STEP_ACCEPT = "websocket#accept"
+STEP_FRAMES = "websocket#frames"
+STEP_MASKING = "websocket#masking"
+STEP_FRAGMENTS = "websocket#fragments"
+STEP_PING = "websocket#control-frames"
+STEP_CLOSE = "websocket#close"
 
 # The catalogue of known mistakes: what usually causes each failure.
 CAUSES: dict[str, str] = {
