@@ -34,7 +34,8 @@ LAZY: dict[str, tuple[str, str]] = {
     ),
     "quiz": (
         "netlearn.cli.quiz",
-        "Quiz yourself: questions from the lessons, each explained after your answer.",
+        "Quiz yourself: questions from the lessons, each explained after your answer (single keys "
+        "on a terminal).",
     ),
     "lab": (
         "netlearn.cli.lab",
