@@ -12,7 +12,9 @@ One answer is one line of text, typed at the prompt or read from standard input:
 - `?` (or an empty line) means "I don't know": counted wrong, and the answer is shown.
 
 An answer that does not fit the syntax (a letter beyond the choices, an order that is not a
-permutation) is `valid=False`: at a terminal the quiz asks again; from a script it counts wrong.
+permutation) is `valid=False`. The quiz never grades it: in every mode, on a terminal or from a
+script, it says why and asks again (`netlearn.quiz.answering.judge` adds the one rule this module
+leaves to it: a numeric blank refuses text that is not a number).
 """
 
 from __future__ import annotations
