@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+    uses_app,
+)
 from netlearn.errors import NetlearnError
+
+if TYPE_CHECKING:
+    from netlearn.env import Env
+    from netlearn.events import Event, PacketView
 
 # Reading a file never waits: its lines are flushed in batches of this many events.
 BATCH = 256
@@ -99,6 +113,8 @@ def capture(
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Capture real TCP handshakes on loopback and show them in the ladder.
 
@@ -106,8 +122,15 @@ def capture(
     Capturing needs root or CAP_NET_RAW; without it the demo runs in a private network
     namespace of your own (Linux), where it needs none. --port needs it; --read and --replay
     do not.
+
+    On a terminal the demo runs full-screen, one part of the connection per Enter (q or Ctrl-C
+    stop it), and --osi N opens the interactive layer inspector.
     """
+    from netlearn.render import check_theme
+
+    check_theme(theme)
     env = build_env(fmt, speed=speed)
+    look = Look(export=export, present=present, theme=theme)
     _check_options(port, count, duration, write, read, stream, osi_packet, replay)
     if follow is not None:
         if read is None or stream is not None or osi_packet is not None:
@@ -115,19 +138,48 @@ def capture(
         from netlearn.capture.follow import follow as follow_stream
         from netlearn.render import run_scene
 
-        run_scene(follow_stream(read, follow), env, export, batch=BATCH)
+        run_scene(follow_stream(read, follow), env, export, theme=theme, batch=BATCH)
     elif read is not None:
-        _read(env, read, stream, osi_packet, export)
+        _read(env, read, stream, osi_packet, look)
     elif replay:
         from netlearn.capture.demo import bundled_capture
 
-        _read(env, bundled_capture(), stream or 1, osi_packet, export, replay=True)
+        _read(env, bundled_capture(), stream or 1, osi_packet, look, replay=True)
     elif port is not None:
         # Segments come as fast as the programs send them: draw each at once, no animation.
         env = build_env(fmt, speed=speed, animate=False)
-        _watch(env, port, iface, count, duration, write, quiet, export)
+        _watch(env, port, iface, count, duration, write, quiet, look)
     else:
-        _demo(env, iface, write, osi_packet, export)
+        _demo(env, iface, write, osi_packet, look)
+
+
+class Look(NamedTuple):
+    """How the scene is shown: the export file, presenter mode, the export's theme."""
+
+    export: Path | None = None
+    present: bool = False
+    theme: str = "dark"
+
+    def show(self, events: Iterable[Event], env: Env, export: bool = True) -> list[Event]:
+        return show(
+            events,
+            env,
+            self.export if export else None,
+            present=self.present,
+            theme=self.theme,
+        )
+
+    def in_app(self, env: Env) -> bool:
+        """The full-screen player: a learner at a terminal, nothing to export, not presenting."""
+        return self.export is None and not self.present and uses_app(env)
+
+
+def _inspect(env: Env, view: PacketView) -> int:
+    """A packet in the interactive layer inspector (the full-screen app); its exit code."""
+    from netlearn.app.inspector import InspectorScreen
+    from netlearn.app.shell import run_app
+
+    return run_app(env, InspectorScreen(view))
 
 
 def _check_options(
@@ -165,11 +217,11 @@ def _check_options(
 
 
 def _read(
-    env,  # type: ignore[no-untyped-def]
+    env: Env,
     path: Path,
     stream: int | None,
     osi_packet: int | None,
-    export: Path | None,
+    look: Look,
     replay: bool = False,
 ) -> None:
     import netlearn.capture.render  # noqa: F401
@@ -177,7 +229,13 @@ def _read(
     if osi_packet is not None:
         from netlearn.capture.osiview import from_file
 
-        show([from_file(path, osi_packet)], env, export)
+        view = from_file(path, osi_packet)
+        if look.in_app(env):
+            code = _inspect(env, view)
+            if code:
+                raise typer.Exit(code)
+            return
+        look.show([view], env)
         return
     if stream is not None:
         from itertools import chain
@@ -186,12 +244,12 @@ def _read(
         from netlearn.capture.listing import stream_summary
 
         # The ladder, then the connection's line of the listing with its findings in words.
-        show(chain(replay_story(env, path, stream), stream_summary(path, stream)), env, export)
+        look.show(chain(replay_story(env, path, stream), stream_summary(path, stream)), env)
         return
     from netlearn.capture.listing import listing
     from netlearn.render import run_scene
 
-    run_scene(listing(env, path), env, export, batch=BATCH)
+    run_scene(listing(env, path), env, look.export, theme=look.theme, batch=BATCH)
 
 
 def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]
@@ -207,7 +265,7 @@ def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]
     raise NetlearnError(f"nothing captured. Later, {REPLAY_HINT}.")
 
 
-def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: Path | None):  # type: ignore[no-untyped-def]
+def _demo(env: Env, iface: str, write: Path | None, osi_packet: int | None, look: Look) -> None:
     from netlearn.capture.demo import demo, private_demo
     from netlearn.capture.headers import TcpPacket
     from netlearn.capture.live import can_capture, needs_private_net
@@ -219,8 +277,12 @@ def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: P
             f"the demo talks over 127.0.0.1, which never crosses {iface!r}: capture another "
             f"interface with --port N --iface {iface}"
         )
+    in_app = look.in_app(env)
     # Without the privilege: the same demo in a private network namespace, where it needs none.
-    private = private_demo(env, write=write) if not ok and needs_private_net(iface) else None
+    # (Forked here, before the full-screen app starts any thread.)
+    private: Any = None
+    if not ok and needs_private_net(iface):
+        private = _private_told(env, write) if in_app else private_demo(env, write=write)
     if not ok and private is None:
         ok, why = can_capture(iface)  # now also saying why no namespace could be made
         if "CAP_NET_RAW" not in why:
@@ -228,26 +290,110 @@ def _demo(env, iface: str, write: Path | None, osi_packet: int | None, export: P
         if _denied(env, why):
             from netlearn.capture.demo import bundled_capture
 
-            _read(env, bundled_capture(), 1, osi_packet, export, replay=True)
+            _read(env, bundled_capture(), 1, osi_packet, look, replay=True)
         return
     kept: list[TcpPacket] = []
-    events = private if private is not None else demo(env, iface=iface, write=write, keep=kept)
-    try:
-        show(events, env, export)
-    finally:
-        events.close()
-    if private is not None:
-        kept = private.result or []
+    if in_app:
+        from netlearn.capture.demo import told_live
+
+        told = (
+            private if private is not None else told_live(env, iface=iface, write=write, keep=kept)
+        )
+        finished = _live(env, told)
+        if private is not None:
+            kept = private.result or []
+        if not finished:
+            return  # stopped by the learner (q): nothing to open
+    else:
+        events = private if private is not None else demo(env, iface=iface, write=write, keep=kept)
+        try:
+            look.show(events, env)
+        finally:
+            events.close()
+        if private is not None:
+            kept = private.result or []
     if osi_packet is not None:
         from netlearn.capture.osiview import from_list
 
-        show([from_list(kept, osi_packet, "the demo capture")], env)
+        view = from_list(kept, osi_packet, "the demo capture")
+        if in_app:
+            code = _inspect(env, view)
+            if code:
+                raise typer.Exit(code)
+        else:
+            look.show([view], env, export=False)
     elif env.interactive and kept:
-        _inspect_loop(env, kept)
+        _inspect_loop(env, kept, look)
 
 
-def _inspect_loop(env, kept) -> None:  # type: ignore[no-untyped-def]
-    """On a terminal: open packets of the demo in the inspector until Enter."""
+# The demo's parts on the full-screen player, one per Enter (`netlearn.capture.demo.PARTS`).
+PART_TITLES = {
+    "handshake": "opening: the three-way handshake",
+    "data": "the data and its acknowledgments",
+    "close": "closing: FIN, ACK and TIME-WAIT",
+}
+
+
+def _private_told(env: Env, write: Path | None) -> Any:
+    """`told_live()` in a private network namespace (None when refused); its `result`, once
+    every event is read, is the list of captured packets."""
+    from netlearn.capture.live import run_private
+
+    def produce():  # type: ignore[no-untyped-def]
+        from netlearn.capture.demo import told_live
+
+        kept: list = []
+        yield from told_live(env, iface="lo", write=write, keep=kept)
+        return kept
+
+    return run_private(produce)
+
+
+def in_parts(told: Iterator[tuple[str, Event]], finished: list[bool]) -> Iterator[Event]:
+    """The demo's tagged events with a `Progress` as each part of the connection begins (after
+    the title), so the full-screen player steps through them; closing this closes `told` (its
+    sockets and capture, or the namespace's child). `finished` gets True at the end."""
+    from netlearn.capture.demo import PARTS
+    from netlearn.events import Progress, Title
+
+    current = ""
+    try:
+        for part, event in told:
+            if part != current and not (current == "" and isinstance(event, Title)):
+                current = part
+                yield Progress(
+                    lesson="capture-demo",
+                    step_id=part,
+                    index=PARTS.index(part),
+                    total=len(PARTS),
+                    title=PART_TITLES[part],
+                )
+            yield event
+        finished.append(True)
+    finally:
+        close = getattr(told, "close", None)
+        if close is not None:
+            close()
+
+
+def _live(env: Env, told: Iterator[tuple[str, Event]]) -> bool:
+    """The live demo in the full-screen player; True when it ran to its end."""
+    from netlearn.app.live import run_live
+
+    finished: list[bool] = []
+    run_live(
+        env,
+        in_parts(told, finished),
+        title="A real TCP connection, captured live",
+        noun="part",
+        stopped="Stopped; sockets closed, capture ended.",
+    )
+    return bool(finished)
+
+
+def _inspect_loop(env: Env, kept: list[Any], look: Look) -> None:
+    """On a terminal: open packets of the demo in the inspector until Enter (the interactive
+    one, full-screen, when the app runs; q there comes back to this question)."""
     from netlearn.capture.osiview import from_list
 
     while True:
@@ -261,19 +407,26 @@ def _inspect_loop(env, kept) -> None:  # type: ignore[no-untyped-def]
         if not answer.isdigit() or not 1 <= int(answer) <= len(kept):
             env.stdout.write(f"  a number from 1 to {len(kept)}, please\n")
             continue
-        show([from_list(kept, int(answer), "the demo capture")], env)
+        view = from_list(kept, int(answer), "the demo capture")
+        if look.in_app(env):
+            code = _inspect(env, view)
+            if code:
+                raise typer.Exit(code)
+        else:
+            look.show([view], env, export=False)
 
 
 def _watch(
-    env,  # type: ignore[no-untyped-def]
+    env: Env,
     port: int,
     iface: str,
     count: int | None,
     duration: float | None,
     write: Path | None,
     quiet: bool,
-    export: Path | None,
+    look: Look,
 ) -> None:
+    """Segments as the programs send them (never paged: --present changes nothing here)."""
     from netlearn.capture.live import can_capture
     from netlearn.capture.render import stop_counters
     from netlearn.capture.watch import Watch
@@ -310,9 +463,9 @@ def _watch(
         stop_counters()
         watch.stop()
     tail = show(watch.summary(), env)
-    if export is not None:
+    if look.export is not None:
         from netlearn.render import export_events
 
-        export_events([*seen, *tail], export, title=f"port {port}")
+        export_events([*seen, *tail], look.export, title=f"port {port}", theme=look.theme)
     if interrupted:
         raise NetlearnError("stopped (Ctrl-C)", exit_code=130)

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, show
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+)
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -35,22 +43,26 @@ def osi(
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Open a packet in the layer inspector: every header, its fields and its bytes.
 
     On a terminal it is interactive: ↑↓ fields, ←→ or Tab layers, Enter a field's meaning,
-    and the field's bytes light up in the hex dump."""
+    and the field's bytes light up in the hex dump (--present, --walk and --export print it)."""
     from netlearn.cli.common import uses_app
+    from netlearn.render import check_theme
 
+    check_theme(theme)
     env = build_env(fmt, speed=speed)
-    interactive = uses_app(env) and export is None and not walk
+    interactive = uses_app(env) and export is None and not walk and not present
     if pcap is not None:
         from netlearn.osi.pcapfile import read_packet
 
         view = read_packet(pcap, index)
         if interactive:
             raise typer.Exit(_inspect(env, view))
-        show([view], env, export)
+        show([view], env, export, present=present, theme=theme)
         return
     from netlearn.osi import scenes
 
@@ -62,7 +74,7 @@ def osi(
     if interactive:
         (view,) = events
         raise typer.Exit(_inspect(env, view))  # type: ignore[arg-type]  # a PacketView
-    show(events, env, export)
+    show(events, env, export, present=present, theme=theme)
 
 
 def _inspect(env: Env, view: PacketView) -> int:

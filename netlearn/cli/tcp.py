@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SeedOpt, SpeedOpt, build_env, show
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SeedOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+)
 
 if TYPE_CHECKING:
     from netlearn.tcp.scenarios import Trace
@@ -77,6 +86,8 @@ def tcp(
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,
     export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
 ) -> None:
     """Watch TCP open, carry and close a connection, segment by segment.
 
@@ -93,8 +104,10 @@ def tcp(
     o OSI inspector, x drop this segment and replay, q quit. Elsewhere it runs to the end.
     """
     from netlearn.errors import NetlearnError
+    from netlearn.render import check_theme
     from netlearn.tcp import scenarios
 
+    check_theme(theme)
     env = build_env(fmt, seed=seed, speed=speed)
     if scenario not in scenarios.SCENARIOS:
         scenarios.run(scenario, env.rng)  # raises the error with a suggestion
@@ -146,23 +159,25 @@ def tcp(
             f"them, to `{write}`. Open it in Wireshark, or: `tshark -r {write}`",
         )
         events.append(saved)
-    if env.interactive:
+    if env.interactive and not present:
+        from netlearn.cli.common import uses_app
         from netlearn.render import export_events
         from netlearn.runner.keys import raw_keys
-        from netlearn.tcp.player import Player
+        from netlearn.tcp.player import Player, app_inspector
 
+        inspect = app_inspector(env) if uses_app(env) else None
         with raw_keys(env.stdin) as keys:
-            Player(env, trace, keys, replay=_replayer(scenario, base, options)).run(
-                absolute=absolute
-            )
+            Player(
+                env, trace, keys, replay=_replayer(scenario, base, options), inspect=inspect
+            ).run(absolute=absolute)
         if saved is not None:
             from netlearn.render.registry import draw_rich
 
             draw_rich(saved, env, env.console())
         if export is not None:
-            export_events(events, export, title=f"netlearn tcp {scenario}")
+            export_events(events, export, title=f"netlearn tcp {scenario}", theme=theme)
         return
-    show(events, env, export)
+    show(events, env, export, present=present, theme=theme)
 
 
 def _capture_side(trace: Trace) -> str:

@@ -6,6 +6,10 @@ after which key. `Player` draws the view on the console and reads keys (from
 
 Keys: Enter/Space/→ next segment, b/← back, a absolute/relative numbers, f the segment's TCP
 header fields, o the whole packet in the OSI inspector, q/Esc quit.
+
+With an `inspect` function (`app_inspector(env)` on a terminal), o leaves the ladder's key loop,
+runs the interactive layer inspector (the full-screen app) on the segment under the cursor, and
+comes back to the ladder when the learner leaves it; without one, o draws the printed inspector.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from netlearn.events import Event, Note, Segment, Title
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from netlearn.events import PacketView
     from netlearn.tcp.scenarios import Trace
+
+# Opens a packet in the interactive inspector; returns the app's exit code (130: Ctrl-C).
+Inspect = Callable[["PacketView"], int]
 
 HELP = "Enter next, b back, a abs/rel, f fields, o OSI, x drop it, q quit"
 
@@ -83,12 +91,14 @@ class Player:
         trace: Trace,
         keys: Iterator[str],
         replay: Callable[[int], Trace] | None = None,
+        inspect: Inspect | None = None,
     ) -> None:
         self.env = env
         self.trace = trace
         self.keys = keys
         self.segments = trace.segments()
         self.replay = replay  # runs the scenario again with segment n lost
+        self.inspect = inspect  # o: the interactive inspector (else the printed one)
 
     def run(self, absolute: bool = False) -> View:
         view = View(shown=0, total=len(self.segments), absolute=absolute)
@@ -101,6 +111,11 @@ class Player:
             if view.finished and key not in BACK:
                 return view  # the end screen: any key but "back" leaves
             view = press(view, key)
+            if view.panel == "osi" and self.inspect is not None:
+                from netlearn.tcp.inspect import segment_view
+
+                code = self.inspect(segment_view(self.segments[view.shown - 1]))
+                view = replace(view, panel="ladder", quit=code == 130)
             if view.drop:
                 view = replace(view, drop=False)
                 if self.replay is not None:
@@ -176,22 +191,12 @@ class Player:
         console.print(Text(status, style="dim"), overflow="ellipsis", no_wrap=True)
 
     def _bits(self, seg: Segment) -> RenderableType:
-        """The segment's control bits as they sit in the header, the set ones lit up."""
-        from rich.text import Text
-        from scapy.layers.inet import TCP
+        """The segment's control bits as they sit in the header, the set ones lit up (in
+        brackets, `[SYN]`, without colour: NO_COLOR keeps which bits are set)."""
+        from netlearn.render.widgets.flag_strip import FlagStrip
+        from netlearn.tcp.segments import flag_names
 
-        from netlearn.tcp.segments import FLAG_NAMES
-
-        letters = next(f for f in TCP.fields_desc if f.name == "flags").names
-        text = Text("flags  ")
-        for letter in reversed(letters):  # the header's order: highest bit first
-            name = FLAG_NAMES.get(letter, letter)
-            if letter in seg.flags:
-                text.append(f" {name} ", style="bold reverse green")
-            else:
-                text.append(f" {name} ", style="dim")
-        text.append(f"  {len(seg.raw)} bytes")
-        return text
+        return FlagStrip(flag_names(seg.flags), tail=f"{len(seg.raw)} bytes")
 
     def _fields(self, view: View) -> None:
         from rich.text import Text
@@ -219,3 +224,18 @@ class Player:
         seg = self.segments[view.shown - 1]
         draw_rich(segment_view(seg), self.env, console)
         console.print(Text("any key: back to the ladder · q quit", style="dim"))
+
+
+def app_inspector(env: Env) -> Inspect:
+    """`o` for a terminal: the segment's packet in the full-screen interactive inspector.
+
+    Called between two key presses of the ladder, with the terminal in the ladder's cbreak
+    mode: Textual saves that mode, takes the terminal, and gives it back as it found it."""
+
+    def inspect(view: PacketView) -> int:
+        from netlearn.app.inspector import InspectorScreen
+        from netlearn.app.shell import run_app
+
+        return run_app(env, InspectorScreen(view))
+
+    return inspect
