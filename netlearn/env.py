@@ -213,12 +213,20 @@ class Env:
         if self._console is None:
             from rich.console import Console
 
+            # NO_COLOR takes colour away, not meaning: on a terminal, bold, underline and reverse
+            # video stay, so what colour told apart is still told apart (https://no-color.org).
+            styled = self.color or (
+                self.is_tty
+                and self.fmt == "rich"
+                and os.environ.get("NO_COLOR", "") != ""
+                and os.environ.get("TERM", "") != "dumb"
+            )
             self._console = Console(
                 file=self.stdout,
                 width=self.width,
-                force_terminal=self.is_tty and self.color,
+                force_terminal=self.is_tty and styled,
                 no_color=not self.color,
-                color_system="auto" if self.color else None,
+                color_system=("auto" if self.color else "standard") if styled else None,
                 highlight=False,
                 emoji=False,
             )

@@ -22,6 +22,17 @@ from netlearn.render.widgets.wrap_strip import WrapStrip
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def colours(text: str) -> list[str]:
+    """The colour codes among the SGR sequences of `text` (bold, dim, underline and reverse video
+    are allowed under NO_COLOR: they carry meaning without colour)."""
+    found = []
+    for seq in re.findall(r"\x1b\[([0-9;]*)m", text):
+        for code in (int(c) for c in seq.split(";") if c):
+            if 30 <= code <= 49 or 90 <= code <= 107:
+                found.append(str(code))
+    return found
+
+
 class Tty(StringIO):
     def isatty(self) -> bool:
         return True
@@ -104,8 +115,10 @@ def test_ladder_keeps_flags_direction_and_states(monkeypatch: pytest.MonkeyPatch
     env, out = tty_env(monkeypatch, no_color=True)
     assert not env.color
     run_scene(trace.events, env)
-    text = out.getvalue()
-    assert "\x1b[" not in text
+    raw = out.getvalue()
+    assert colours(raw) == []
+    assert "\x1b[1m" in raw  # bold stays: NO_COLOR takes colour away, not emphasis
+    text = ANSI.sub("", raw)
     assert "[SYN] seq=0" in text and "[SYN, ACK] seq=0 ack=1" in text
     assert "▶" in text and "◀" in text  # which way each segment goes
     assert "ESTABLISHED" in text and "SYN-SENT" in text
@@ -116,7 +129,8 @@ def test_inspector_scene_with_no_color_keeps_the_legend(monkeypatch: pytest.Monk
 
     env, out = tty_env(monkeypatch, no_color=True)
     run_scene(list(scenes.inspect(env, "http")), env)
-    text = out.getvalue()
+    assert colours(out.getvalue()) == []
+    text = ANSI.sub("", out.getvalue())
     assert "■" not in text and "Ether 0-13 | IP 14-33" in text
     env, out = tty_env(monkeypatch, no_color=False)
     run_scene(list(scenes.inspect(env, "http")), env)

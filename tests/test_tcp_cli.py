@@ -103,10 +103,10 @@ def test_stepping_on_a_terminal(netlearn_home: Path) -> None:
         assert "dataofs" in screen and "set: SYN" in screen
         t.send("x")
         t.read_until(r"segment 1/3")
-        t.send("o")
-        screen = t.read_until(r"any key: back")
-        assert "Hex dump" in screen or "bytes:" in screen
-        t.send(" ")
+        t.send("o")  # the interactive inspector, full screen, on the segment under the cursor
+        screen = t.read_until(r"q leave")
+        assert "[IP]" in screen and "IP.version" in screen
+        t.send("q")
         t.read_until(r"segment 1/3")
         t.send("\r\r")
         t.read_until(r"segment 3/3")
