@@ -86,9 +86,9 @@ def summary(trace: Trace, plan: Plan) -> list[Note]:
     counts = {k: marks.count(k) for k in ("dup-ack", "fast-retransmission", "retransmission")}
     out.append(
         Note(
-            text=f"In all: {len(segs)} segments, {sum(s.lost for _, s in segs)} lost, "
-            f"{counts['retransmission']} retransmissions ({counts['fast-retransmission']} fast), "
-            f"{counts['dup-ack']} duplicate ACKs."
+            text=f"In all: {_n(len(segs), 'segment')}, {sum(s.lost for _, s in segs)} lost, "
+            f"{_n(counts['retransmission'], 'retransmission')} "
+            f"({counts['fast-retransmission']} fast), {_n(counts['dup-ack'], 'duplicate ACK')}."
         )
     )
     return out
@@ -102,3 +102,8 @@ def _describe(seg: TcpSegment) -> str:
     if seg.payload_len:
         text += f" len={seg.payload_len}"
     return text
+
+
+def _n(count: int, noun: str) -> str:
+    """`1 segment`, `2 segments`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
