@@ -1,8 +1,8 @@
 """`LessonScreen`: a lesson step by step, the text in one pane and the scene in its own region.
 
 The step header (step 3 of 14 · title) stays at the top and the keys at the foot. The text is a
-Rich Markdown renderable that wraps at word boundaries and scrolls (up/down, PgUp/PgDn); the scene is a
-`SceneView` that animates frame by frame. Below 120 columns they sit one above the other, from
+Rich Markdown renderable that wraps at word boundaries and scrolls (up/down, PgUp/PgDn); the scene
+is a `SceneView` that animates frame by frame. Below 120 columns they sit one above the other, from
 120 side by side; a resize reflows both at once.
 
 A step's scenes run in a worker thread, so a live scene (real sockets) posts its events as they

@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+from netlearn.app import release_gc
 from netlearn.env import Env
 
 CSS = """
@@ -49,6 +50,8 @@ class NetlearnApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self.first_screen)
+        # Runs once the first screen is painted: the collector, held during start-up, resumes.
+        self.call_after_refresh(release_gc, freeze=True)
 
     def action_interrupt(self) -> None:
         """Ctrl-C: stop now, as a signal would (exit code 130); the screen says where it was."""
@@ -68,6 +71,8 @@ def run_app(env: Env, screen: Screen) -> int:
         app.run()
     except KeyboardInterrupt:
         return 130
+    finally:
+        release_gc()  # if the app ended before its first frame
     if app.farewell:
         print(app.farewell, file=env.stdout)
     return app.return_code or 0

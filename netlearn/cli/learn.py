@@ -42,6 +42,26 @@ def learn(
     export: ExportOpt = None,
 ) -> None:
     """Run a lesson step by step (Enter next, b back, r replay, h hint, q quit)."""
+    from netlearn.app import hold_gc, release_gc
+
+    hold_gc()  # start-up: no garbage collection until the first frame (or the plain player)
+    try:
+        _learn(lesson, fmt, auto, record, speed, restart, step, export)
+    finally:
+        release_gc()
+
+
+def _learn(
+    lesson: str,
+    fmt: str,
+    auto: bool,
+    record: bool,
+    speed: float,
+    restart: bool,
+    step: int | None,
+    export: Path | None,
+) -> None:
+    """`learn`'s body: refuse a broken lesson in one line, then play it."""
     from netlearn.content.checker import load_lesson, refusal
     from netlearn.content.lesson import ContentError
     from netlearn.content.manifest import MANIFEST, find, load_report
@@ -72,6 +92,17 @@ def next_cmd(
     speed: SpeedOpt = 1.0,
 ) -> None:
     """Continue where you stopped: the lesson in progress, or the next one."""
+    from netlearn.app import hold_gc, release_gc
+
+    hold_gc()  # as in `learn`
+    try:
+        _next(fmt, speed)
+    finally:
+        release_gc()
+
+
+def _next(fmt: str, speed: float) -> None:
+    """`next`'s body."""
     from netlearn.content.checker import load_lesson, refusal
     from netlearn.content.lesson import ContentError
     from netlearn.content.manifest import MANIFEST
@@ -132,6 +163,9 @@ def _run(
             if code:
                 raise typer.Exit(code)
             return
+        from netlearn.app import release_gc
+
+        release_gc()  # the plain player: no first frame to wait for
         from netlearn.render import make_renderer
         from netlearn.runner.player import Player
 
