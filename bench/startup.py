@@ -130,6 +130,10 @@ def main() -> int:
     parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle to measure")
     args = parser.parse_args()
     env = {**os.environ, "NETLEARN_HOME": tempfile.mkdtemp(prefix="netlearn-bench-")}
+    # Measure what a user runs: an installed netlearn has its bytecode cached, as the baselines'
+    # site-packages do. With PYTHONDONTWRITEBYTECODE set (as in some CI shells) every run would
+    # compile netlearn's modules from source; the warm-up runs below write the caches instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     pairs = [
         (
             "netlearn --help",

@@ -17,6 +17,7 @@ import dataclasses
 import random
 from collections.abc import Iterator
 
+from rich.console import RenderableType
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -119,10 +120,15 @@ class LessonScreen(Screen[None]):
     # ---------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="header", classes="step-header")
-        with Container(id="body"):
+        # The first step is composed in place (text, classes), so the first frame needs no
+        # second layout and restyle; `show` fills in the rest.
+        body = ["wide"] if self.app.size.width >= WIDE else []
+        if not self._scene_refs(self.index):
+            body.append("no-scene")
+        yield Static(self._header(self.index), id="header", classes="step-header")
+        with Container(id="body", classes=" ".join(body)):
             with VerticalScroll(id="text"):
-                yield Static("", id="prose")
+                yield Static(self._prose(self.index), id="prose")
             env = self._env()
             yield SceneView(speed=env.speed, animate=env.animate, id="scene")
         yield HintPanel(id="hint")
@@ -135,7 +141,7 @@ class LessonScreen(Screen[None]):
     def on_mount(self) -> None:
         self._layout(self.size.width)
         self.query_one("#text").focus()
-        self.show(self.index)
+        self.show(self.index, composed=True)
 
     def on_resize(self) -> None:
         self._layout(self.size.width)
@@ -145,23 +151,33 @@ class LessonScreen(Screen[None]):
 
     # ---------------------------------------------------------------- steps
 
-    def show(self, index: int) -> None:
-        """Show step `index`: header, text, the scene from its first frame, progress saved."""
-        self.index = index
+    def _header(self, index: int) -> str:
         step = self.text.steps[index]
-        total = len(self.text.steps)
-        self.query_one("#header", Static).update(
-            f"{self.text.title} · step {index + 1} of {total} · {step.title}"
-        )
+        return f"{self.text.title} · step {index + 1} of {len(self.text.steps)} · {step.title}"
+
+    def _prose(self, index: int) -> RenderableType:
         from rich.markdown import Markdown
 
         # One Rich Markdown renderable: it wraps at word boundaries and keeps hanging indents.
-        self.query_one("#prose", Static).update(Markdown(step_markdown(self.text, index)))
-        self.query_one("#text", VerticalScroll).scroll_home(animate=False)
-        self.query_one(HintPanel).clear()
+        return Markdown(step_markdown(self.text, index))
+
+    def _scene_refs(self, index: int) -> list[SceneRef]:
+        return [b for b in self.text.steps[index].blocks if isinstance(b, SceneRef)]
+
+    def show(self, index: int, *, composed: bool = False) -> None:
+        """Show step `index`: header, text, the scene from its first frame, progress saved.
+
+        `composed`: the screen was composed showing this step (no hint, no status yet).
+        """
+        self.index = index
+        if not composed:
+            self.query_one("#header", Static).update(self._header(index))
+            self.query_one("#prose", Static).update(self._prose(index))
+            self.query_one("#text", VerticalScroll).scroll_home(animate=False)
+            self.query_one(HintPanel).clear()
+            self._status("")
         self._hints_shown = 0
-        self._status("")
-        refs = [b for b in step.blocks if isinstance(b, SceneRef)]
+        refs = self._scene_refs(index)
         self.query_one("#body").set_class(not refs, "no-scene")
         view = self.query_one(SceneView)
         self.workers.cancel_group(self, "scene")
