@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from netlearn.content.lesson import ContentError
 from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
-from netlearn.events import Event, Note, Table, Title
 from netlearn.progress.store import LessonProgress, ProgressStore
 
 if TYPE_CHECKING:
     from netlearn.content.lesson import LessonText
+    from netlearn.events import Event, Table
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,8 @@ def lesson_table(
     broken: frozenset[str] = frozenset(),
 ) -> Table:
     """The lesson list as a table event (a lesson in `broken` shows as broken)."""
+    from netlearn.events import Table
+
     lessons = lessons if lessons is not None else survey().lessons
     done = store.all()
     return Table(
@@ -120,6 +122,8 @@ def next_lesson(
 
 def home_events(store: ProgressStore, found: Survey | None = None) -> Iterator[Event]:
     """The home screen: what netlearn is, the lessons with status, and what to do next."""
+    from netlearn.events import Note, Title
+
     found = found or survey()
     lessons = found.lessons
     yield Title(

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import random
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from rich.console import RenderableType
 from textual import work
@@ -31,8 +32,10 @@ from netlearn.app.scene_view import SceneView
 from netlearn.content.lesson import LessonText, SceneRef
 from netlearn.content.manifest import LessonInfo
 from netlearn.env import Env
-from netlearn.events import Event, Note
 from netlearn.progress.store import ProgressStore, StoreWriteError
+
+if TYPE_CHECKING:
+    from netlearn.events import Event
 
 WIDE = 120  # columns from which text and scene sit side by side
 
@@ -196,6 +199,7 @@ class LessonScreen(Screen[None]):
     def _produce(self, token: int, refs: list[SceneRef]) -> None:
         """Run the step's scenes in a thread; post each event to the view as it comes."""
         from netlearn.errors import NetlearnError
+        from netlearn.events import Note
         from netlearn.scenes import play
 
         worker = get_current_worker()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from io import StringIO
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.text import Text
@@ -24,7 +25,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from netlearn.env import Env
-from netlearn.events import Event
+
+if TYPE_CHECKING:
+    from netlearn.events import Event
 
 DEFAULT_BEAT = 0.5  # seconds after a frame that ends without a beat of its own
 
