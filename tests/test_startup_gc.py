@@ -82,6 +82,9 @@ def test_refusal_and_plain_run_turn_it_back_on(
     assert "More words." in capsys.readouterr().out
     assert run_cli_in_process(["next", "--format", "plain"]) == 0
     assert gc.isenabled()
+    assert run_cli_in_process([]) == 0  # the home screen, piped
+    assert gc.isenabled()
+    assert "Tiny" in capsys.readouterr().out
     (lessons / "tiny" / "lesson.md").write_text("# Broken\n\n## One\n::: scene no.such\n")
     assert run_cli_in_process(["learn", "tiny"]) == 1
     assert gc.isenabled()

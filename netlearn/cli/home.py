@@ -34,7 +34,18 @@ def home(
     """Learn networking by watching it happen. Run `netlearn` for the home screen."""
     if ctx.invoked_subcommand is not None:
         return
-    from netlearn.app import wanted
+    from netlearn.app import hold_gc, release_gc
+
+    hold_gc()  # start-up: no garbage collection until the first frame (as in `learn`)
+    try:
+        _home()
+    finally:
+        release_gc()
+
+
+def _home() -> None:
+    """The home screen: the menu app at a terminal, else the same facts as plain events."""
+    from netlearn.app import release_gc, wanted
 
     env = build_env(animate=False)  # a static screen: nothing to wait for
     found = _survey()
@@ -47,6 +58,7 @@ def home(
             if code:
                 raise typer.Exit(code)
             return
+        release_gc()  # no app, no first frame to wait for
         from netlearn.home import home_events
         from netlearn.render import run_scene
 
