@@ -91,6 +91,22 @@ def test_refusal_and_plain_run_turn_it_back_on(
     assert "unknown scene" in capsys.readouterr().err
 
 
+def test_other_commands_get_it_back_before_they_run(
+    collector: None, lessons: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The entry point holds it from its first import (as `hold_gc()` here); the app callback
+    gives it back to every command but the full-screen ones."""
+    seen: list[bool] = []
+    hold_gc()
+    assert run_cli_in_process(["lessons"]) == 0
+    seen.append(gc.isenabled())
+    hold_gc()
+    assert run_cli_in_process(["check", str(lessons)]) == 0
+    seen.append(gc.isenabled())
+    assert seen == [True, True]
+    assert "tiny" in capsys.readouterr().out
+
+
 def test_the_app_turns_it_back_on_after_its_first_frame(collector: None, tmp_path: Path) -> None:
     from netlearn.app.lesson import LessonScreen
     from netlearn.app.shell import NetlearnApp

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
-import typer
+from netlearn.app import hold_gc, release_gc
+from netlearn.cli import _started_as_netlearn
 
-from netlearn.cli.app import app
-from netlearn.cli.common import FormatOpt, build_env, open_store
+if _started_as_netlearn():
+    # The entry point's imports (Typer, the command tree) make objects that live as long as the
+    # process: no garbage collection until a command starts (`home` below lets it go, except for
+    # the full-screen commands, which let it go after their first frame).
+    hold_gc()
+
+import typer  # noqa: E402
+
+from netlearn.cli.app import app  # noqa: E402
+from netlearn.cli.common import FormatOpt, build_env, open_store  # noqa: E402
 
 if TYPE_CHECKING:
     from netlearn.home import Survey
@@ -19,6 +28,9 @@ def _version(value: bool) -> None:
 
         print(f"netlearn {__version__}")
         raise typer.Exit()
+
+
+FULL_SCREEN = ("learn", "next")  # commands that release the collector after their first frame
 
 
 @app.callback()
@@ -33,9 +45,9 @@ def home(
 ) -> None:
     """Learn networking by watching it happen. Run `netlearn` for the home screen."""
     if ctx.invoked_subcommand is not None:
+        if ctx.invoked_subcommand not in FULL_SCREEN:
+            release_gc()
         return
-    from netlearn.app import hold_gc, release_gc
-
     hold_gc()  # start-up: no garbage collection until the first frame (as in `learn`)
     try:
         _home()
