@@ -16,10 +16,13 @@ import importlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.events import Event
+
+if TYPE_CHECKING:
+    from netlearn.events import Event
 
 
 @dataclass(frozen=True)
