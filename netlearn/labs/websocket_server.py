@@ -13,41 +13,11 @@ import hashlib
 import struct
 
 from netlearn.labs.core import Conn, Lab, Stage, StageContext, StageFailed, scaled
+from netlearn.labs.words import WORDS
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 WAIT = 2.0  # seconds (scaled) to wait for each answer
 MAX_PAYLOAD = 1 << 20
-
-WORDS = [
-    "amber",
-    "anchor",
-    "apple",
-    "arrow",
-    "badge",
-    "basil",
-    "beacon",
-    "birch",
-    "bison",
-    "bridge",
-    "cedar",
-    "cobalt",
-    "comet",
-    "coral",
-    "dingo",
-    "ember",
-    "falcon",
-    "fern",
-    "fjord",
-    "galaxy",
-    "garnet",
-    "harbor",
-    "hazel",
-    "heron",
-    "iris",
-    "jasper",
-    "kelp",
-    "lagoon",
-]
 
 
 def accept_for(key: str) -> str:
