@@ -240,3 +240,14 @@ def test_segment_in_the_inspector() -> None:
         payload_len=0, raw=raw6,
     )  # fmt: skip
     assert [layer.name for layer in segment_view(six).layers] == ["IPv6", "TCP"]
+
+
+def test_plain_segments_are_numbered_for_a_listener(make_env) -> None:
+    """A screen reader reads the plain ladder: each segment says its number, from 1 for each
+    connection, so a listener can say "segment 2" as a sighted learner points at an arrow."""
+    env, buf = make_env("plain")
+    run_scene(run("handshake", random.Random(1)).events, env)
+    run_scene(run("close", random.Random(2)).events, env)
+    heads = [line.split()[0] for line in buf.getvalue().splitlines() if line.startswith("#")]
+    closing = len(run("close", random.Random(2)).segments())
+    assert heads == ["#1", "#2", "#3", *(f"#{n}" for n in range(1, closing + 1))]

@@ -109,6 +109,7 @@ class LadderState:
 
     def __init__(self, absolute: bool = False) -> None:
         self.absolute = absolute
+        self.plain_count = 0  # segments written so far as plain lines ("#3 ...")
         self.left: str | None = None
         self.right: str | None = None
         self.left_addr = ""
