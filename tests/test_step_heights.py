@@ -45,8 +45,15 @@ def test_every_step_fits_in_two_screens(lesson: str) -> None:
     assert not tall, f"{lesson}: steps over {LIMIT} lines: {tall}"
 
 
+# One step is allowed a little more: its scene is one ladder of 25 segments (a loss, the
+# duplicate ACKs and the fast retransmit must be seen together), and its prose is two lines. In
+# the full-screen player the scene has its own scrolling region.
+TCP_ALLOWED = {"loss-recovery": 110}
+
+
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(reason="the TCP lesson is being reworked (issue 15)", strict=False)
 def test_tcp_steps_fit_in_two_screens() -> None:
-    tall = {step: n for step, n in heights("tcp").items() if n > LIMIT}
+    measured = heights("tcp")
+    tall = {step: n for step, n in measured.items() if n > TCP_ALLOWED.get(step, LIMIT)}
     assert not tall, f"tcp: steps over {LIMIT} lines: {tall}"
+    assert set(TCP_ALLOWED) <= set(measured)  # an allowance for a step that is gone is stale
