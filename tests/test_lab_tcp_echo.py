@@ -3,6 +3,7 @@ with its explanation, and the whole report matches a golden file."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -50,7 +51,36 @@ def test_broken_variant_fails_at_its_stage(variant: str, tmp_path: Path) -> None
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"({stage}), then run it again" in result.stdout
     assert words in " ".join(result.stdout.split()), result.stdout
-    compare("tcp-echo", variant, result.stdout)
+    out = result.stdout
+    if variant == "zero_byte":
+        out = _after_the_first_zero(out)
+    compare("tcp-echo", variant, out)
+
+
+def _after_the_first_zero(text: str) -> str:
+    """The zero-byte server echoes each recv() up to its first zero, so what comes back after
+    byte 27 (the first zero) depends on how TCP split the 1 MiB into the server's reads: keep
+    the 27 bytes that are always the same, mask what follows them."""
+    out, received, binary = [], False, False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("["):
+            binary = line.startswith("[3/5]")
+        if not binary:
+            out.append(line)
+            continue
+        if "received" in line:
+            received = True
+            line = re.sub(r"received \d+ bytes", "received N bytes", line)
+        elif not re.match(r"\s+[0-9a-f]{4}  ", line):
+            received = False
+        elif received and int(line.split()[0], 16) >= 0x20:
+            continue  # more chunks echoed: how many depends on the reads too
+        elif received and re.match(r"\s+0010  ", line):
+            head = line[: line.index("0010  ") + 6 + 11 * 3]  # offsets 0x10-0x1a: before the zero
+            line = head + "..\n"
+        line = re.sub(r"offset 27: 0x[0-9a-f]{2} instead", "offset 27: 0x?? instead", line)
+        out.append(line)
+    return "".join(out)
 
 
 def test_starter_as_written_fails_at_the_first_stage(tmp_path: Path) -> None:
