@@ -108,11 +108,10 @@ def stream_lines(event: StreamData) -> list[str]:
         if lines[-1] == "  ":
             lines.pop()
         return lines
+    from netlearn.render.text import hex_row
+
     for off in range(0, len(event.data), 16):
-        chunk = event.data[off : off + 16]
-        hexed = " ".join(f"{b:02x}" for b in chunk)
-        shown = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"  {off:08x}  {hexed:<47}  {shown}")
+        lines.append("  " + hex_row(event.data, off, offset_width=8, bars=False))
     return lines
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from netlearn.errors import NetlearnError
 from netlearn.labs import get_lab, lab_names
+from netlearn.labs.report import wrap
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -45,12 +46,6 @@ def lab_file(name: str) -> Path:
     from netlearn.paths import lessons_dir
 
     return lessons_dir() / "labs" / f"{name}.md"
-
-
-def wrap(first: str, text: str, indent: str) -> list[str]:
-    from netlearn.labs.report import wrap as report_wrap
-
-    return report_wrap(first, text, indent)
 
 
 def reflow(lines: list[str]) -> list[str]:

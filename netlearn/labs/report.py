@@ -20,6 +20,7 @@ from typing import Any
 
 from netlearn.labs.core import KEEP_BYTES, LogEntry, StageFailed
 from netlearn.labs.runner import LabResult, StageResult
+from netlearn.render.text import hex_row
 
 TEXT_SHOWN = 60  # characters of a printable payload shown before "..."
 HEX_ROWS = 4  # rows of 16 bytes of a binary payload shown before "..."
@@ -45,14 +46,6 @@ def escape(data: bytes) -> str:
         else:
             out.append(f"\\x{b:02x}")
     return "".join(out)
-
-
-def hex_row(data: bytes, start: int) -> str:
-    """`0010  81 05 68 65 ...  |..he|`: one 16-byte row of a hex dump."""
-    chunk = data[start : start + 16]
-    hexes = " ".join(f"{b:02x}" for b in chunk)
-    text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
-    return f"{start:04x}  {hexes:<47}  |{text}|"
 
 
 def _count(n: int) -> str:

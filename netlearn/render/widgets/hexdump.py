@@ -9,6 +9,7 @@ from rich.text import Text
 
 from netlearn.events import LayerInfo
 from netlearn.render.style import osi_style
+from netlearn.render.text import ascii_of
 
 
 def layer_at(layers: Sequence[LayerInfo], offset: int) -> LayerInfo | None:
@@ -106,7 +107,7 @@ def plain_hexdump(raw: bytes, layers: Sequence[LayerInfo] = (), per_line: int = 
     for start in range(0, len(raw), per_line):
         chunk = raw[start : start + per_line]
         hexpart = " ".join(f"{b:02x}" for b in chunk).ljust(per_line * 3 - 1)
-        asc = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        asc = ascii_of(chunk)
         names: list[str] = []
         for i in range(len(chunk)):
             layer = layer_at(layers, start + i)

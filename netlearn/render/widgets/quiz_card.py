@@ -15,6 +15,7 @@ from rich.text import Text
 
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import letter
+from netlearn.render.text import ascii_of
 
 KIND_NAMES = {
     "choice": "one answer",
@@ -30,7 +31,7 @@ def marked_hexdump(raw: bytes, highlight: int = -1, per_line: int = 16) -> list[
     for start in range(0, len(raw), per_line):
         chunk = raw[start : start + per_line]
         hexpart = " ".join(f"{b:02x}" for b in chunk).ljust(per_line * 3 - 1)
-        asc = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        asc = ascii_of(chunk)
         out.append(f"{start:04x}  {hexpart}  {asc}")
         if start <= highlight < start + per_line:
             col = 6 + (highlight - start) * 3
