@@ -94,7 +94,7 @@ def _ws_key(value: str) -> bool:
 
 
 def _hex_bytes(value: str) -> bool:
-    """Hex as `netlearn.ws.frames.parse_hex` takes it: digit pairs, 0x and separators allowed."""
+    """Hex as `netlearn.lessons.websocket.frames.parse_hex` takes it: digit pairs, 0x and separators allowed."""
     cleaned = re.sub(r"[\s,:;_\-\[\]{}()]+", "", re.sub(r"0[xX](?=[0-9a-fA-F])", "", value))
     return (
         bool(cleaned)
@@ -137,59 +137,73 @@ WS_EXAMPLES = ("text", "masked", "fragmented", "ping", "pong", "binary256", "bin
 ABSOLUTE = Arg("absolute", YES_NO)
 SACK = Arg("sack", YES_NO)
 PACKET = Arg("packet", OSI_PACKETS)
-# One captured connection told in parts, one step each (netlearn.capture.demo.PARTS).
+# One captured connection told in parts, one step each (netlearn.lessons.capture.demo.PARTS).
 CAPTURE_PART = Arg("part", ("handshake", "data", "close"))
 
 SCENES: dict[str, SceneSpec] = {
     "osi.layers": SceneSpec(
-        "netlearn.osi.scenes:layers", (Arg("order", ("down", "up")),), "the seven layers as a table"
+        "netlearn.lessons.osi.scenes:layers",
+        (Arg("order", ("down", "up")),),
+        "the seven layers as a table",
     ),
     "osi.layer": SceneSpec(
-        "netlearn.osi.scenes:one_layer",
+        "netlearn.lessons.osi.scenes:one_layer",
         (Arg("n", test=number(1, 7), about="a layer number from 1 to 7"),),
         "one layer in detail",
     ),
-    "osi.tcpip": SceneSpec("netlearn.osi.scenes:tcpip", (), "OSI beside the TCP/IP model"),
+    "osi.tcpip": SceneSpec("netlearn.lessons.osi.scenes:tcpip", (), "OSI beside the TCP/IP model"),
     "osi.encapsulate": SceneSpec(
-        "netlearn.osi.scenes:encapsulate", (PACKET,), "wrap a packet layer by layer"
+        "netlearn.lessons.osi.scenes:encapsulate", (PACKET,), "wrap a packet layer by layer"
     ),
-    "osi.unwrap": SceneSpec("netlearn.osi.scenes:unwrap", (PACKET,), "unwrap it at the receiver"),
-    "osi.inspect": SceneSpec("netlearn.osi.scenes:inspect", (PACKET,), "the layer inspector"),
-    "tcp.handshake": SceneSpec("netlearn.tcp.scenes:handshake", (ABSOLUTE,), "SYN, SYN-ACK, ACK"),
-    "tcp.transfer": SceneSpec("netlearn.tcp.scenes:transfer", (ABSOLUTE,), "data both ways"),
-    "tcp.close": SceneSpec("netlearn.tcp.scenes:close", (ABSOLUTE,), "FIN, ACK and TIME-WAIT"),
-    "tcp.reset": SceneSpec("netlearn.tcp.scenes:reset", (ABSOLUTE,), "SYN to a closed port"),
+    "osi.unwrap": SceneSpec(
+        "netlearn.lessons.osi.scenes:unwrap", (PACKET,), "unwrap it at the receiver"
+    ),
+    "osi.inspect": SceneSpec(
+        "netlearn.lessons.osi.scenes:inspect", (PACKET,), "the layer inspector"
+    ),
+    "tcp.handshake": SceneSpec(
+        "netlearn.lessons.tcp.scenes:handshake", (ABSOLUTE,), "SYN, SYN-ACK, ACK"
+    ),
+    "tcp.transfer": SceneSpec(
+        "netlearn.lessons.tcp.scenes:transfer", (ABSOLUTE,), "data both ways"
+    ),
+    "tcp.close": SceneSpec(
+        "netlearn.lessons.tcp.scenes:close", (ABSOLUTE,), "FIN, ACK and TIME-WAIT"
+    ),
+    "tcp.reset": SceneSpec(
+        "netlearn.lessons.tcp.scenes:reset", (ABSOLUTE,), "SYN to a closed port"
+    ),
     "tcp.lost-syn": SceneSpec(
-        "netlearn.tcp.scenes:lost_syn",
+        "netlearn.lessons.tcp.scenes:lost_syn",
         (ABSOLUTE, Arg("losses", test=number(1, 6), about="a number from 1 to 6")),
         "SYN lost, RTO doubles",
     ),
     "tcp.simultaneous-open": SceneSpec(
-        "netlearn.tcp.scenes:simultaneous_open", (ABSOLUTE,), "two SYNs cross"
+        "netlearn.lessons.tcp.scenes:simultaneous_open", (ABSOLUTE,), "two SYNs cross"
     ),
     "tcp.loss": SceneSpec(
-        "netlearn.tcp.scenes:loss", (ABSOLUTE, SACK), "dup ACKs, fast retransmit"
+        "netlearn.lessons.tcp.scenes:loss", (ABSOLUTE, SACK), "dup ACKs, fast retransmit"
     ),
-    "tcp.timeout": SceneSpec("netlearn.tcp.scenes:timeout", (ABSOLUTE,), "the RTO fires"),
+    "tcp.timeout": SceneSpec("netlearn.lessons.tcp.scenes:timeout", (ABSOLUTE,), "the RTO fires"),
     "tcp.congestion": SceneSpec(
-        "netlearn.tcp.scenes:congestion", (ABSOLUTE,), "slow start, cwnd chart"
+        "netlearn.lessons.tcp.scenes:congestion", (ABSOLUTE,), "slow start, cwnd chart"
     ),
     "tcp.zero-window": SceneSpec(
-        "netlearn.tcp.scenes:zero_window", (ABSOLUTE,), "zero window and probes"
+        "netlearn.lessons.tcp.scenes:zero_window", (ABSOLUTE,), "zero window and probes"
     ),
     "tcp.what-if": SceneSpec(
-        "netlearn.tcp.scenes:what_if",
+        "netlearn.lessons.tcp.scenes:what_if",
         (
             Arg("scenario", TCP_SCENARIOS),
             Arg("drop", test=number(1, 999), about="a segment number from 1"),
         ),
         "a scenario with one segment lost",
     ),
-    "tcp.kernel": SceneSpec("netlearn.tcp.scenes:kernel", (), "TCP_INFO of a real socket"),
-    "tcp.states": SceneSpec("netlearn.tcp.scenes:states", (), "RFC 9293's state table"),
-    "tcp.flags": SceneSpec("netlearn.tcp.scenes:flags", (), "the TCP control bits"),
+    "tcp.kernel": SceneSpec("netlearn.lessons.tcp.scenes:kernel", (), "TCP_INFO of a real socket"),
+    "tcp.states": SceneSpec("netlearn.lessons.tcp.scenes:states", (), "RFC 9293's state table"),
+    "tcp.flags": SceneSpec("netlearn.lessons.tcp.scenes:flags", (), "the TCP control bits"),
     "tcp.segment": SceneSpec(
-        "netlearn.tcp.scenes:segment",
+        "netlearn.lessons.tcp.scenes:segment",
         (
             Arg("scenario", TCP_SCENARIOS),
             Arg("n", test=number(1, 99), about="a segment number from 1"),
@@ -197,69 +211,103 @@ SCENES: dict[str, SceneSpec] = {
         "one segment in the inspector",
     ),
     "tcp.isn": SceneSpec(
-        "netlearn.tcp.scenes:isn",
+        "netlearn.lessons.tcp.scenes:isn",
         (Arg("connections", test=number(1, 20), about="a number from 1 to 20"),),
         "random ISNs",
     ),
     "capture.live": SceneSpec(
-        "netlearn.capture.scenes:live", (CAPTURE_PART,), "a real connection, captured"
+        "netlearn.lessons.capture.scenes:live", (CAPTURE_PART,), "a real connection, captured"
     ),
     "capture.replay": SceneSpec(
-        "netlearn.capture.scenes:replay", (CAPTURE_PART,), "the bundled capture"
+        "netlearn.lessons.capture.scenes:replay", (CAPTURE_PART,), "the bundled capture"
     ),
-    "capture.options": SceneSpec("netlearn.capture.scenes:options", (), "real SYN options"),
+    "capture.options": SceneSpec("netlearn.lessons.capture.scenes:options", (), "real SYN options"),
     "capture.connections": SceneSpec(
-        "netlearn.capture.scenes:connections", (), "connections in a capture file"
+        "netlearn.lessons.capture.scenes:connections", (), "connections in a capture file"
     ),
     "capture.packet": SceneSpec(
-        "netlearn.capture.scenes:packet",
+        "netlearn.lessons.capture.scenes:packet",
         (Arg("n", test=number(1, 9999), about="a packet number from 1"),),
         "a captured packet",
     ),
-    "capture.time-wait": SceneSpec("netlearn.capture.scenes:time_wait", (), "TIME-WAIT, kernel"),
+    "capture.time-wait": SceneSpec(
+        "netlearn.lessons.capture.scenes:time_wait", (), "TIME-WAIT, kernel"
+    ),
     "capture.bpf": SceneSpec(
-        "netlearn.capture.scenes:bpf",
+        "netlearn.lessons.capture.scenes:bpf",
         (Arg("port", test=number(0, 65535), about="a port number from 0 to 65535"),),
         "a BPF filter program",
     ),
-    "capture.privilege": SceneSpec("netlearn.capture.scenes:privilege", (), "may we capture?"),
+    "capture.privilege": SceneSpec(
+        "netlearn.lessons.capture.scenes:privilege", (), "may we capture?"
+    ),
     "websocket.live": SceneSpec(
-        "netlearn.ws.scenes:live", (Arg("part", WS_PARTS),), "a part of the live demo"
+        "netlearn.lessons.websocket.scenes:live",
+        (Arg("part", WS_PARTS),),
+        "a part of the live demo",
     ),
     "websocket.accept": SceneSpec(
-        "netlearn.ws.scenes:accept",
+        "netlearn.lessons.websocket.scenes:accept",
         (Arg("key", test=_ws_key, about="a Sec-WebSocket-Key (base64 of 16 bytes)"),),
         "the accept proof",
     ),
     "websocket.frame": SceneSpec(
-        "netlearn.ws.scenes:frame",
+        "netlearn.lessons.websocket.scenes:frame",
         (
             Arg("hex", test=_hex_bytes, about="hex bytes such as 81054865"),
             Arg("example", WS_EXAMPLES),
         ),
         "a frame",
     ),
-    "websocket.compare": SceneSpec("netlearn.ws.scenes:compare", (), "WebSocket vs polling, SSE"),
-    "websocket.close-codes": SceneSpec("netlearn.ws.scenes:close_codes", (), "close codes"),
+    "websocket.compare": SceneSpec(
+        "netlearn.lessons.websocket.scenes:compare", (), "WebSocket vs polling, SSE"
+    ),
+    "websocket.close-codes": SceneSpec(
+        "netlearn.lessons.websocket.scenes:close_codes", (), "close codes"
+    ),
     "socketio.handshake": SceneSpec(
-        "netlearn.sio.scenes:handshake",
+        "netlearn.lessons.socketio.scenes:handshake",
         (Arg("clients", ("all", "alice", "bob-carol")),),
         "connect, live",
     ),
-    "socketio.events": SceneSpec("netlearn.sio.scenes:events", (), "events and acks, live"),
-    "socketio.broadcast": SceneSpec("netlearn.sio.scenes:broadcast", (), "who gets an emit"),
-    "socketio.heartbeat": SceneSpec("netlearn.sio.scenes:heartbeat", (), "ping and pong, live"),
-    "socketio.errors": SceneSpec("netlearn.sio.scenes:errors", (), "bad namespace, bad handler"),
-    "socketio.reconnect": SceneSpec("netlearn.sio.scenes:reconnect", (), "drop and reconnect"),
-    "socketio.outsider": SceneSpec("netlearn.sio.scenes:outsider", (), "a plain WebSocket"),
-    "socketio.scaling": SceneSpec("netlearn.sio.scenes:scaling", (), "two servers, a broker"),
-    "socketio.logging": SceneSpec("netlearn.sio.scenes:logging", (), "the library's logs"),
-    "socketio.proof": SceneSpec("netlearn.sio.scenes:proof", (), "the proof of life checklist"),
-    "socketio.api": SceneSpec("netlearn.sio.scenes:api", (), "JavaScript beside Python"),
-    "socketio.compare": SceneSpec("netlearn.sio.scenes:compare", (), "WebSocket vs Socket.IO"),
-    "socketio.diagram": SceneSpec("netlearn.sio.scenes:diagram", (), "scaling, as a picture"),
+    "socketio.events": SceneSpec(
+        "netlearn.lessons.socketio.scenes:events", (), "events and acks, live"
+    ),
+    "socketio.broadcast": SceneSpec(
+        "netlearn.lessons.socketio.scenes:broadcast", (), "who gets an emit"
+    ),
+    "socketio.heartbeat": SceneSpec(
+        "netlearn.lessons.socketio.scenes:heartbeat", (), "ping and pong, live"
+    ),
+    "socketio.errors": SceneSpec(
+        "netlearn.lessons.socketio.scenes:errors", (), "bad namespace, bad handler"
+    ),
+    "socketio.reconnect": SceneSpec(
+        "netlearn.lessons.socketio.scenes:reconnect", (), "drop and reconnect"
+    ),
+    "socketio.outsider": SceneSpec(
+        "netlearn.lessons.socketio.scenes:outsider", (), "a plain WebSocket"
+    ),
+    "socketio.scaling": SceneSpec(
+        "netlearn.lessons.socketio.scenes:scaling", (), "two servers, a broker"
+    ),
+    "socketio.logging": SceneSpec(
+        "netlearn.lessons.socketio.scenes:logging", (), "the library's logs"
+    ),
+    "socketio.proof": SceneSpec(
+        "netlearn.lessons.socketio.scenes:proof", (), "the proof of life checklist"
+    ),
+    "socketio.api": SceneSpec(
+        "netlearn.lessons.socketio.scenes:api", (), "JavaScript beside Python"
+    ),
+    "socketio.compare": SceneSpec(
+        "netlearn.lessons.socketio.scenes:compare", (), "WebSocket vs Socket.IO"
+    ),
+    "socketio.diagram": SceneSpec(
+        "netlearn.lessons.socketio.scenes:diagram", (), "scaling, as a picture"
+    ),
     "socketio.decode": SceneSpec(
-        "netlearn.sio.scenes:decode",
+        "netlearn.lessons.socketio.scenes:decode",
         (Arg("packet", test=bool, about="a packet string"), Arg("layer", ("wire", "socketio"))),
         "take a packet apart",
     ),

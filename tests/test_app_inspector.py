@@ -13,7 +13,7 @@ from textual.app import App
 from netlearn.app.inspector import FieldHexDump, InspectorScreen, byte_range, field_bits, where
 from netlearn.env import Env
 from netlearn.events import PacketView
-from netlearn.osi.scenes import inspect
+from netlearn.lessons.osi.scenes import inspect
 
 
 def http_view() -> PacketView:

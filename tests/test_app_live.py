@@ -21,7 +21,7 @@ pytest.importorskip("textual")
 from netlearn.app.live import LiveScreen  # noqa: E402
 from netlearn.app.live_fold import Folder, bookkeeping  # noqa: E402
 from netlearn.app.shell import NetlearnApp  # noqa: E402
-from netlearn.sio.events import HttpLine, WirePacket  # noqa: E402
+from netlearn.lessons.socketio.events import HttpLine, WirePacket  # noqa: E402
 
 
 def listening_ports(pid: int | str = "self") -> set[int]:
@@ -241,7 +241,7 @@ def test_resize_reflows_side_by_side_and_back() -> None:
 def test_ctrl_c_during_the_websocket_demo_frees_its_port() -> None:
     """The real demo (a server and a client on 127.0.0.1) in the screen: Enter, then Ctrl-C;
     the worker closes the producer and the server's port is free within a second."""
-    from netlearn.ws.demo import run as ws_demo
+    from netlearn.lessons.websocket.demo import run as ws_demo
 
     before = listening_ports()
 

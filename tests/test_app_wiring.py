@@ -82,7 +82,7 @@ def _ctrl_c_after_enter(t: Terminal, pid_of_netlearn: int) -> tuple[int, float, 
 
 
 def test_capture_demo_runs_full_screen_and_ctrl_c_stops_it(netlearn_home: Path) -> None:
-    from netlearn.capture.live import can_capture
+    from netlearn.live.capture import can_capture
 
     ok, why = can_capture("lo")
     if not ok:
@@ -154,8 +154,8 @@ def test_capture_parts_step_in_the_live_screen() -> None:
     (the recorded connection, so the test needs no privilege)."""
     from netlearn.app.live import LiveScreen
     from netlearn.app.shell import NetlearnApp
-    from netlearn.capture.demo import told_replay
-    from netlearn.cli.capture import in_parts
+    from netlearn.lessons.capture.cli import in_parts
+    from netlearn.lessons.capture.demo import told_replay
 
     async def run() -> list[tuple[int, str]]:
         env = Env.build("rich", stdout=StringIO(), animate=False)
@@ -181,8 +181,8 @@ def test_capture_parts_step_in_the_live_screen() -> None:
 
 
 def test_capture_parts_close_the_producer_when_stopped() -> None:
-    from netlearn.capture.demo import told_replay
-    from netlearn.cli.capture import in_parts
+    from netlearn.lessons.capture.cli import in_parts
+    from netlearn.lessons.capture.demo import told_replay
 
     env = Env.build("rich", stdout=StringIO(), animate=False)
     closed: list[bool] = []
@@ -274,8 +274,8 @@ def test_ladder_flag_strip_says_which_flags_are_set(
     SYN` without colour; in colour, the set bit in reverse video."""
     import random
 
-    from netlearn.tcp import scenarios
-    from netlearn.tcp.player import Player
+    from netlearn.lessons.tcp import scenarios
+    from netlearn.lessons.tcp.player import Player
 
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")

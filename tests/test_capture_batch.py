@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.capture.listing import listing
 from netlearn.env import Env
+from netlearn.lessons.capture.listing import listing
 from netlearn.render import run_scene
 from tests.test_capture_fastpath import _bench
 
@@ -109,8 +109,8 @@ def test_quick_wrap_is_textwrap() -> None:
     import random
     import textwrap
 
-    from netlearn.capture.analysis import FINDINGS
-    from netlearn.capture.render import wrap
+    from netlearn.lessons.capture.analysis import FINDINGS
+    from netlearn.lessons.capture.render import wrap
 
     rng = random.Random(14)
     words = " ".join(f.why for f in FINDINGS).split()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.capture.demo import BUNDLED
+from netlearn.lessons.capture.demo import BUNDLED
 from netlearn.paths import assets_dir
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.capture import headers, pcapio
-from netlearn.capture.listing import scan
-from netlearn.capture.osiview import from_file
 from netlearn.errors import NetlearnError
 from netlearn.events import to_dict
-from netlearn.osi.pcapfile import read_packet
+from netlearn.lessons.capture import headers, pcapio
+from netlearn.lessons.capture.listing import scan
+from netlearn.lessons.capture.osiview import from_file
+from netlearn.lessons.osi.pcapfile import read_packet
 from netlearn.paths import assets_dir
 
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"

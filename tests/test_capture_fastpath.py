@@ -1,7 +1,7 @@
 """`capture --read`'s short paths change nothing: the same listing, states and analysis.
 
 `scan(path, fast=False)` sends every segment through `Tracker.update`, the general path; the
-default takes the short paths of `netlearn.capture.fastpath` for the common segments. Both
+default takes the short paths of `netlearn.lessons.capture.fastpath` for the common segments. Both
 must leave every connection, every analysis flow and every finding exactly alike, and print
 the same listing, on: the bundled capture, a small capture like the benchmark's, the same
 with segments lost, repeated and swapped (seeded), and each capture of the analysis tests.
@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from netlearn.capture import tracker as tracker_mod
-from netlearn.capture.analysis import Flow
-from netlearn.capture.listing import connection_event, listing, scan
-from netlearn.capture.pcapio import iter_records
 from netlearn.env import Env
+from netlearn.lessons.capture import tracker as tracker_mod
+from netlearn.lessons.capture.analysis import Flow
+from netlearn.lessons.capture.listing import connection_event, listing, scan
+from netlearn.lessons.capture.pcapio import iter_records
 from netlearn.paths import assets_dir
 from tests.test_capture_analysis import SCENARIOS, build
 
@@ -152,7 +152,7 @@ def test_analysis_captures(name: str, tmp_path: Path) -> None:
 
 def test_a_difference_would_be_seen(bench_like: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The comparison can fail: a short path that forgets one thing is caught."""
-    from netlearn.capture import fastpath
+    from netlearn.lessons.capture import fastpath
 
     real = fastpath.observe
 
@@ -161,7 +161,7 @@ def test_a_difference_would_be_seen(bench_like: Path, monkeypatch: pytest.Monkey
         if flags & 0x01:
             conn.first_fin = None  # as if the FIN had not been noted
 
-    monkeypatch.setattr("netlearn.capture.listing.observe", forgetful)
+    monkeypatch.setattr("netlearn.lessons.capture.listing.observe", forgetful)
     with pytest.raises(AssertionError):
         assert_same(bench_like)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from netlearn.capture.follow import missing_mark, reassemble
-from netlearn.capture.listing import scan
-from netlearn.capture.others import classify, new_counts
+from netlearn.lessons.capture.follow import missing_mark, reassemble
+from netlearn.lessons.capture.listing import scan
+from netlearn.lessons.capture.others import classify, new_counts
 from tests.test_capture_analysis import Conv
 
 

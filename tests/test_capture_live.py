@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.capture import bpf, pcapio, socktable
-from netlearn.capture.live import LiveCapture, can_capture
 from netlearn.events import Segment, StateChange, Table
+from netlearn.lessons.capture import bpf, pcapio, socktable
+from netlearn.live.capture import LiveCapture, can_capture
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -199,7 +199,7 @@ def test_without_libpcap_python_filters_with_a_notice(
 
 
 def test_demo_producer_writes_a_private_pcap_and_shows_time_wait(make_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from netlearn.capture.demo import CLIENT_LINE, demo
+    from netlearn.lessons.capture.demo import CLIENT_LINE, demo
     from netlearn.render import run_scene
 
     env, buf = make_env("plain")
@@ -293,7 +293,7 @@ def test_port_with_duration_and_ctrl_c(server: Server) -> None:
 def test_watch_counts_exactly_while_drawing_only_a_window(
     server: Server, tmp_path: Path, make_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from netlearn.capture import watch as watch_mod
+    from netlearn.lessons.capture import watch as watch_mod
 
     monkeypatch.setattr(watch_mod, "BACKLOG", 5)
     monkeypatch.setattr(watch_mod, "WINDOW", 3)

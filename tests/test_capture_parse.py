@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.capture import bpf, headers, options, pcapio
-from netlearn.capture.demo import BUNDLED
 from netlearn.errors import NetlearnError
+from netlearn.lessons.capture import bpf, headers, options, pcapio
+from netlearn.lessons.capture.demo import BUNDLED
 from netlearn.paths import assets_dir
 
 BUNDLE = assets_dir() / "pcaps" / BUNDLED

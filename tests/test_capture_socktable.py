@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from netlearn.capture import socktable
+from netlearn.lessons.capture import socktable
 
 
 def close_client_first(family: int, host: str) -> tuple[int, int]:

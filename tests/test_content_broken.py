@@ -275,11 +275,11 @@ def test_every_scene_argument_declares_its_values() -> None:
 
 
 def test_the_declared_choices_match_the_lesson_modules() -> None:
-    from netlearn.osi.build import KINDS
+    from netlearn.lessons.tcp.scenarios import SCENARIOS
+    from netlearn.lessons.websocket.demo import PARTS
+    from netlearn.lessons.websocket.explain import RFC_EXAMPLES
+    from netlearn.packets.build import KINDS
     from netlearn.scenes import OSI_PACKETS, TCP_SCENARIOS, WS_EXAMPLES, WS_PARTS
-    from netlearn.tcp.scenarios import SCENARIOS
-    from netlearn.ws.demo import PARTS
-    from netlearn.ws.explain import RFC_EXAMPLES
 
     assert tuple(KINDS) == OSI_PACKETS
     assert tuple(SCENARIOS) == TCP_SCENARIOS

@@ -38,8 +38,8 @@ def bundled_packets() -> list:
 
 
 def tcp_meanings(pkt) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from netlearn.osi.dissect import packet_view
-    from netlearn.osi.meanings import fit
+    from netlearn.packets.fields import packet_view
+    from netlearn.packets.meanings import fit
 
     view = fit(packet_view(pkt, "t"), pkt)
     tcp = next(layer for layer in view.layers if layer.name == "TCP")
@@ -50,7 +50,7 @@ def tcp_meanings(pkt) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_no_meaning_claims_a_port_of_its_own() -> None:
-    from netlearn.osi.meanings import MEANINGS
+    from netlearn.packets.meanings import MEANINGS
 
     for layer, fields in MEANINGS.items():
         for name in ("sport", "dport"):
@@ -67,7 +67,7 @@ def test_dport_meaning_uses_the_packets_own_port() -> None:
 
 
 def test_dport_meaning_names_a_registered_service() -> None:
-    from netlearn.osi.build import build
+    from netlearn.packets.build import build
 
     meanings = tcp_meanings(build("http"))
     assert "8080" in meanings["dport"] and "http-alt" in meanings["dport"]
@@ -103,7 +103,7 @@ def test_the_capture_lessons_inspector_never_says_8080_next_to_another_port() ->
 def test_generated_capture_questions_explain_with_the_packets_port() -> None:
     import random
 
-    from netlearn.quiz.generators.capture import field
+    from netlearn.lessons.capture.quiz import field
     from netlearn.quiz.model import Question
 
     q = Question(
@@ -185,7 +185,7 @@ def test_tshark_calls_every_bundled_checksum_incorrect() -> None:
 
 
 def test_the_simulation_left_out_timestamps_and_window_scale_not_all_options() -> None:
-    from netlearn.tcp.segments import SYN_OPTIONS
+    from netlearn.packets.tcp import SYN_OPTIONS
 
     names = {name for name, _ in SYN_OPTIONS}
     assert {"MSS", "SAckOK"} <= names and not names & {"Timestamp", "WScale"}
@@ -203,7 +203,7 @@ def test_isns_are_not_called_random() -> None:
 
 
 def test_bpf_instruction_counts_match_the_compiler() -> None:
-    from netlearn.capture import bpf
+    from netlearn.lessons.capture import bpf
 
     if not bpf.available():
         pytest.skip("libpcap is not installed")

@@ -16,7 +16,7 @@ def _env() -> Env:
 
 
 def test_the_three_live_capture_parts_are_one_connection() -> None:
-    from netlearn.capture.scenes import live
+    from netlearn.lessons.capture.scenes import live
 
     env = _env()
     parts = {p: list(live(env, part=p)) for p in ("handshake", "data", "close")}
@@ -34,7 +34,7 @@ def test_the_three_live_capture_parts_are_one_connection() -> None:
 
 
 def test_the_replayed_parts_cover_the_bundled_capture_once() -> None:
-    from netlearn.capture.scenes import replay
+    from netlearn.lessons.capture.scenes import replay
 
     env = _env()
     whole = [e for e in replay(env) if isinstance(e, Segment)]
@@ -58,7 +58,7 @@ def test_the_capture_lesson_says_where_the_demo_runs_without_privilege() -> None
 
 
 def test_the_websocket_demo_says_where_it_runs() -> None:
-    from netlearn.ws.demo import run
+    from netlearn.lessons.websocket.demo import run
 
     events = run(_env())
     title = next(events)
@@ -76,7 +76,7 @@ def test_the_websocket_demo_says_where_it_runs() -> None:
 
 
 def test_websocket_failures_split_in_two_steps() -> None:
-    from netlearn.ws.demo import scene
+    from netlearn.lessons.websocket.demo import scene
 
     handshake = [e for e in scene(_env(), "handshake-failures") if isinstance(e, Title)]
     frames = [e for e in scene(_env(), "frame-failures") if isinstance(e, Title)]
@@ -85,8 +85,8 @@ def test_websocket_failures_split_in_two_steps() -> None:
 
 
 def test_socketio_fold_keeps_packets_and_counts_the_plumbing() -> None:
-    from netlearn.sio.events import HttpLine, WirePacket
-    from netlearn.sio.scenes import fold_polling
+    from netlearn.lessons.socketio.events import HttpLine, WirePacket
+    from netlearn.lessons.socketio.scenes import fold_polling
 
     def http(direction: str, line: str, note: str) -> HttpLine:
         return HttpLine(actor="carol", direction=direction, line=line, note=note)
@@ -110,8 +110,8 @@ def test_socketio_fold_keeps_packets_and_counts_the_plumbing() -> None:
 
 
 def test_without_privilege_the_parts_come_from_a_private_namespace(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import netlearn.capture.live as capture_live
-    from netlearn.capture.scenes import live
+    import netlearn.live.capture as capture_live
+    from netlearn.lessons.capture.scenes import live
 
     if netns.probe() is not None:
         return  # namespaces refused here: the replay path is what runs

@@ -140,8 +140,8 @@ def test_time_wait_is_not_the_only_timer_that_closes() -> None:
 
 
 def test_the_simulation_closes_on_too_many_retransmissions() -> None:
-    from netlearn.tcp.states import SYNCHRONIZED, State
-    from netlearn.tcp.table import Input, state_changes
+    from netlearn.packets.tcp_states import SYNCHRONIZED, State
+    from netlearn.packets.tcp_table import Input, state_changes
 
     gives_up = {r.source for r in state_changes() if r.event is Input.GIVE_UP}
     assert State.ESTABLISHED in gives_up and gives_up <= set(SYNCHRONIZED) | {
@@ -184,7 +184,7 @@ def test_isns_are_not_called_random() -> None:
 
 def test_the_seeded_simulation_is_guessable() -> None:
     """What the lesson says of netlearn's own ISNs: the same seed gives the same numbers."""
-    from netlearn.tcp import scenarios
+    from netlearn.lessons.tcp import scenarios
 
     one = [s.seq for s in scenarios.handshake(random.Random(7)).segments()[:2]]
     two = [s.seq for s in scenarios.handshake(random.Random(7)).segments()[:2]]
@@ -220,8 +220,8 @@ def test_syn_retry_numbers_agree_with_linux() -> None:
 
 def test_the_simulation_gives_up_after_six_resends_and_says_why() -> None:
     from netlearn.errors import NetlearnError
-    from netlearn.tcp import scenarios
-    from netlearn.tcp.endpoint import Config
+    from netlearn.lessons.tcp import scenarios
+    from netlearn.lessons.tcp.endpoint import Config
 
     assert Config().syn_retries == 6
     with pytest.raises(NetlearnError, match="before 6.5"):

@@ -12,10 +12,10 @@ import h11
 
 from netlearn.env import Env
 from netlearn.events import Event
+from netlearn.lessons.websocket.events import HttpMessage, WsFrame
+from netlearn.lessons.websocket.explain import explain
+from netlearn.lessons.websocket.frames import frame_event
 from netlearn.render import run_scene
-from netlearn.ws.events import HttpMessage, WsFrame
-from netlearn.ws.explain import explain
-from netlearn.ws.frames import frame_event
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
@@ -78,8 +78,13 @@ def test_invalid_utf8_in_a_message_is_still_invalid() -> None:
 
 def test_the_live_receiver_accepts_a_split_character() -> None:
     """The same two frames, masked, to the demo's server over a real socket: no 1007."""
+    from netlearn.lessons.websocket.protocol import (
+        ClientConnection,
+        Received,
+        ResponseIn,
+        ServerConnection,
+    )
     from netlearn.packets.websocket import ws_frame
-    from netlearn.ws.protocol import ClientConnection, Received, ResponseIn, ServerConnection
 
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -128,7 +133,7 @@ def _h11_response(raw: bytes) -> h11.Response:
 
 def test_the_demo_426_carries_upgrade_websocket() -> None:
     """Live: the failures part of the demo, over real sockets; h11 reads the 426."""
-    from netlearn.ws import demo
+    from netlearn.lessons.websocket import demo
 
     events = run_scene(demo.scene(_env(), "failures"), _env())
     (r426,) = [
@@ -144,7 +149,7 @@ def test_the_demo_426_carries_upgrade_websocket() -> None:
 
 
 def test_websocket_serve_426_carries_upgrade() -> None:
-    from netlearn.ws.protocol import ServerConnection, standard_headers
+    from netlearn.lessons.websocket.protocol import ServerConnection, standard_headers
 
     server = ServerConnection(endpoints=("/chat",))
     hdrs = standard_headers("h", "dGhlIHNhbXBsZSBub25jZQ==", version="8")
@@ -159,7 +164,7 @@ def test_websocket_serve_426_carries_upgrade() -> None:
 
 
 def _ws_texts() -> str:
-    from netlearn.ws import demo, handshake
+    from netlearn.lessons.websocket import demo, handshake
 
     parts = [_lesson("websocket"), _quiz("websocket"), handshake.__doc__ or ""]
     parts += list(handshake._REQUEST.values()) + list(handshake._RESPONSE.values())
@@ -187,7 +192,7 @@ def test_no_http_vs_framework_analogy() -> None:
 
 
 def test_disconnect_is_from_either_side() -> None:
-    from netlearn.sio.explain import explain as sio_explain
+    from netlearn.lessons.socketio.explain import explain as sio_explain
 
     text = " ".join(d for e in sio_explain("41") for d in getattr(e, "details", ()))
     assert "Either side" in text and "client namespace disconnect" in text
@@ -195,8 +200,8 @@ def test_disconnect_is_from_either_side() -> None:
 
 
 def test_binary_ack_has_its_own_name() -> None:
-    from netlearn.sio import codec
-    from netlearn.sio.explain import packet_line
+    from netlearn.lessons.socketio import codec
+    from netlearn.lessons.socketio.explain import packet_line
 
     _, meaning = packet_line(codec.decode_eio('461-2[{"_placeholder":true,"num":0}]'))
     assert meaning.startswith("Socket.IO BINARY_ACK for id 2")
@@ -206,8 +211,8 @@ def test_binary_ack_has_its_own_name() -> None:
 
 def test_each_polling_response_names_its_request() -> None:
     """The relay's tracer: a POST's 'ok' is never shown as the answer to a long-poll GET."""
-    from netlearn.sio.observer import ResponseSeen
-    from netlearn.sio.trace import Tracer
+    from netlearn.lessons.socketio.observer import ResponseSeen
+    from netlearn.lessons.socketio.trace import Tracer
 
     conn = Tracer(lambda: 0.0, name="carol").connection()
     post = ResponseSeen(200, "OK", (), b"ok", "POST", "/socket.io/?EIO=4&sid=x")
@@ -218,7 +223,7 @@ def test_each_polling_response_names_its_request() -> None:
 
 
 def test_when_to_use_each_is_not_reversed() -> None:
-    from netlearn.sio import texts
+    from netlearn.lessons.socketio import texts
 
     when = texts.WHEN
     assert "when you control both ends and want a standard" not in when
@@ -250,14 +255,14 @@ def test_handler_errors_differ_between_node_and_python() -> None:
 
 
 def test_sticky_sessions_text_matches_the_scene() -> None:
-    from netlearn.sio import texts
+    from netlearn.lessons.socketio import texts
 
     assert "sends dana's next long-poll" not in texts.SCALING_STICKY
     assert "WebSocket only" in texts.SCALING_STICKY
     # the heartbeat note mentions carol only because the scene waits for her ping and pong
     import inspect
 
-    from netlearn.sio.demo import Lab
+    from netlearn.lessons.socketio.demo import Lab
 
     assert "carol" in texts.HEARTBEAT_AFTER
     assert '"carol"' in inspect.getsource(Lab.heartbeat)
@@ -272,7 +277,7 @@ def test_the_test_suite_note_sits_above_its_packet() -> None:
 
 
 def test_no_mention_of_material_the_learner_never_saw() -> None:
-    from netlearn.sio import texts
+    from netlearn.lessons.socketio import texts
 
     words = ("the notes", "notes'", "tutorials'", "the tutorials")
     for name in ("websocket", "socketio"):

@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netlearn.capture import pcapio
-from netlearn.capture.listing import listing
-from netlearn.capture.osiview import from_file
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.osi.pcapfile import read_packet
+from netlearn.lessons.capture import pcapio
+from netlearn.lessons.capture.listing import listing
+from netlearn.lessons.capture.osiview import from_file
+from netlearn.lessons.osi.pcapfile import read_packet
 from netlearn.paths import assets_dir
 from netlearn.render import make_renderer
 

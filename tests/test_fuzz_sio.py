@@ -26,10 +26,10 @@ from socketio.packet import Packet as SioTheirs
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
+from netlearn.lessons.socketio import codec
+from netlearn.lessons.socketio.codec import EioPacket, SioPacket
+from netlearn.lessons.socketio.explain import explain, packet_line, unescape
 from netlearn.render import run_scene
-from netlearn.sio import codec
-from netlearn.sio.codec import EioPacket, SioPacket
-from netlearn.sio.explain import explain, packet_line, unescape
 
 FUZZ = settings(
     derandomize=True,

@@ -24,10 +24,10 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessag
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
+from netlearn.lessons.websocket.explain import explain
+from netlearn.lessons.websocket.frames import frame_event, split_frames
+from netlearn.lessons.websocket.protocol import Failure, Received, ServerConnection
 from netlearn.render import run_scene
-from netlearn.ws.explain import explain
-from netlearn.ws.frames import frame_event, split_frames
-from netlearn.ws.protocol import Failure, Received, ServerConnection
 
 T = TypeVar("T")
 SETTINGS = settings(

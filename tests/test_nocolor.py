@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from netlearn.env import Env
-from netlearn.osi.build import build
-from netlearn.osi.dissect import packet_view
+from netlearn.packets.build import build
+from netlearn.packets.fields import packet_view
 from netlearn.render import run_scene
 from netlearn.render.widgets.flag_strip import FlagStrip
 from netlearn.render.widgets.hexdump import HexDump
@@ -109,7 +109,7 @@ def test_layer_stack_and_wrap_strip_mark_the_active_layer() -> None:
 
 def test_ladder_keeps_flags_direction_and_states(monkeypatch: pytest.MonkeyPatch) -> None:
     import netlearn.render.tcp  # noqa: F401  (registers the ladder drawing)
-    from netlearn.tcp import scenarios
+    from netlearn.lessons.tcp import scenarios
 
     trace = scenarios.handshake(random.Random(1))
     env, out = tty_env(monkeypatch, no_color=True)
@@ -125,7 +125,7 @@ def test_ladder_keeps_flags_direction_and_states(monkeypatch: pytest.MonkeyPatch
 
 
 def test_inspector_scene_with_no_color_keeps_the_legend(monkeypatch: pytest.MonkeyPatch) -> None:
-    from netlearn.osi import scenes
+    from netlearn.lessons.osi import scenes
 
     env, out = tty_env(monkeypatch, no_color=True)
     run_scene(list(scenes.inspect(env, "http")), env)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.osi.build import KINDS, build
-from netlearn.osi.dissect import packet_view
+from netlearn.packets.build import KINDS, build
+from netlearn.packets.fields import packet_view
 
 KIND_LAYERS = {
     "http": ["Ether", "IP", "TCP", "Raw"],
@@ -215,7 +215,7 @@ def test_unknown_packet_kind(run_cli) -> None:
 
 
 def test_unwrap_names_the_field_that_says_what_is_inside() -> None:
-    from netlearn.osi.scenes import unwrap
+    from netlearn.lessons.osi.scenes import unwrap
 
     steps = list(unwrap(None, "http"))  # type: ignore[arg-type]
     notes = [s.note for s in steps]  # type: ignore[attr-defined]

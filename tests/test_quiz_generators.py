@@ -174,7 +174,7 @@ def test_ws_accept_matches_the_rfc_vector_and_wsproto() -> None:
     from wsproto.events import AcceptConnection, Request
     from wsproto.utilities import generate_accept_token
 
-    from netlearn.quiz.generators.websocket import accept_for
+    from netlearn.lessons.websocket.quiz import accept_for
 
     # RFC 6455 section 1.3's own example.
     assert accept_for("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="

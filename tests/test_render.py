@@ -11,8 +11,8 @@ from rich.console import Console
 
 from netlearn.env import Env
 from netlearn.events import Note, Table, Title, to_dict
-from netlearn.osi.build import build
-from netlearn.osi.dissect import packet_view
+from netlearn.packets.build import build
+from netlearn.packets.fields import packet_view
 from netlearn.render import run_scene
 from netlearn.render.registry import wrap_markdown
 
@@ -150,7 +150,7 @@ def test_plain_drops_emphasis_around_code_and_keeps_code_whole() -> None:
 
 
 def test_wide_tables_become_records_only_when_cells_would_tower(make_env) -> None:
-    from netlearn.osi.scenes import layers
+    from netlearn.lessons.osi.scenes import layers
 
     env, buf = make_env("rich", width=80)
     [seven] = list(layers(env))

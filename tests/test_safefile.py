@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from netlearn import safefile
-from netlearn.capture import pcapio
 from netlearn.errors import NetlearnError
+from netlearn.lessons.capture import pcapio
 
 SECRET = b"root:$6$do-not-touch:19000:0:99999:7:::\n"
 
@@ -40,8 +40,8 @@ def _pcap_writer(path: Path) -> None:
 def _tcp_pcap(path: Path) -> None:
     import random
 
-    from netlearn.tcp import scenarios
-    from netlearn.tcp.pcap import write_pcap
+    from netlearn.lessons.tcp import scenarios
+    from netlearn.lessons.tcp.pcap import write_pcap
 
     write_pcap(path, scenarios.run("handshake", random.Random(1)).captured)
 

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from netlearn.sio import codec
-from netlearn.sio.codec import EioPacket, PacketError, SioPacket
-from netlearn.sio.explain import explain, packet_line
+from netlearn.lessons.socketio import codec
+from netlearn.lessons.socketio.codec import EioPacket, PacketError, SioPacket
+from netlearn.lessons.socketio.explain import explain, packet_line
 
 # ---------------------------------------------------------------------------- Engine.IO
 

@@ -21,10 +21,10 @@ import pytest
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
+from netlearn.lessons.socketio import codec
+from netlearn.lessons.socketio.codec import PacketError, SioPacket
+from netlearn.lessons.socketio.explain import explain, packet_line
 from netlearn.render import run_scene
-from netlearn.sio import codec
-from netlearn.sio.codec import PacketError, SioPacket
-from netlearn.sio.explain import explain, packet_line
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY_CAP = 1 << 30  # 1 GiB of address space: far above what decoding needs

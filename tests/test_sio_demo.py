@@ -128,14 +128,14 @@ def test_ctrl_c_stops_the_demo_with_130(netlearn_home: Path) -> None:
 @pytest.fixture(scope="module")
 def demo_events() -> list[Event]:
     """A short live run (handshake, events, emits, errors, reconnection), collected once."""
-    from netlearn.sio.demo import Lab
+    from netlearn.lessons.socketio.demo import Lab
 
     env = Env.build("plain", stdout=StringIO(), width=80)
     events: list[Event] = []
     with Lab(env) as lab:
         for step in (Lab.handshake, Lab.events, Lab.targets, Lab.errors, Lab.reconnect):
             events.extend(step(lab))
-    from netlearn.sio import scenes
+    from netlearn.lessons.socketio import scenes
 
     events.extend(scenes.compare(env))
     events.extend(scenes.api(env))

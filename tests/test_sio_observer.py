@@ -12,8 +12,8 @@ from wsproto.events import AcceptConnection, CloseConnection, Ping, Request, Tex
 from wsproto.events import BytesMessage as WsBytes
 from wsproto.extensions import PerMessageDeflate
 
-from netlearn.sio.events import HttpLine, LinkNote, WirePacket
-from netlearn.sio.observer import (
+from netlearn.lessons.socketio.events import HttpLine, LinkNote, WirePacket
+from netlearn.lessons.socketio.observer import (
     ConnectionObserver,
     ControlSeen,
     MessageSeen,
@@ -22,7 +22,7 @@ from netlearn.sio.observer import (
     ResponseSeen,
     Seen,
 )
-from netlearn.sio.trace import Tracer
+from netlearn.lessons.socketio.trace import Tracer
 
 OPEN = (
     '0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":["websocket"],"pingInterval":25000,'

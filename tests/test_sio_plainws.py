@@ -9,7 +9,7 @@ import threading
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from netlearn.sio.plainws import PlainWebSocket
+from netlearn.lessons.socketio.plainws import PlainWebSocket
 
 
 def _server(messages: list[str], split: bool) -> tuple[int, threading.Thread]:

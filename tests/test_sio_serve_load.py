@@ -118,7 +118,7 @@ async def _slow_second_request(port: int, limit: float) -> float | None:
 
 
 def test_slowloris_is_closed_and_locks_nobody_out(served: Served) -> None:
-    from netlearn.sio.proxy import HEAD_TIMEOUT
+    from netlearn.lessons.socketio.proxy import HEAD_TIMEOUT
 
     async def scene() -> tuple[list[float], float | None, Any, float]:
         attack = asyncio.ensure_future(_slowloris(served.port, 200, 0.5, HEAD_TIMEOUT + 5))
@@ -211,8 +211,8 @@ def test_too_many_connections_get_503_not_a_reset(netlearn_home: Path) -> None:
 
 
 def test_the_limits_are_stated_at_start_and_in_help(served: Served, run_cli) -> None:  # type: ignore[no-untyped-def]
-    from netlearn.sio import serve
-    from netlearn.sio.proxy import HEAD_TIMEOUT, IDLE_TIMEOUT
+    from netlearn.lessons.socketio import serve
+    from netlearn.lessons.socketio.proxy import HEAD_TIMEOUT, IDLE_TIMEOUT
 
     note = served.wait_for(lambda e: e.get("text", "").startswith("Limits:"))
     assert note["text"] == serve.limits_text(500, 1500)

@@ -150,7 +150,7 @@ def test_an_unreachable_redis_is_one_line_and_no_hang(run_cli) -> None:  # type:
 
 
 def test_a_redis_that_never_answers_is_one_line_within_seconds(run_cli) -> None:  # type: ignore[no-untyped-def]
-    from netlearn.sio.serve import REDIS_TIMEOUT
+    from netlearn.lessons.socketio.serve import REDIS_TIMEOUT
 
     silent = socket.socket()  # accepts connections (the kernel does) and never says a word
     silent.bind(("127.0.0.1", 0))

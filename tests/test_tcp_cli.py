@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pty_terminal import Terminal
 
-from netlearn.cli.tcp import SCENARIO_NAMES
-from netlearn.tcp.scenarios import SCENARIOS
-from netlearn.tcp.segments import checksums_ok
+from netlearn.lessons.tcp.cli import SCENARIO_NAMES
+from netlearn.lessons.tcp.scenarios import SCENARIOS
+from netlearn.packets.tcp import checksums_ok
 
 
 def test_help_names_every_scenario(run_cli) -> None:

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from netlearn.tcp.congestion import Congestion, initial_window
-from netlearn.tcp.events import WindowChart, WindowSample
-from netlearn.tcp.scenarios import run
+from netlearn.events import WindowChart, WindowSample
+from netlearn.lessons.tcp.congestion import Congestion, initial_window
+from netlearn.lessons.tcp.scenarios import run
 
 MSS = 1460
 

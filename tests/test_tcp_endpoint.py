@@ -7,11 +7,11 @@ import random
 import pytest
 
 from netlearn.events import Segment, StateChange
-from netlearn.tcp import segments as sg
-from netlearn.tcp.endpoint import Endpoint, Moved, ProtocolError, Sent
-from netlearn.tcp.sim import Simulation
-from netlearn.tcp.states import State
-from netlearn.tcp.table import Input
+from netlearn.packets import tcp as sg
+from netlearn.lessons.tcp.endpoint import Endpoint, Moved, ProtocolError, Sent
+from netlearn.lessons.tcp.sim import Simulation
+from netlearn.packets.tcp_states import State
+from netlearn.packets.tcp_table import Input
 
 C_IP, S_IP = "192.0.2.10", "198.51.100.20"
 

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from netlearn.tcp import segments as sg
-from netlearn.tcp.endpoint import Config, Endpoint
-from netlearn.tcp.flow import persist_interval, usable_window
-from netlearn.tcp.scenarios import run
-from netlearn.tcp.sim import Simulation
-from netlearn.tcp.table import Input
+from netlearn.packets import tcp as sg
+from netlearn.lessons.tcp.endpoint import Config, Endpoint
+from netlearn.lessons.tcp.flow import persist_interval, usable_window
+from netlearn.lessons.tcp.scenarios import run
+from netlearn.lessons.tcp.sim import Simulation
+from netlearn.packets.tcp_table import Input
 
 
 def test_usable_window_and_persist_interval() -> None:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from netlearn.tcp.kernel import measure, tcp_info
+from netlearn.lessons.tcp.kernel import measure, tcp_info
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from netlearn.errors import NetlearnError
-from netlearn.tcp.pcap import FIXED_EPOCH, write_pcap
-from netlearn.tcp.scenarios import SCENARIOS, Trace, run
+from netlearn.lessons.tcp.pcap import FIXED_EPOCH, write_pcap
+from netlearn.lessons.tcp.scenarios import SCENARIOS, Trace, run
 
 FIELDS = [
     "frame.time_epoch",

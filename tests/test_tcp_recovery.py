@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
-from netlearn.tcp import sack
-from netlearn.tcp import segments as sg
-from netlearn.tcp.endpoint import Config, Endpoint, Sent
-from netlearn.tcp.sim import Simulation
+from netlearn.lessons.tcp import sack
+from netlearn.packets import tcp as sg
+from netlearn.lessons.tcp.endpoint import Config, Endpoint, Sent
+from netlearn.lessons.tcp.sim import Simulation
 
 C, S = "192.0.2.10", "198.51.100.20"
 MSS = 1460
@@ -111,7 +111,7 @@ def test_no_sack_blocks_unless_both_sides_offer_it() -> None:
 
 
 def test_loss_scenario_names_the_fast_retransmit_after_three_duplicates() -> None:
-    from netlearn.tcp.scenarios import run
+    from netlearn.lessons.tcp.scenarios import run
 
     trace = run("loss", random.Random(4))
     segs = trace.segments()

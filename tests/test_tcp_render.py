@@ -13,14 +13,13 @@ import pytest
 from rich.console import Console
 
 import netlearn.render.tcp  # noqa: F401  (registers the drawing)
-from netlearn.events import Segment, StateChange
+from netlearn.events import Peers, Segment, StateChange
+from netlearn.packets import tcp as sg
+from netlearn.lessons.tcp.player import View, press, revealed
+from netlearn.lessons.tcp.scenarios import run
 from netlearn.render import run_scene
 from netlearn.render.registry import draw_rich
 from netlearn.render.widgets.ladder import Ladder, LadderState
-from netlearn.tcp import segments as sg
-from netlearn.tcp.events import Peers
-from netlearn.tcp.player import View, press, revealed
-from netlearn.tcp.scenarios import run
 
 
 def console(width: int = 80) -> Console:
@@ -120,7 +119,7 @@ def test_json_is_deterministic_and_complete(make_env) -> None:
     outs = []
     for seed in (5, 5, 6):
         env, buf = make_env("json", seed=seed)
-        from netlearn.tcp.scenes import transfer
+        from netlearn.lessons.tcp.scenes import transfer
 
         run_scene(transfer(env), env)
         outs.append(buf.getvalue())
@@ -220,7 +219,7 @@ def test_scene_arguments_are_checked(make_env) -> None:
 
 
 def test_segment_in_the_inspector() -> None:
-    from netlearn.tcp.inspect import segment_view
+    from netlearn.lessons.tcp.inspect import segment_view
 
     syn = run("handshake", random.Random(1)).segments()[0]
     view = segment_view(syn)

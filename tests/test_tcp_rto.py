@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from netlearn.tcp.rto import RtoTimer
-from netlearn.tcp.scenarios import run
+from netlearn.lessons.tcp.rto import RtoTimer
+from netlearn.lessons.tcp.scenarios import run
 
 
 def test_first_and_second_sample_follow_section_2() -> None:
@@ -58,9 +58,9 @@ def test_timeout_scenario_waits_one_then_two_seconds_and_karn_keeps_the_backoff(
 
 
 def test_karn_no_sample_from_a_retransmitted_segment() -> None:
-    from netlearn.tcp.endpoint import Endpoint
-    from netlearn.tcp.sim import Simulation
-    from netlearn.tcp.whatif import Plan
+    from netlearn.lessons.tcp.endpoint import Endpoint
+    from netlearn.lessons.tcp.sim import Simulation
+    from netlearn.lessons.tcp.whatif import Plan
 
     rng = random.Random(5)
     c = Endpoint("client", "192.0.2.10", 40000, rng)

@@ -8,9 +8,9 @@ import pytest
 from scapy.layers.inet import IP, TCP
 
 from netlearn.events import Segment
-from netlearn.tcp import segments as sg
-from netlearn.tcp.scenarios import REQUEST, RESPONSE, SCENARIOS, Trace, run
-from netlearn.tcp.table import INDEX
+from netlearn.packets import tcp as sg
+from netlearn.lessons.tcp.scenarios import REQUEST, RESPONSE, SCENARIOS, Trace, run
+from netlearn.packets.tcp_table import INDEX
 
 ISN_MASK = 2**32
 

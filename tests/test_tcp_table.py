@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netlearn.tcp.states import MEANING, State
-from netlearn.tcp.table import (
+from netlearn.packets.tcp_states import MEANING, State
+from netlearn.packets.tcp_table import (
     INDEX,
     TABLE,
     Act,

@@ -2,7 +2,7 @@
 
 For every new scenario and for what-if runs of the old ones, the capture (as the client saw it)
 is read by tshark; its analysis flags on each frame must be exactly the marks netlearn gave that
-segment (`netlearn.tcp.capview`), and its expert report must hold no other warnings.
+segment (`netlearn.lessons.tcp.capview`), and its expert report must hold no other warnings.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.tcp.capview import capture_view
-from netlearn.tcp.pcap import write_pcap
-from netlearn.tcp.scenarios import Options, Trace, run
-from netlearn.tcp.whatif import make_plan
+from netlearn.lessons.tcp.capview import capture_view
+from netlearn.lessons.tcp.pcap import write_pcap
+from netlearn.lessons.tcp.scenarios import Options, Trace, run
+from netlearn.lessons.tcp.whatif import make_plan
 
 # tshark's field (tcp.analysis.X) -> netlearn's mark
 FLAGS = {

@@ -10,11 +10,11 @@ from io import StringIO
 import pytest
 
 from netlearn.errors import NetlearnError
-from netlearn.tcp.explain import recovery_of
-from netlearn.tcp.player import View, press
-from netlearn.tcp.scenarios import SCENARIOS, Options, run
-from netlearn.tcp.sim import Simulation
-from netlearn.tcp.whatif import Plan, make_plan
+from netlearn.lessons.tcp.explain import recovery_of
+from netlearn.lessons.tcp.player import View, press
+from netlearn.lessons.tcp.scenarios import SCENARIOS, Options, run
+from netlearn.lessons.tcp.sim import Simulation
+from netlearn.lessons.tcp.whatif import Plan, make_plan
 
 
 def test_plan_values_are_bounded() -> None:
@@ -83,7 +83,7 @@ def test_the_x_key_asks_to_drop_the_segment_under_the_cursor() -> None:
 
 def test_player_replays_with_the_segment_dropped() -> None:
     from netlearn.env import Env
-    from netlearn.tcp.player import Player
+    from netlearn.lessons.tcp.player import Player
 
     env = Env.build("rich", stdout=StringIO(), width=80)
     trace = run("transfer", random.Random(2))

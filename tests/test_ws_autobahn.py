@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.ws.server import ServeConfig, ServerThread
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
 CASES = ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*"]
 GOOD = {"OK", "INFORMATIONAL"}

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from netlearn.events import Event, Note
-from netlearn.ws.events import HttpMessage, Unmask, WsFrame
-from netlearn.ws.server import ServeConfig, ServerThread
+from netlearn.lessons.websocket.events import HttpMessage, Unmask, WsFrame
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
 
 @pytest.fixture

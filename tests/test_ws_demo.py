@@ -11,11 +11,11 @@ from collections.abc import Callable
 import pytest
 
 from netlearn.events import Event, Progress
+from netlearn.lessons.websocket import demo
+from netlearn.lessons.websocket.events import AcceptProof, HttpMessage, SocketCall, Unmask, WsFrame
+from netlearn.lessons.websocket.frames import parse_head, xor_mask
+from netlearn.lessons.websocket.handshake import accept_for, new_key
 from netlearn.render import run_scene
-from netlearn.ws import demo
-from netlearn.ws.events import AcceptProof, HttpMessage, SocketCall, Unmask, WsFrame
-from netlearn.ws.frames import parse_head, xor_mask
-from netlearn.ws.handshake import accept_for, new_key
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -162,11 +162,11 @@ def test_without_capture_the_socket_calls_and_a_pointer_are_shown(
 
     for how in ("denied", "missing"):
         if how == "denied":
-            import netlearn.capture.live as live
+            import netlearn.live.capture as live
 
             monkeypatch.setattr(live, "can_capture", lambda iface="lo": (False, "no CAP_NET_RAW"))
         else:
-            monkeypatch.setitem(sys.modules, "netlearn.capture.live", None)  # import fails
+            monkeypatch.setitem(sys.modules, "netlearn.live.capture", None)  # import fails
         env, _ = make_env("plain")
         events = list(demo.scene(env, "connect"))  # type: ignore[arg-type]
         calls = [e.call for e in events if isinstance(e, SocketCall)]

@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from netlearn.packets.websocket import OPCODES, WebSocketFrame, ws_frame
-from netlearn.ws.explain import RFC_EXAMPLES, explain
-from netlearn.ws.frames import (
+from netlearn.lessons.websocket.explain import RFC_EXAMPLES, explain
+from netlearn.lessons.websocket.frames import (
     OPNAMES,
     frame_event,
     parse_head,
@@ -18,7 +17,8 @@ from netlearn.ws.frames import (
     split_frames,
     xor_mask,
 )
-from netlearn.ws.render import field_value, wire_bits
+from netlearn.lessons.websocket.render import field_value, wire_bits
+from netlearn.packets.websocket import OPCODES, WebSocketFrame, ws_frame
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

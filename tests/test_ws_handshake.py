@@ -9,7 +9,7 @@ import random
 import pytest
 from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessage
 
-from netlearn.ws.handshake import (
+from netlearn.lessons.websocket.handshake import (
     GUID,
     RFC_EXAMPLE_ACCEPT,
     RFC_EXAMPLE_KEY,
@@ -20,7 +20,7 @@ from netlearn.ws.handshake import (
     key_is_valid,
     new_key,
 )
-from netlearn.ws.protocol import (
+from netlearn.lessons.websocket.protocol import (
     BadRequest,
     ClientConnection,
     Failure,

@@ -16,8 +16,8 @@ from pathlib import Path
 from websockets.sync.client import connect
 
 from netlearn.events import Event
-from netlearn.ws.events import ServerLog
-from netlearn.ws.server import ServeConfig, ServerThread
+from netlearn.lessons.websocket.events import ServerLog
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
 REPO = Path(__file__).resolve().parent.parent
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="

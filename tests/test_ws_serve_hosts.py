@@ -11,8 +11,8 @@ from contextlib import contextmanager
 import pytest
 
 from netlearn.events import Event
-from netlearn.ws.events import ServerLog
-from netlearn.ws.server import ServeConfig, ServerThread
+from netlearn.lessons.websocket.events import ServerLog
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 

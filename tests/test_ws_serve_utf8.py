@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from netlearn.events import Event
+from netlearn.lessons.websocket.protocol import Failure, Received, ServerConnection
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 from netlearn.packets.websocket import ws_frame
-from netlearn.ws.protocol import Failure, Received, ServerConnection
-from netlearn.ws.server import ServeConfig, ServerThread
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 MASK = b"\x37\xfa\x21\x3d"

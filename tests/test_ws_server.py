@@ -21,11 +21,11 @@ from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
 from netlearn.events import Event, Note
+from netlearn.lessons.websocket.client import WsClient
+from netlearn.lessons.websocket.events import HttpMessage, ServerLog, WsFrame
+from netlearn.lessons.websocket.handshake import accept_for
+from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 from netlearn.packets.websocket import ws_frame
-from netlearn.ws.client import WsClient
-from netlearn.ws.events import HttpMessage, ServerLog, WsFrame
-from netlearn.ws.handshake import accept_for
-from netlearn.ws.server import ServeConfig, ServerThread
 
 REPO = Path(__file__).resolve().parent.parent
 LIMIT = 64 * 1024

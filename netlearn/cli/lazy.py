@@ -16,20 +16,20 @@ from typer.core import TyperGroup
 # name -> (module that registers it on `netlearn.cli.app.app`, its one-line help)
 LAZY: dict[str, tuple[str, str]] = {
     "tcp": (
-        "netlearn.cli.tcp",
+        "netlearn.lessons.tcp.cli",
         "Watch TCP open, carry and close a connection, segment by segment.",
     ),
     "capture": (
-        "netlearn.cli.capture",
+        "netlearn.lessons.capture.cli",
         "Capture real TCP handshakes on loopback and show them in the ladder.",
     ),
     "websocket": (
-        "netlearn.cli.websocket",
+        "netlearn.lessons.websocket.cli",
         "WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; "
         "a server for your browser.",
     ),
     "socketio": (
-        "netlearn.cli.socketio",
+        "netlearn.lessons.socketio.cli",
         "Socket.IO on the wire: what the library adds on top of WebSocket.",
     ),
     "quiz": (

@@ -15,7 +15,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from netlearn.env import Env
-from netlearn.events import Segment, StateChange
+from netlearn.events import Peers, Segment, StateChange, WindowChart, WindowSample
 from netlearn.render.registry import draw_rich, plain_lines
 from netlearn.render.widgets.ladder import (
     LadderState,
@@ -24,7 +24,6 @@ from netlearn.render.widgets.ladder import (
     numbers_text,
     option_text,
 )
-from netlearn.tcp.events import Peers, WindowChart, WindowSample
 
 if TYPE_CHECKING:
     from rich.console import Console

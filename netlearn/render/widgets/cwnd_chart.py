@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
-from netlearn.tcp.events import WindowSample
+from netlearn.events import WindowSample
 
 HEIGHT = 10
 
@@ -91,7 +91,7 @@ class CwndChart:
 if __name__ == "__main__":
     import random
 
-    from netlearn.tcp.scenarios import congestion
+    from netlearn.lessons.tcp.scenarios import congestion
 
     trace = congestion(random.Random(1))
     samples = [e for e in trace.events if isinstance(e, WindowSample)]

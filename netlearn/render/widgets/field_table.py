@@ -50,8 +50,8 @@ def _esc(text: str) -> str:
 
 
 if __name__ == "__main__":
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
+    from netlearn.packets.build import build
+    from netlearn.packets.fields import packet_view
 
     for lay in packet_view(build("http"), "http").layers:
         Console().print(FieldTable(lay))

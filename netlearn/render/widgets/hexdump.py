@@ -119,8 +119,8 @@ def plain_hexdump(raw: bytes, layers: Sequence[LayerInfo] = (), per_line: int = 
 
 
 if __name__ == "__main__":
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
+    from netlearn.packets.build import build
+    from netlearn.packets.fields import packet_view
 
     view = packet_view(build("http"), "http")
     Console().print(HexDump(view.raw, view.layers))

@@ -25,7 +25,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from netlearn.events import Event, Segment, StateChange
-from netlearn.tcp.segments import flag_names
+from netlearn.packets.tcp import flag_names
 
 FLAG_STYLE = {
     "SYN": "bold green",
@@ -120,7 +120,7 @@ class LadderState:
     # ------------------------------------------------------------------ feeding
 
     def feed(self, event: Event, width: int) -> list[Text]:
-        from netlearn.tcp.events import Peers
+        from netlearn.events import Peers
 
         lay = Layout(max(40, min(width, 100)))
         if isinstance(event, Peers):
@@ -333,7 +333,7 @@ class Ladder:
         self.absolute = absolute
 
     def lines(self, width: int) -> list[Text]:
-        from netlearn.tcp.events import Peers
+        from netlearn.events import Peers
 
         state = LadderState(absolute=bool(self.absolute))
         out: list[Text] = []
@@ -356,7 +356,7 @@ class Ladder:
 if __name__ == "__main__":
     import random
 
-    from netlearn.tcp.scenarios import close
+    from netlearn.lessons.tcp.scenarios import close
 
     trace = close(random.Random(1))
     Console().print(Ladder(trace.events))

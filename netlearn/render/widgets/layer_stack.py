@@ -8,7 +8,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
 from netlearn.events import LayerInfo
-from netlearn.osi.layers import by_number
+from netlearn.packets.layers import by_number
 from netlearn.render.style import colourless, osi_style
 
 
@@ -46,8 +46,8 @@ class LayerStack:
 
 
 if __name__ == "__main__":
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
+    from netlearn.packets.build import build
+    from netlearn.packets.fields import packet_view
 
     view = packet_view(build("http"), "http")
     Console().print(LayerStack(view.layers, len(view.raw)))

@@ -59,8 +59,8 @@ def plain_strip(stack: Sequence[LayerInfo]) -> str:
 
 
 if __name__ == "__main__":
-    from netlearn.osi.build import build
-    from netlearn.osi.dissect import packet_view
+    from netlearn.packets.build import build
+    from netlearn.packets.fields import packet_view
 
     view = packet_view(build("http"), "http")
     for k in range(1, len(view.layers) + 1):

@@ -1,0 +1,162 @@
+"""'Read the capture' questions: a packet of a real capture, shown as bytes, and a question about
+it. The answers are read from the packet by scapy's dissectors (and the tests check them against
+tshark's), so they hold for whatever capture is bundled in `assets/pcaps/`."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netlearn.events import FieldInfo, LayerInfo, PacketView
+from netlearn.lessons.osi.quiz import byte_layer_question
+from netlearn.quiz.generators.common import (
+    FLAG_BITS,
+    FLAG_CHOICES,
+    flag_names,
+    hexdump_cut,
+    make,
+    tcpdump_flags,
+    tiling,
+)
+from netlearn.quiz.model import Asked, Question, QuestionUnavailable
+
+if TYPE_CHECKING:
+    from scapy.packet import Packet
+
+PCAP_SUFFIXES = (".pcap", ".pcapng", ".cap")
+
+
+def capture_path(question: Question) -> Path:
+    """The question's `pcap` param (relative to the assets folder), else the first bundled one."""
+    from netlearn.paths import assets_dir
+
+    name = question.params.get("pcap")
+    if name:
+        path = assets_dir() / name
+        if not path.is_file():
+            raise QuestionUnavailable(f"the capture {name!r} is not in {assets_dir()}")
+        return path
+    folder = assets_dir() / "pcaps"
+    found = sorted(p for p in folder.glob("*") if p.suffix.lower() in PCAP_SUFFIXES)
+    if not found:
+        raise QuestionUnavailable(f"no capture is bundled in {folder}")
+    return found[0]
+
+
+@dataclass(frozen=True)
+class Captured:
+    path: Path
+    number: int  # 1-based, as Wireshark and tshark count
+    total: int
+    packet: Packet
+    view: PacketView
+
+
+def pick_tcp_packet(rng: random.Random, question: Question) -> Captured:
+    """A TCP/IPv4 packet of the capture, chosen with the quiz's random generator."""
+    from scapy.layers.inet import IP, TCP
+    from scapy.utils import PcapReader
+
+    from netlearn.packets.fields import packet_view
+    from netlearn.packets.meanings import fit
+
+    path = capture_path(question)
+    try:
+        with PcapReader(str(path)) as reader:  # type: ignore[no-untyped-call]
+            packets = list(reader)
+    except Exception as exc:  # a broken file must not crash a quiz: skip the question
+        raise QuestionUnavailable(f"cannot read {path.name}: {exc}") from None
+    eligible = [i for i, p in enumerate(packets) if IP in p and TCP in p]
+    if not eligible:
+        raise QuestionUnavailable(f"{path.name} holds no TCP/IPv4 packet")
+    index = rng.choice(eligible)
+    pkt = packets[index]
+    view = fit(packet_view(pkt, f"{path.name} #{index + 1}", source=f"{path}#{index + 1}"), pkt)
+    return Captured(path, index + 1, len(packets), pkt, view)
+
+
+def _where(c: Captured) -> str:
+    return f"Packet {c.number} of the capture {c.path.name} ({len(c.view.raw)} bytes)."
+
+
+def _layer(view: PacketView, name: str) -> LayerInfo:
+    return next(layer for layer in view.layers if layer.name == name)
+
+
+def _field(layer: LayerInfo, name: str) -> FieldInfo:
+    return next(f for f in layer.fields if f.name == name)
+
+
+# (layer, field, how the question names it)
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("TCP", "sport", "the TCP source port"),
+    ("TCP", "dport", "the TCP destination port"),
+    ("TCP", "window", "the TCP window (as written in the header, before any scaling)"),
+    ("TCP", "seq", "the TCP sequence number (the real one on the wire, not Wireshark's relative)"),
+    ("IP", "ttl", "the IP time to live (TTL)"),
+    ("IP", "len", "the IP total length"),
+)
+
+
+def field(rng: random.Random, question: Question) -> Asked:
+    """Read one header field's value off the bytes of a captured packet."""
+    c = pick_tcp_packet(rng, question)
+    layer_name, field_name, said = rng.choice(FIELDS)
+    layer = _layer(c.view, layer_name)
+    fi = _field(layer, field_name)
+    first = layer.start + fi.bit_offset // 8
+    size = fi.bits // 8
+    data = c.view.raw[first : first + size]
+    value = int.from_bytes(data, "big")
+    return make(
+        "fill",
+        f"{_where(c)} What is {said}, in decimal?",
+        f"Where the headers lie: {tiling(c.view.layers)}. The `{field_name}` field is bytes "
+        f"{fi.bit_offset // 8}-{fi.bit_offset // 8 + size - 1} of the {layer.long_name} "
+        f"header, so bytes {first}-{first + size - 1} of the packet: 0x{data.hex()} = {value} "
+        "(fields are big-endian, 'network byte order'). It means: "
+        f"{fi.meaning or field_name}.",
+        accepted=(str(value),),
+        numeric=True,
+        hexdump=hexdump_cut(c.view.raw, layer.end - 1),
+        packets=(c.view.raw,),
+    )
+
+
+def flags(rng: random.Random, question: Question) -> Asked:
+    """Decode the TCP flags byte of a captured packet."""
+    c = pick_tcp_packet(rng, question)
+    tcp = _layer(c.view, "TCP")
+    offset = tcp.start + 13
+    byte = c.view.raw[offset]
+    set_flags = "".join(code for code, bit in FLAG_BITS.items() if byte & bit)
+    correct = tuple(i for i, (code, _) in enumerate(FLAG_CHOICES) if code in set_flags)
+    bits = " + ".join(
+        f"{name} (0x{FLAG_BITS[code]:02x})"
+        for code, name in sorted(FLAG_CHOICES, key=lambda c: FLAG_BITS[c[0]])
+        if code in set_flags
+    )
+    return make(
+        "multi",
+        f"{_where(c)} The highlighted byte is byte 13 of the TCP header, which holds the flags. "
+        "Which flags are set?",
+        f"The TCP header starts at byte {tcp.start} ({tiling(c.view.layers)}). Its byte 13 is "
+        f"0x{byte:02x} = {byte:08b}. From the lowest bit up the flags are FIN (0x01), SYN "
+        "(0x02), RST (0x04), PSH (0x08), ACK (0x10), URG (0x20), ECE (0x40), CWR (0x80) (RFC "
+        f"9293 section 3.1), so the flags set are {bits or flag_names(set_flags)}."
+        + " tcpdump writes ACK as '.', so it would show "
+        + f"[{tcpdump_flags(set_flags)}].",
+        choices=tuple(name for _, name in FLAG_CHOICES),
+        correct=correct,
+        hexdump=hexdump_cut(c.view.raw, offset),
+        highlight=offset,
+        packets=(c.view.raw,),
+    )
+
+
+def layer(rng: random.Random, question: Question) -> Asked:
+    """Which header a highlighted byte of a captured packet belongs to."""
+    c = pick_tcp_packet(rng, question)
+    return byte_layer_question(c.view, rng, _where(c))

@@ -1,0 +1,226 @@
+"""The capture lesson's scenes: the bundled capture (no privilege needed) and, when allowed,
+a live one. Each is `(env, **args) -> Iterator[Event]`, registered in `netlearn.scenes`."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+
+from netlearn.env import Env
+from netlearn.errors import NetlearnError
+from netlearn.events import Event, Note, Table
+from netlearn.lessons.capture.render import ensure_ladder
+
+ensure_ladder()  # segments and state changes are drawn by the TCP ladder
+
+# One connection captured for a lesson run, kept for the steps that tell its later parts: the
+# Env it was captured for (weakly: a new run, a new Env, a new capture) and its tagged events.
+_kept: list[tuple[weakref.ref[Env], list[tuple[str, Event]]]] = []
+
+
+def _tagged_live(env: Env) -> tuple[list[tuple[str, Event]], bool]:
+    """This run's captured connection, tagged by part, and whether it was kept from a step
+    before (False: captured now). Captured with the privilege, else in a private network
+    namespace, else the bundled capture with a word why."""
+    from netlearn.lessons.capture.demo import private_told, told_live, told_replay
+    from netlearn.live.capture import can_capture, needs_private_net
+
+    for ref, tagged in _kept:
+        if ref() is env:
+            return tagged, True
+    ok, why = can_capture("lo")
+    tagged: list[tuple[str, Event]]
+    if ok:
+        told = told_live(env)
+        try:
+            tagged = list(told)
+        finally:
+            told.close()
+    else:
+        private = private_told(env) if needs_private_net("lo") else None
+        if private is not None:
+            try:
+                tagged = list(private)
+            finally:
+                private.close()
+        else:
+            ok, why = can_capture("lo")  # now saying why no namespace could be made either
+            warn = Note(
+                text=f"No live capture here: {why}. Below is the real capture bundled with "
+                "netlearn, recorded the same way on another machine.",
+                tone="warn",
+            )
+            tagged = [("handshake", warn), *told_replay(env)]
+    _kept[:] = [(weakref.ref(env), tagged)]
+    return tagged, False
+
+
+def _part(tagged: list[tuple[str, Event]], part: str, kept: bool) -> Iterator[Event]:
+    """The events of one part; a later part starts with the ladder's columns and a word on
+    which connection it continues."""
+    from netlearn.lessons.capture.demo import PARTS
+
+    if part not in PARTS:
+        raise NetlearnError(f"unknown part {part!r}: choose one of {', '.join(PARTS)}")
+    if part != "handshake":
+        yield from (e for p, e in tagged if p == "handshake" and type(e).__name__ == "Peers")
+        yield Note(
+            text="The same connection as in the step before, continued where it stopped."
+            if kept
+            else 'A connection captured for this step (the step "A real handshake" shows '
+            "the opening of one): its handshake is left out here.",
+        )
+    for p, event in tagged:
+        if p == part:
+            yield event
+
+
+def live(env: Env, part: str = "") -> Iterator[Event]:
+    """A real connection captured now; the bundled one, with a word why, without privilege.
+
+    With `part` (handshake, data, close), only that part of the connection: the first part
+    shown in a lesson run captures it, and the later ones tell the same connection on."""
+    if part:
+        tagged, kept = _tagged_live(env)
+        yield from _part(tagged, part, kept)
+        return
+    from netlearn.lessons.capture.demo import demo, private_demo, replay
+    from netlearn.live.capture import can_capture, needs_private_net
+
+    ok, why = can_capture("lo")
+    if ok:
+        yield from demo(env)
+        return
+    private = private_demo(env) if needs_private_net("lo") else None
+    if private is not None:  # no privilege: the same demo in a private network namespace
+        try:
+            yield from private
+        finally:
+            private.close()
+        return
+    ok, why = can_capture("lo")  # now saying why no namespace could be made either
+    yield Note(
+        text=f"No live capture here: {why}. Below is the real capture bundled with netlearn, "
+        "recorded the same way on another machine.",
+        tone="warn",
+    )
+    yield from replay(env)
+
+
+def replay(env: Env, part: str = "") -> Iterator[Event]:
+    """The bundled capture's connection, in the ladder, explained (with `part`, that part)."""
+    from netlearn.lessons.capture.demo import replay as tell
+    from netlearn.lessons.capture.demo import told_replay
+
+    if part:
+        yield from _part(list(told_replay(env)), part, kept=True)
+        return
+    yield from tell(env)
+
+
+def options(env: Env) -> Iterator[Event]:
+    """Both SYNs' options from the bundled capture, byte by byte, and what they agreed."""
+    from netlearn.lessons.capture.demo import bundled_capture
+    from netlearn.lessons.capture.listing import stream_packets
+    from netlearn.lessons.capture.story import Story, options_table
+    from netlearn.lessons.capture.tracker import Tracker
+
+    packets = stream_packets(bundled_capture(), 1)
+    story = Story(Tracker())
+    for pkt in packets[:2]:
+        story.tracker.feed(pkt)
+    syn, synack = packets[0], packets[1]
+    from netlearn.lessons.capture.options import decode
+
+    story.syn_options = {
+        "client": decode(syn.options, syn=True),
+        "server": decode(synack.options, syn=True, has_ack=True),
+    }
+    yield options_table("client", syn)
+    yield options_table("server", synack)
+    yield story.agreement()
+
+
+def connections(env: Env) -> Iterator[Event]:
+    """`netlearn capture --read` on the bundled capture."""
+    from netlearn.lessons.capture.demo import bundled_capture
+    from netlearn.lessons.capture.listing import listing
+
+    yield from listing(env, bundled_capture())
+
+
+def packet(env: Env, n: str = "1") -> Iterator[Event]:
+    """Packet n of the bundled capture in the OSI inspector."""
+    from netlearn.lessons.capture.demo import bundled_capture
+    from netlearn.lessons.capture.osiview import from_file
+
+    if not n.isdigit():
+        raise NetlearnError(f"packet number {n!r} is not a number")
+    yield from_file(bundled_capture(), int(n))
+
+
+def time_wait(env: Env) -> Iterator[Event]:
+    """The socket table recorded right after the bundled connection closed."""
+    from netlearn.lessons.capture.demo import bundled_capture, recorded_table
+    from netlearn.lessons.capture.listing import stream_packets
+    from netlearn.lessons.capture.story import Story
+    from netlearn.lessons.capture.tracker import Tracker
+
+    path = bundled_capture()
+    tracker = Tracker()
+    conn = None
+    for pkt in stream_packets(path, 1):
+        conn = tracker.feed(pkt).conn
+    entries, when = recorded_table(path)
+    if conn is None:
+        raise NetlearnError("the bundled capture holds no connection")
+    yield from Story(tracker).time_wait(conn, entries, recorded=when or "at capture time")
+
+
+def bpf(env: Env, port: str = "8080") -> Iterator[Event]:
+    """The BPF program libpcap makes of `tcp port N`, instruction by instruction."""
+    from netlearn.lessons.capture import bpf as compiler
+
+    expression = f"tcp port {port}"
+    try:
+        program = compiler.compile_filter(expression)
+    except compiler.LibpcapMissing as exc:
+        yield Note(text=f"{exc}: without libpcap there is no filter compiler.", tone="warn")
+        return
+    rows = tuple(
+        (f"{i:03d}", text, meaning)
+        for i, (text, meaning) in enumerate(compiler.disassemble(program))
+    )
+    yield Table(
+        title=f"'{expression}' compiled by libpcap: {len(program)} BPF instructions",
+        columns=("#", "instruction", "what it does"),
+        rows=rows,
+        caption="The same program `tcpdump -d 'tcp port "
+        f"{port}'` prints. Offsets count from the start of the Ethernet header; "
+        "'ret' ends the program: 0 drops the packet, anything else keeps that many bytes.",
+    )
+
+
+def privilege(env: Env) -> Iterator[Event]:
+    """Whether this very process may capture, and why (not)."""
+    from netlearn import netns
+    from netlearn.live.capture import can_capture, needs_private_net
+
+    ok, why = can_capture("lo")
+    if ok:
+        yield Note(text="This netlearn may capture on `lo`: it runs with CAP_NET_RAW.", tone="tip")
+        return
+    if needs_private_net("lo"):
+        probe = netns.probe()
+        if probe is None:
+            yield Note(
+                text=f"This netlearn may not capture on this machine's interfaces: {why}. "
+                "But it may create a private network namespace of its own, with its own "
+                "loopback, where it holds CAP_NET_RAW: the live scenes run there, no sudo "
+                "needed. Watching another program (`netlearn capture --port N`) still needs "
+                "the privilege, since that program is not in the private namespace.",
+                tone="tip",
+            )
+            return
+        ok, why = can_capture("lo")
+    yield Note(text=f"This netlearn may not capture: {why}.", tone="warn")

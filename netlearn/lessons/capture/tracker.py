@@ -1,0 +1,572 @@
+"""Follow TCP connections through captured segments: sides, relative numbers, states, endings.
+
+A connection is named by its two endpoints. The side that sent the first SYN is the client, the
+other the server, as in the simulator. Sequence numbers are shown relative to each side's
+initial sequence number (ISN), as Wireshark does. The states are those of RFC 9293's state
+machine (section 3.3.2), as an observer on the wire can infer them: the transitions are a
+table, the same shape as the simulator's.
+
+Memory stays bounded: connections that ended are kept only in a window (`keep`), the totals
+stay exact.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from netlearn.events import Event, Note, Segment, StateChange
+from netlearn.lessons.capture.analysis import ConnAnalysis, analyze, words
+from netlearn.lessons.capture.headers import (
+    ACK,
+    FIN,
+    RST,
+    SYN,
+    TcpPacket,
+    endpoint_text,
+    flags_text,
+)
+
+CLIENT, SERVER = "client", "server"
+MOD = 1 << 32
+
+# (state, what happened) -> new state. RFC 9293 section 3.3.2 (the diagram) and the
+# "SEGMENT ARRIVES" rules of section 3.10.7. A reset moves any side out of a connection.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("CLOSED", "sent SYN"): "SYN-SENT",
+    ("LISTEN", "received SYN"): "SYN-RECEIVED",
+    ("SYN-SENT", "received SYN-ACK"): "ESTABLISHED",
+    ("SYN-SENT", "received SYN"): "SYN-RECEIVED",  # simultaneous open
+    ("SYN-RECEIVED", "received ACK of its SYN"): "ESTABLISHED",
+    ("SYN-RECEIVED", "sent FIN"): "FIN-WAIT-1",
+    ("ESTABLISHED", "sent FIN"): "FIN-WAIT-1",
+    ("ESTABLISHED", "received FIN"): "CLOSE-WAIT",
+    ("FIN-WAIT-1", "received ACK of its FIN"): "FIN-WAIT-2",
+    ("FIN-WAIT-1", "received FIN"): "CLOSING",
+    ("FIN-WAIT-2", "received FIN"): "TIME-WAIT",
+    ("CLOSE-WAIT", "sent FIN"): "LAST-ACK",
+    ("CLOSING", "received ACK of its FIN"): "TIME-WAIT",
+    ("LAST-ACK", "received ACK of its FIN"): "CLOSED",
+}
+GONE = {"CLOSED", "TIME-WAIT"}
+
+
+def seq_ge(a: int, b: int) -> bool:
+    """a >= b in sequence-number arithmetic (modulo 2^32, RFC 9293 section 3.4)."""
+    return (a - b) % MOD < MOD // 2
+
+
+def other(side: str) -> str:
+    return SERVER if side == CLIENT else CLIENT
+
+
+@dataclass(init=False)
+class Conn:
+    """What one connection did, as far as the capture shows."""
+
+    index: int
+    client: tuple[bytes, int]
+    server: tuple[bytes, int]
+    first_ts: float
+    first_number: int
+    syn_seen: bool = False
+    guessed_sides: bool = False
+    isn: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
+    base: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
+    state: dict[str, str] = field(default_factory=lambda: {CLIENT: "CLOSED", SERVER: "LISTEN"})
+    fin_seq: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
+    window_shift: dict[str, int | None] = field(
+        default_factory=lambda: {CLIENT: None, SERVER: None}
+    )
+    syn_ts: float | None = None
+    synack_ts: float | None = None
+    established_ts: float | None = None
+    last_ts: float = 0.0
+    packets: int = 0
+    data_bytes: dict[str, int] = field(default_factory=lambda: {CLIENT: 0, SERVER: 0})
+    first_fin: str | None = None
+    rst_by: str | None = None
+    refused: bool = False
+    retired: bool = False  # ended, and counted among the window of ended connections
+    pending_listen: float | None = None  # time of the SYN, until the server answers
+    # Time a FIN reached each side, until that side shows it has processed it.
+    pending_fin: dict[str, float | None] = field(
+        default_factory=lambda: {CLIENT: None, SERVER: None}
+    )
+    # Wireshark's sequence analysis (retransmissions, duplicate ACKs, windows ...).
+    analysis: ConnAnalysis = field(default_factory=ConnAnalysis)
+    # Both sides ESTABLISHED, no FIN sent: a data or ACK segment changes only the counts.
+    steady: bool = False
+
+    def __init__(
+        self,
+        index: int,
+        client: tuple[bytes, int],
+        server: tuple[bytes, int],
+        first_ts: float,
+        first_number: int,
+        syn_seen: bool = False,
+        guessed_sides: bool = False,
+    ) -> None:
+        # Written out rather than generated: a big capture opens tens of thousands of these,
+        # and dict literals cost a third of the generated default factories.
+        self.index = index
+        self.client = client
+        self.server = server
+        self.first_ts = first_ts
+        self.first_number = first_number
+        self.syn_seen = syn_seen
+        self.guessed_sides = guessed_sides
+        self.isn = {CLIENT: None, SERVER: None}
+        self.base = {CLIENT: None, SERVER: None}
+        self.state = {CLIENT: "CLOSED", SERVER: "LISTEN"}
+        self.fin_seq = {CLIENT: None, SERVER: None}
+        self.window_shift = {CLIENT: None, SERVER: None}
+        self.syn_ts = self.synack_ts = self.established_ts = None
+        self.last_ts = 0.0
+        self.packets = 0
+        self.data_bytes = {CLIENT: 0, SERVER: 0}
+        self.first_fin = self.rst_by = None
+        self.refused = self.retired = False
+        self.pending_listen = None
+        self.pending_fin = {CLIENT: None, SERVER: None}
+        self.analysis = ConnAnalysis()
+        self.steady = False
+
+    @property
+    def handshake_done(self) -> bool:
+        return self.established_ts is not None and self.syn_ts is not None
+
+    @property
+    def irtt(self) -> float | None:
+        """Initial round-trip time: the SYN to the ACK that completes the handshake."""
+        if self.syn_ts is None or self.established_ts is None:
+            return None
+        return self.established_ts - self.syn_ts
+
+    @property
+    def syn_synack(self) -> float | None:
+        if self.syn_ts is None or self.synack_ts is None:
+            return None
+        return self.synack_ts - self.syn_ts
+
+    @property
+    def ended(self) -> bool:
+        if self.rst_by is not None or self.refused:
+            return True
+        return self.state[CLIENT] in GONE and self.state[SERVER] in GONE
+
+    def endpoint(self, side: str) -> str:
+        addr, port = self.client if side == CLIENT else self.server
+        return endpoint_text(addr, port)
+
+    def handshake_text(self) -> str:
+        if not self.syn_seen:
+            return "not seen (began before the capture)"
+        if self.refused:
+            return "refused (RST)"
+        if self.handshake_done:
+            return "complete"
+        if self.synack_ts is not None:
+            return "SYN, SYN-ACK, no ACK"
+        return "SYN only, no answer"
+
+    def ending_text(self) -> str:
+        if self.refused:
+            return "refused: nobody listening"
+        if self.rst_by is not None:
+            return f"reset (RST) by the {self.rst_by}"
+        if self.first_fin is not None:
+            done = self.state[CLIENT] in GONE and self.state[SERVER] in GONE
+            tail = "" if done else ", not finished"
+            return f"FIN, {self.first_fin} first{tail}"
+        return "still open"
+
+
+@dataclass
+class Observation:
+    """One captured segment placed in its connection, with the states it moved."""
+
+    conn: Conn
+    pkt: TcpPacket
+    src: str
+    dst: str
+    new_conn: bool
+    before: list[StateChange]  # the sender's changes (shown before the arrow)
+    after: list[StateChange]  # the receiver's changes (shown after it)
+    events: tuple[str, ...]  # what happened, for annotations: "SYN", "handshake-ack", ...
+    findings: int = 0  # the analysis bits of this segment (netlearn.lessons.capture.analysis)
+
+
+class Tracker:
+    """Feeds segments in, keeps connections, gives back observations.
+
+    `server_port` names the server side of connections whose SYN the capture missed; `keep`
+    bounds how many ended connections are remembered (None: all, for reading a file).
+    """
+
+    def __init__(
+        self,
+        server_port: int | None = None,
+        keep: int | None = None,
+        t0: float | None = None,
+        analyze: bool = True,
+    ):
+        self.server_port = server_port
+        self.analyze = analyze
+        self.t0 = t0
+        self.active: dict[int, Conn] = {}  # connections being followed, oldest first
+        # (address, port, address, port) in both directions -> (connection, sending side)
+        self._by_key: dict[tuple[bytes, int, bytes, int], tuple[Conn, str]] = {}
+        self.finished: deque[Conn] = deque(maxlen=keep)
+        self.keep_all = keep is None
+        self.all: list[Conn] = []
+        self.max_active = 65536
+        self.total_packets = 0
+        self.total_conns = 0
+        self.total_syns = 0  # SYN without ACK: connection attempts, retransmissions included
+        self.total_synacks = 0
+        self.total_resets = 0
+        self._told: dict[int, set[int]] = {}  # connection -> findings already explained
+
+    # ------------------------------------------------------------------ feeding
+
+    def feed(self, pkt: TcpPacket) -> Observation:
+        """Place a segment in its connection; the observation carries the state changes."""
+        conn, src, new = self._place(pkt)
+        found = 0
+        if self.analyze:
+            found = analyze(conn.analysis, src, pkt, conn.state)
+        obs = self._observe(conn, pkt, src, new, [], [])
+        assert obs is not None
+        obs.findings = found
+        if not self.keep_all and conn.ended and not conn.retired:
+            self._retire(conn)
+        return obs
+
+    def update(self, pkt: TcpPacket) -> Conn:
+        """Like `feed`, for counting only: no events are made (listing a big file).
+
+        Most segments of a long connection are data and ACKs in ESTABLISHED with no FIN in
+        sight: they change nothing but the counts, and take the short path.
+        """
+        if not pkt.flags & (SYN | FIN | RST):
+            hit = self._by_key.get((pkt.src, pkt.sport, pkt.dst, pkt.dport))
+            if hit is not None:
+                # What `_place` does for a segment of a known connection, inline.
+                conn, src = hit
+                self.total_packets += 1
+                if self.analyze:
+                    analyze(conn.analysis, src, pkt, conn.state)
+                if conn.steady:
+                    conn.packets += 1
+                    conn.last_ts = pkt.ts
+                    conn.data_bytes[src] += pkt.payload_len
+                    return conn
+                self._observe(conn, pkt, src, False, None, None)
+                if not self.keep_all and conn.ended and not conn.retired:
+                    self._retire(conn)
+                return conn
+        conn, src, new = self._place(pkt)
+        if self.analyze:
+            analyze(conn.analysis, src, pkt, conn.state)
+        self._observe(conn, pkt, src, new, None, None)
+        if not self.keep_all and conn.ended and not conn.retired:
+            self._retire(conn)
+        return conn
+
+    def _place(self, pkt: TcpPacket) -> tuple[Conn, str, bool]:
+        if self.t0 is None:
+            self.t0 = pkt.ts
+        self.total_packets += 1
+        flags = pkt.flags
+        if flags & (SYN | RST):
+            if flags & SYN:
+                if flags & ACK:
+                    self.total_synacks += 1
+                else:
+                    self.total_syns += 1
+            if flags & RST:
+                self.total_resets += 1
+        hit = self._by_key.get((pkt.src, pkt.sport, pkt.dst, pkt.dport))
+        if hit is not None:
+            conn, src = hit
+            if not (
+                flags & SYN
+                and not flags & ACK
+                and (
+                    conn.ended or (conn.syn_seen and src == CLIENT and conn.isn[CLIENT] != pkt.seq)
+                )
+            ):
+                return conn, src, False
+            # A SYN with a new ISN on the same endpoints starts a new connection.
+            self._finish(conn)
+        conn = self._open(pkt)
+        return conn, (CLIENT if (pkt.src, pkt.sport) == conn.client else SERVER), True
+
+    def _open(self, pkt: TcpPacket) -> Conn:
+        a, b = (pkt.src, pkt.sport), (pkt.dst, pkt.dport)
+        flags = pkt.flags
+        guessed = False
+        if flags & SYN and not flags & ACK:
+            client, server = a, b
+        elif flags & SYN and flags & ACK:
+            client, server = b, a
+        elif self.server_port is not None and pkt.dport == self.server_port:
+            client, server = a, b
+        elif self.server_port is not None and pkt.sport == self.server_port:
+            client, server = b, a
+        else:
+            guessed = True  # the lower port is usually the well-known, listening one
+            client, server = (a, b) if pkt.sport >= pkt.dport else (b, a)
+        self.total_conns += 1
+        conn = Conn(
+            index=self.total_conns,
+            client=client,
+            server=server,
+            first_ts=pkt.ts,
+            first_number=pkt.number,
+            guessed_sides=guessed,
+        )
+        if not (flags & SYN):
+            # Joined in the middle: both sides are already connected, as far as we know.
+            conn.state = {CLIENT: "ESTABLISHED", SERVER: "ESTABLISHED"}
+        if len(self.active) >= self.max_active:
+            self._finish(next(iter(self.active.values())))  # the oldest goes first
+        self.active[conn.index] = conn
+        self._by_key[(*client, *server)] = (conn, CLIENT)
+        self._by_key[(*server, *client)] = (conn, SERVER)
+        if self.keep_all:
+            self.all.append(conn)
+        return conn
+
+    def _retire(self, conn: Conn) -> None:
+        """An ended connection joins the window of the last `keep` ended ones.
+
+        It stays findable (a late ACK still lands in it) until it leaves the window.
+        """
+        conn.retired = True
+        if self.finished.maxlen is not None and len(self.finished) == self.finished.maxlen:
+            self._forget(self.finished[0])
+        self.finished.append(conn)
+
+    def _forget(self, conn: Conn) -> None:
+        self.active.pop(conn.index, None)
+        for key in ((*conn.client, *conn.server), (*conn.server, *conn.client)):
+            hit = self._by_key.get(key)
+            if hit is not None and hit[0] is conn:
+                del self._by_key[key]
+
+    def _finish(self, conn: Conn) -> None:
+        """Stop following a connection (its endpoints start a new one, or the table is full)."""
+        if not self.keep_all and not conn.retired:
+            self._retire(conn)
+        self._forget(conn)
+
+    def connections(self) -> list[Conn]:
+        """Every connection remembered, in the order it was first seen."""
+        if self.keep_all:
+            return list(self.all)
+        known = {c.index: c for c in self.finished}
+        known.update(self.active)
+        return [known[i] for i in sorted(known)]
+
+    # ------------------------------------------------------------------ states
+
+    def _move(
+        self, conn: Conn, side: str, what: str, t: float, out: list[StateChange] | None
+    ) -> bool:
+        """Apply one transition of the table; False when this state ignores `what`."""
+        old = conn.state[side]
+        new = TRANSITIONS.get((old, what))
+        if new is None and what in ("sent RST", "received RST") and old not in GONE | {"LISTEN"}:
+            # RFC 9293 3.5.3: a reset sends a passively opened SYN-RECEIVED back to LISTEN,
+            # any other state to CLOSED. (Linux also closes at once on sending one.)
+            passive = what == "received RST" and old == "SYN-RECEIVED" and side == SERVER
+            new = "LISTEN" if passive else "CLOSED"
+        if new is None:
+            return False
+        conn.state[side] = new
+        if out is None:
+            return True
+        out.append(StateChange(t=round(t, 6), actor=side, side=side, old=old, new=new, cause=what))
+        return True
+
+    def _observe(
+        self,
+        conn: Conn,
+        pkt: TcpPacket,
+        src: str,
+        new: bool,
+        before: list[StateChange] | None,
+        after: list[StateChange] | None,
+    ) -> Observation | None:
+        dst = SERVER if src == CLIENT else CLIENT
+        flags = pkt.flags
+        t = pkt.ts - (self.t0 or 0.0)
+        what: list[str] = []
+        conn.packets += 1
+        conn.last_ts = pkt.ts
+        conn.data_bytes[src] += pkt.payload_len
+        if conn.base[src] is None and not flags & SYN:
+            # Joined mid-stream: as Wireshark does, the first byte seen counts as relative 1.
+            conn.base[src] = (pkt.seq - 1) % MOD
+        if conn.base[dst] is None and flags & ACK and not flags & SYN:
+            conn.base[dst] = (pkt.ack - 1) % MOD
+
+        if flags & RST:
+            what.append("RST")
+            if src == SERVER and conn.state[dst] == "SYN-SENT" and conn.synack_ts is None:
+                conn.refused = True  # a SYN answered by a reset: nobody was listening
+                conn.pending_listen = None
+                conn.state[SERVER] = "CLOSED"
+                what.append("refused")
+            else:
+                conn.rst_by = src
+                self._move(conn, src, "sent RST", t, before)
+            self._move(conn, dst, "received RST", t, after)
+        elif flags & SYN and not flags & ACK:
+            what.append("SYN")
+            if conn.syn_ts is None:
+                conn.syn_seen = True
+                conn.syn_ts = pkt.ts
+                conn.isn[src] = pkt.seq
+                conn.base[src] = pkt.seq
+                conn.pending_listen = t
+            else:
+                what.append("retransmission")
+            self._move(conn, src, "sent SYN", t, before)
+            if conn.state[dst] == "SYN-SENT":
+                self._move(conn, dst, "received SYN", t, after)
+            # A listening server moves when it answers (SYN-ACK below): a reset instead
+            # would mean nobody was listening at all.
+        elif flags & SYN and flags & ACK:
+            what.append("SYN-ACK")
+            if conn.synack_ts is None:
+                conn.synack_ts = pkt.ts
+            conn.isn[src] = pkt.seq
+            conn.base[src] = pkt.seq
+            if conn.state[src] == "LISTEN":
+                # The server left LISTEN when the SYN arrived; we know it only now.
+                when = conn.pending_listen if conn.pending_listen is not None else t
+                self._move(conn, src, "received SYN", when, before)
+                conn.pending_listen = None
+            self._move(conn, dst, "received SYN-ACK", t, after)
+        else:
+            # A FIN from dst that src has not answered yet: segments keep their order on
+            # the way, so src has it once it acknowledges it (or dst sends src anything more).
+            pending = conn.pending_fin[src]
+            fin = conn.fin_seq[dst]
+            if (
+                pending is not None
+                and flags & ACK
+                and fin is not None
+                and seq_ge(pkt.ack, (fin + 1) % MOD)
+            ):
+                conn.pending_fin[src] = None
+                self._move(conn, src, "received FIN", pending, before)
+            when = conn.pending_fin[dst]
+            if when is not None and not flags & FIN:
+                # dst already holds src's FIN: this later segment arrives after it.
+                conn.pending_fin[dst] = None
+                self._move(conn, dst, "received FIN", when, before)
+            if flags & ACK:
+                isn = conn.isn[dst]
+                if (
+                    conn.state[dst] == "SYN-RECEIVED"
+                    and isn is not None
+                    and seq_ge(pkt.ack, (isn + 1) % MOD)
+                ):
+                    what.append("handshake-ack")
+                    conn.established_ts = pkt.ts
+                    self._move(conn, dst, "received ACK of its SYN", t, after)
+                if (
+                    fin is not None
+                    and seq_ge(pkt.ack, (fin + 1) % MOD)
+                    and self._move(conn, dst, "received ACK of its FIN", t, after)
+                ):
+                    what.append("ack-of-fin")
+            if pkt.payload_len:
+                what.append("data")
+            if flags & FIN:
+                what.append("FIN")
+                if conn.fin_seq[src] is None:
+                    conn.fin_seq[src] = (pkt.seq + pkt.payload_len) % MOD
+                    if conn.first_fin is None:
+                        conn.first_fin = src
+                        what.append("first-fin")
+                    # dst moves when it shows it has the FIN (RFC 9293 3.10.7.4, eighth).
+                    conn.pending_fin[dst] = t
+                self._move(conn, src, "sent FIN", t, before)
+            if not what:
+                what.append("ack")
+        state = conn.state
+        conn.steady = (
+            state[CLIENT] == "ESTABLISHED"
+            and state[SERVER] == "ESTABLISHED"
+            and conn.fin_seq[CLIENT] is None
+            and conn.fin_seq[SERVER] is None
+            and conn.rst_by is None
+        )
+        if before is None or after is None:
+            return None
+        return Observation(conn, pkt, src, dst, new, before, after, tuple(what))
+
+    # ------------------------------------------------------------------ events
+
+    def rel(self, conn: Conn, side: str, value: int) -> int:
+        base = conn.base[side]
+        return 0 if base is None else (value - base) % MOD
+
+    def segment(self, obs: Observation, note: str = "") -> Segment:
+        """The captured segment as the same event the simulator emits."""
+        from netlearn.lessons.capture.options import as_pairs, decode
+
+        pkt, conn = obs.pkt, obs.conn
+        has_ack = bool(pkt.flags & ACK)
+        options = decode(pkt.options, bool(pkt.flags & SYN), has_ack) if pkt.options else []
+        return Segment(
+            t=round(pkt.ts - (self.t0 or 0.0), 6),
+            actor=obs.src,
+            src=obs.src,
+            dst=obs.dst,
+            sport=pkt.sport,
+            dport=pkt.dport,
+            flags=flags_text(pkt.flags),
+            seq=pkt.seq,
+            ack=pkt.ack if has_ack else 0,
+            window=pkt.window,
+            payload_len=pkt.payload_len,
+            raw=pkt.frame[pkt.ip_offset :],
+            rel_seq=self.rel(conn, obs.src, pkt.seq),
+            rel_ack=self.rel(conn, obs.dst, pkt.ack) if has_ack else 0,
+            options=as_pairs(options),
+            payload=pkt.payload,
+            note=note,
+        )
+
+    def events(self, obs: Observation, note: str = "") -> Iterator[Event]:
+        """The sender's state changes, the segment, the receiver's state changes.
+
+        A segment the analysis flags says so beside its arrow ("dup ACK #2 of 14"); the first
+        of each kind in a connection is explained in a note after it, with its RFC section.
+        """
+        found = words(obs.findings) if obs.findings else []
+        if found:
+            tags = "; ".join(self._fill(obs, f.tag) for f in found)
+            note = f"{note} [{tags}]" if note else f"[{tags}]"
+        yield from obs.before
+        yield self.segment(obs, note)
+        yield from obs.after
+        told = self._told.setdefault(obs.conn.index, set())
+        for f in found:
+            if f.bit not in told:
+                told.add(f.bit)
+                text = f"{f.tag[:1].upper()}{f.tag[1:]}: {self._fill(obs, f.why)} ({f.rfc})"
+                yield Note(text=self._fill(obs, text), tone="warn")
+
+    def _fill(self, obs: Observation, text: str) -> str:
+        n, orig = obs.conn.analysis.last_dup
+        state = obs.before[0].old if obs.before else obs.conn.state[obs.src]
+        return text.format(who=obs.src, peer=obs.dst, n=n, orig=orig, state=state)

@@ -1,0 +1,185 @@
+"""`netlearn capture --port N`: watch the connections to a port your own program uses.
+
+Runs until Ctrl-C, `--count` segments or `--duration` seconds. Each segment is drawn in the
+ladder as it arrives (unless `--quiet`), with a counter that updates in place on a terminal.
+Memory stays bounded however long it runs: the counts are exact, but only a window of recent
+connections is remembered for the summary, and packets go to `--write`'s file, not to memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from netlearn.env import Env
+from netlearn.events import Event, Note, Title
+from netlearn.lessons.capture.events import CaptureCounter
+from netlearn.lessons.capture.headers import TcpPacket
+from netlearn.lessons.capture.listing import connection_event
+from netlearn.lessons.capture.pump import PacketPump
+from netlearn.lessons.capture.render import ensure_ladder
+from netlearn.lessons.capture.story import Story, peers
+from netlearn.lessons.capture.tracker import Tracker
+
+ensure_ladder()  # segments and state changes are drawn by the TCP ladder
+
+WINDOW = 1000  # ended connections remembered for the summary
+BACKLOG = 2000  # segments waiting to be drawn; beyond that they are counted only
+MAX_OPEN = 10_000  # connections followed at once; the oldest is dropped beyond that
+SHOWN = 50  # of which the summary lists the most recent
+
+
+class Watch:
+    """A live capture of one port, as a producer of events plus a summary at the end."""
+
+    def __init__(
+        self,
+        env: Env,
+        port: int,
+        *,
+        iface: str = "lo",
+        count: int | None = None,
+        duration: float | None = None,
+        write: Path | None = None,
+        quiet: bool = False,
+        use_libpcap: bool = True,
+    ) -> None:
+        self.env = env
+        self.port = port
+        self.iface = iface
+        self.count = count
+        self.duration = duration
+        self.quiet = quiet
+        self.pump = PacketPump(
+            port, iface, write=write, use_libpcap=use_libpcap, limit=count, on_packet=self._seen
+        )
+        self.tracker = Tracker(server_port=port, keep=WINDOW)
+        self.tracker.max_active = MAX_OPEN
+        self.story = Story(self.tracker, explain=False)
+        self.started = 0.0
+        self.data_bytes = 0
+        self.not_drawn = 0  # segments counted but not drawn: the screen fell behind
+        self._drawing: queue.Queue[list[Event]] = queue.Queue(maxsize=BACKLOG)
+        self._running = False
+        if env.fmt == "rich" and env.is_tty:
+            self.tick: float | None = 0.25
+        elif env.fmt == "json":
+            self.tick = 1.0
+        else:
+            self.tick = None
+
+    def _seen(self, pkt: TcpPacket) -> None:
+        """In the capture thread: count every segment, queue its drawing while there is room."""
+        obs = self.tracker.feed(pkt)
+        self.data_bytes += pkt.payload_len
+        if self.quiet:
+            return
+        note = f"[{obs.conn.index}] " + self.story.short_note(obs)
+        try:
+            self._drawing.put_nowait(list(self.tracker.events(obs, note)))
+        except queue.Full:
+            self.not_drawn += 1
+
+    def start(self) -> None:
+        """Open the capture (CaptureDenied without privilege)."""
+        self.pump.start()
+        self._running = True
+        self.started = time.monotonic()
+
+    def stop(self) -> None:
+        if self._running:
+            self._running = False
+            self.pump.stop()
+
+    def counter(self, final: bool = False) -> CaptureCounter:
+        t = self.tracker
+        return CaptureCounter(
+            t=round(time.monotonic() - self.started, 3),
+            packets=t.total_packets,
+            syns=t.total_syns,
+            connections=t.total_conns,
+            data_bytes=self.data_bytes,
+            elapsed=round(time.monotonic() - self.started, 3),
+            kernel_drops=self.pump.sniffer.update_drops() if final else 0,
+            final=final,
+        )
+
+    def events(self) -> Iterator[Event]:
+        if not self._running:
+            self.start()
+        limits = []
+        if self.count is not None:
+            limits.append(f"{self.count} segments")
+        if self.duration is not None:
+            limits.append(f"{self.duration:g} seconds")
+        until = " or ".join(["Ctrl-C", *limits])
+        yield Title(
+            text=f"Watching TCP port {self.port} on {self.iface}",
+            subtitle=f"until {until}; each segment once, in the order the kernel saw them",
+        )
+        yield Note(
+            text=f"Filter: {self.pump.notice}.",
+            tone="warn" if not self.pump.kernel_filter else "explain",
+        )
+        yield from peers("", f"port {self.port}")
+        deadline = self.started + self.duration if self.duration is not None else None
+        next_tick = time.monotonic()
+        out = self._drawing
+        try:
+            while True:
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    break
+                if self.count is not None and self.tracker.total_packets >= self.count:
+                    break  # all counted; what is queued is drawn below
+                if self.tick is not None and now >= next_tick:
+                    next_tick = now + self.tick
+                    yield self.counter()
+                wait = 0.1 if deadline is None else max(0.0, min(0.1, deadline - now))
+                try:
+                    events = out.get(timeout=wait)
+                except queue.Empty:
+                    continue
+                yield from events
+            self.stop()  # no new segment now; draw those already counted
+            while True:
+                try:
+                    yield from out.get_nowait()
+                except queue.Empty:
+                    break
+        finally:
+            self.stop()
+
+    def summary(self) -> Iterator[Event]:
+        """The final counts and the most recent connections."""
+        self.stop()
+        yield self.counter(final=True)
+        if self.not_drawn:
+            yield Note(
+                text=f"{self.not_drawn} segments came faster than the screen could draw them: "
+                "they are counted above, not drawn. `--quiet` shows the counts alone; "
+                "`--write FILE.pcap` keeps every packet.",
+                tone="warn",
+            )
+        conns = self.tracker.connections()
+        if not conns:
+            yield Note(text=f"No TCP segment to or from port {self.port} was seen.")
+            return
+        shown = conns[-SHOWN:]
+        if len(conns) > len(shown) or self.tracker.total_conns > len(conns):
+            yield Note(
+                text=f"The {len(shown)} most recent of {self.tracker.total_conns} connections "
+                "(all of them are counted above):"
+            )
+        t0 = self.tracker.t0 or 0.0
+        for conn in shown:
+            yield connection_event(conn, t0)
+        if self.pump.write_path is not None:
+            yield Note(
+                text=f"Saved {self.pump.count} packets to {self.pump.write_path} (readable by "
+                f"you only). Look at them again with `netlearn capture --read "
+                f"{self.pump.write_path}`.",
+                tone="tip",
+            )

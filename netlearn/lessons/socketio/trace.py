@@ -1,0 +1,273 @@
+"""From what the observer saw on a connection to the lesson's events: who, which way, what.
+
+A `Tracer` belongs to one relay. With a fixed `name` (the guided demo gives each client its own
+relay) every connection is that client's. Without one (`serve`, where browsers come and go) a
+connection is named after its Engine.IO session: the first time a session id appears in an open
+packet it becomes "browser 1", "browser 2", ...; later requests carry `?sid=` and keep the name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from netlearn.events import Event
+from netlearn.lessons.socketio import codec
+from netlearn.lessons.socketio.events import HttpLine, LinkNote, WirePacket
+from netlearn.lessons.socketio.explain import packet_line
+from netlearn.lessons.socketio.observer import (
+    ControlSeen,
+    MessageSeen,
+    Opaque,
+    RequestSeen,
+    ResponseSeen,
+    Seen,
+)
+
+SOCKETIO_PATH = "/socket.io/"
+
+
+def query(target: str) -> dict[str, str]:
+    """The query parameters of a request target (first value of each)."""
+    try:
+        parts = urlsplit(target)
+        return {k: v[0] for k, v in parse_qs(parts.query).items()}
+    except ValueError:
+        return {}
+
+
+def _phrase(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def path_of(target: str) -> str:
+    return target.split("?", 1)[0]
+
+
+class Tracer:
+    """Names connections and turns each one's observations into events."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        name: str | None = None,
+        peer: str = "server",
+        prefix: str = "client",
+    ) -> None:
+        self.clock = clock
+        self.name = name
+        self.peer = peer
+        self.prefix = prefix
+        self._names: dict[str, str] = {}
+        self._numbers = itertools.count(1)
+        self._conns = itertools.count(1)
+
+    def name_for(self, sid: str) -> str:
+        """The actor name of a session id (a new name the first time it is seen)."""
+        if self.name is not None:
+            return self.name
+        if sid not in self._names:
+            self._names[sid] = f"{self.prefix} {next(self._numbers)}"
+        return self._names[sid]
+
+    def connection(self, peer_addr: str = "") -> ConnectionTrace:
+        return ConnectionTrace(self, next(self._conns), peer_addr)
+
+
+class ConnectionTrace:
+    """One TCP connection: its actor (once known), its transport, its events."""
+
+    def __init__(self, tracer: Tracer, number: int, peer_addr: str) -> None:
+        self.tracer = tracer
+        self.number = number
+        self.peer_addr = peer_addr
+        self.sid = ""
+        self.transport = "polling"
+        self.websocket = False
+        self.asked_upgrade = False
+
+    @property
+    def actor(self) -> str:
+        if self.tracer.name is not None:
+            return self.tracer.name
+        if self.sid:
+            return self.tracer.name_for(self.sid)
+        return self.peer_addr or "new client"
+
+    def _t(self) -> float:
+        return round(self.tracer.clock(), 3)
+
+    def events(self, items: list[Seen]) -> list[Event]:
+        out: list[Event] = []
+        for item in items:
+            if isinstance(item, RequestSeen):
+                out.extend(self._request(item))
+            elif isinstance(item, ResponseSeen):
+                out.extend(self._response(item))
+            elif isinstance(item, MessageSeen):
+                out.extend(self._message(item))
+            elif isinstance(item, ControlSeen):
+                out.append(self._control(item))
+            elif isinstance(item, Opaque):
+                out.append(self._note("up" if item.from_client else "down", item.reason))
+        return out
+
+    def note_problem(self, from_client: bool, text: str) -> Event:
+        return self._note("up" if from_client else "down", text)
+
+    def closed(self, by_client: bool, how: str = "closed") -> Event:
+        """The TCP connection ended (`how`: closed, reset, cut by the lesson)."""
+        who = "the client" if by_client else "the server"
+        text = f"TCP connection {how} by {who}" if how != "cut" else "TCP connection cut"
+        return self._note("up" if by_client else "down", text)
+
+    # -- HTTP
+
+    def _request(self, req: RequestSeen) -> list[Event]:
+        q = query(req.target)
+        path = path_of(req.target)
+        if q.get("sid"):
+            self.sid = q["sid"]
+        line = f"{req.method} {req.target}"
+        upgrade = req.header("upgrade").lower() == "websocket"
+        self.asked_upgrade = upgrade
+        if not path.startswith(SOCKETIO_PATH):
+            if upgrade:
+                return [self._http("up", line, f"asks to open a WebSocket at {path}")]
+            return [self._http("up", line, "asks for the page" if path == "/" else "")]
+        transport = q.get("transport", "")
+        out: list[Event] = []
+        if transport == "websocket" or upgrade:
+            self.transport = "websocket"
+            note = (
+                f"asks to move session {self.sid} onto a WebSocket (Upgrade: websocket)"
+                if self.sid
+                else "opens a WebSocket-only session (Upgrade: websocket)"
+            )
+            out.append(self._http("up", line, note))
+            return out
+        if req.method == "GET":
+            note = (
+                "long-poll: the server holds this request until it has packets to send"
+                if self.sid
+                else "Engine.IO handshake: open a session over HTTP long-polling"
+            )
+            out.append(self._http("up", line, note))
+            return out
+        body = req.body.decode("utf-8", "replace")
+        packets = body.split(codec.RECORD_SEPARATOR) if body else []
+        out.append(self._http("up", line, self._body_note("sends", packets, req.truncated)))
+        out.extend(self._packet("up", "polling", raw) for raw in packets)
+        return out
+
+    def _response(self, resp: ResponseSeen) -> list[Event]:
+        line = f"{resp.status} {resp.reason or _phrase(resp.status)}"
+        path = path_of(resp.target)
+        if resp.status == 101:
+            self.websocket = True
+            self.asked_upgrade = False
+            return [self._http("down", line, "from here on: WebSocket frames, one packet each")]
+        body = resp.body.decode("utf-8", "replace")
+        if self.asked_upgrade:
+            self.asked_upgrade = False
+            return [self._http("down", line, "the WebSocket upgrade is refused")]
+        if not path.startswith(SOCKETIO_PATH):
+            kind = resp.header("content-type").split(";")[0] or "no type"
+            return [self._http("down", line, f"{kind}, {len(resp.body)} bytes")]
+        if resp.status != 200:
+            return [self._http("down", line, f"refused: {body[:120]!r}")]
+        # Each response names the request it answers (the observer pairs them per
+        # connection): a client may have a long-poll GET waiting on one connection while a POST
+        # is answered on another.
+        if resp.method == "POST":
+            return [
+                self._http("down", line, f"answers the POST: body {body!r}, its packets arrived")
+            ]
+        packets = body.split(codec.RECORD_SEPARATOR) if body else []
+        handshake = "sid=" not in resp.target
+        if not self.sid and packets and packets[0].startswith("0"):
+            with contextlib.suppress(codec.PacketError):
+                self.sid = str(codec.parse_open(packets[0][1:]).get("sid", ""))
+        verb = "answers the handshake GET with" if handshake else "answers the long-poll GET with"
+        out: list[Event] = [
+            self._http("down", line, self._body_note(verb, packets, resp.truncated))
+        ]
+        out.extend(self._packet("down", "polling", raw) for raw in packets)
+        return out
+
+    @staticmethod
+    def _body_note(verb: str, packets: list[str], truncated: bool) -> str:
+        n = len(packets)
+        note = f"{verb} {n} packet{'s' if n != 1 else ''} in the body"
+        if n > 1:
+            note += ", separated by \\x1e"
+        if truncated:
+            note += " (too large: cut for display)"
+        return note
+
+    # -- WebSocket
+
+    def _message(self, msg: MessageSeen) -> list[Event]:
+        direction = "up" if msg.from_client else "down"
+        raw: str | bytes = msg.text if msg.text is not None else msg.data
+        if not self.sid and not msg.from_client and isinstance(raw, str) and raw.startswith("0"):
+            with contextlib.suppress(codec.PacketError):
+                self.sid = str(codec.parse_open(raw[1:]).get("sid", ""))
+        return [self._packet(direction, "websocket", raw)]
+
+    def _control(self, ctl: ControlSeen) -> Event:
+        direction = "up" if ctl.from_client else "down"
+        if ctl.opcode == "close":
+            reason = f" {ctl.reason!r}" if ctl.reason else ""
+            return self._note(direction, f"WebSocket close frame, code {ctl.code}{reason}")
+        return self._note(direction, f"WebSocket {ctl.opcode} frame (RFC 6455 control frame)")
+
+    # -- events
+
+    def _packet(self, direction: str, transport: str, raw: str | bytes) -> WirePacket:
+        try:
+            pkt = codec.decode_eio(raw)
+            sio, meaning = packet_line(pkt, direction)
+            eio = pkt.name
+        except codec.PacketError as exc:
+            sio, eio, meaning = "", "?", f"not an Engine.IO packet: {exc}"
+        return WirePacket(
+            t=self._t(),
+            actor=self.actor,
+            direction=direction,
+            transport=transport,
+            raw=raw,
+            eio=eio,
+            sio=sio,
+            meaning=meaning,
+            peer=self.tracer.peer,
+            conn=self.number,
+        )
+
+    def _http(self, direction: str, line: str, note: str) -> HttpLine:
+        return HttpLine(
+            t=self._t(),
+            actor=self.actor,
+            direction=direction,
+            line=line,
+            note=note,
+            peer=self.tracer.peer,
+            conn=self.number,
+        )
+
+    def _note(self, direction: str, text: str) -> LinkNote:
+        return LinkNote(
+            t=self._t(),
+            actor=self.actor,
+            direction=direction,
+            text=text,
+            peer=self.tracer.peer,
+            conn=self.number,
+        )

@@ -1,0 +1,258 @@
+"""`netlearn websocket`: the guided live demo, `frame HEX` (the frame explainer), `serve`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from netlearn.cli.app import app
+from netlearn.cli.common import (
+    ExportOpt,
+    FormatOpt,
+    PresentOpt,
+    SeedOpt,
+    SpeedOpt,
+    ThemeOpt,
+    build_env,
+    show,
+    uses_app,
+)
+from netlearn.errors import NetlearnError
+
+if TYPE_CHECKING:
+    pass
+
+ws_app = typer.Typer(
+    help="WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; a server "
+    "for your browser.\n\n"
+    "With no command: the guided demo, a server and a client on 127.0.0.1 stepped one stage "
+    "at a time (Enter: next, q: quit; in a pipe it runs to the end). `frame HEX` explains any "
+    "frame; `serve` serves a chat page for your browser.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(ws_app, name="websocket")
+
+
+@ws_app.callback()
+def websocket(
+    ctx: typer.Context,
+    fmt: FormatOpt = "auto",
+    seed: SeedOpt = None,
+    speed: SpeedOpt = 1.0,
+    auto: Annotated[
+        bool, typer.Option("--auto", help="Run every step without waiting for a key.")
+    ] = False,
+    export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
+) -> None:
+    """A WebSocket server and client on 127.0.0.1, stepped one stage at a time.
+
+    On a terminal, Enter (or space) runs the next stage and q quits; in a pipe it runs to the end.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from contextlib import closing
+
+    from netlearn.lessons.websocket.demo import run
+    from netlearn.runner.gate import stepped
+
+    env = build_env(fmt, seed=seed, speed=speed)
+    events = _live(env, run)
+    if export is None and uses_app(env):
+        from netlearn.app.live import run_live
+
+        run_live(env, events, title="WebSocket, live", noun="step", auto=auto, present=present)
+        return
+    if env.interactive and not auto and not present:
+        events = stepped(events, env, noun="step", stopped="Stopped; sockets closed.")
+    with closing(events):
+        show(events, env, export, present=present, auto=auto, theme=theme)
+
+
+def _live(env, run):  # type: ignore[no-untyped-def]
+    """The demo's events; without the privilege to capture, produced in a private network
+    namespace, where the TCP connection underneath can be captured (none: on this machine's
+    loopback, without capture, as the demo says)."""
+    from netlearn.live.capture import needs_private_net, run_private
+
+    if needs_private_net("lo"):
+        from netlearn.lessons.capture.render import ensure_ladder
+        from netlearn.netns import with_notice
+
+        ensure_ladder()  # the captured segments are drawn here, in this process
+        private = run_private(lambda: run(env))
+        if private is not None:
+            return with_notice(private, after_title=True)
+    return run(env)
+
+
+@ws_app.command("frame")
+def frame(
+    hex_bytes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="HEX",
+            help="The frame's bytes in hex, e.g. 81 05 48 65 6c 6c 6f (several frames may "
+            "follow each other).",
+        ),
+    ] = None,
+    example: Annotated[
+        str,
+        typer.Option(
+            "--example",
+            help="Decode an example of RFC 6455 section 5.7 instead: text, masked, fragmented, "
+            "ping, pong, binary256, binary64k.",
+        ),
+    ] = "",
+    fmt: FormatOpt = "auto",
+    export: ExportOpt = None,
+    present: PresentOpt = False,
+    theme: ThemeOpt = "dark",
+) -> None:
+    """Explain a WebSocket frame field by field, bit by bit (RFC 6455 section 5.2)."""
+    if not hex_bytes and not example:
+        raise NetlearnError(
+            "give the frame's bytes in hex, e.g. `netlearn websocket frame 81 05 48 65 6c 6c 6f`"
+        )
+    from netlearn.lessons.websocket.explain import explain
+
+    env = build_env(fmt, animate=False)
+    events = list(explain(env, " ".join(hex_bytes or []), example))
+    show(events, env, export, present=present, theme=theme)
+
+
+@ws_app.command("serve")
+def serve(
+    port: Annotated[
+        int,
+        typer.Option("--port", "-p", help="TCP port; 0 lets the kernel choose.", min=0, max=65535),
+    ] = 0,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host", help="Address to bind. The default is reachable from this machine only."
+        ),
+    ] = "127.0.0.1",
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME",
+            help="Also answer requests whose Host header names NAME (repeatable). Without it "
+            "only 127.0.0.1, localhost, [::1] and the --host name are accepted (any IP address "
+            "too when bound to 0.0.0.0 or ::); other names are refused with 421, the defence "
+            "against DNS rebinding.",
+        ),
+    ] = None,
+    max_clients: Annotated[
+        int,
+        typer.Option(
+            "--max-clients",
+            metavar="N",
+            help="Most WebSocket clients at once; the next one gets 503.",
+            min=1,
+            max=10000,
+        ),
+    ] = 200,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the chat page in your web browser.")
+    ] = False,
+    max_message: Annotated[
+        int,
+        typer.Option(
+            "--max-message", help="Largest message accepted, in bytes.", min=125, max=1 << 26
+        ),
+    ] = 1 << 20,
+    push_every: Annotated[
+        float,
+        typer.Option("--push-every", help="Seconds between the server's pushes.", min=0.1),
+    ] = 5.0,
+    fmt: FormatOpt = "auto",
+) -> None:
+    """Serve a chat page and ws://HOST:PORT/chat and /echo; show every handshake and frame.
+
+    Limits: at most 200 WebSocket clients at once (--max-clients; the next gets 503), a request
+    must arrive whole within 10 s (the handshake timeout; when many are still arriving, the
+    slowest is dropped), and a client that stops reading is dropped rather than buffered for.
+    """
+    import asyncio
+
+    from netlearn.events import Note
+    from netlearn.lessons.websocket.server import ServeConfig
+    from netlearn.render import make_renderer
+
+    env = build_env(fmt, animate=False)
+    renderer = make_renderer(env)
+    config = ServeConfig(
+        host=host,
+        port=port,
+        max_message=max_message,
+        push_every=push_every,
+        max_clients=max_clients,
+        allow_hosts=tuple(allow_host or ()),
+    )
+    try:
+        asyncio.run(_serve(config, renderer, open_browser))
+    except KeyboardInterrupt:
+        renderer.emit(Note(text=f"Stopped: every connection closed, port {config.port} released."))
+        raise
+    finally:
+        renderer.close()
+
+
+async def _serve(config, renderer, open_browser: bool) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import errno
+
+    from netlearn.events import Note, Title
+    from netlearn.lessons.websocket.server import WsServer
+
+    server = WsServer(config, renderer.emit)
+    try:
+        port = config.port = await server.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise NetlearnError(f"port {config.port} is already in use; try --port 0") from None
+        raise NetlearnError(
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
+        ) from None
+    shown = "127.0.0.1" if config.host in ("0.0.0.0", "", "::") else config.host
+    shown = f"[{shown}]" if ":" in shown else shown
+    url = f"http://{shown}:{port}/"
+    renderer.emit(
+        Title(
+            text="A WebSocket server for your browser",
+            subtitle=f"Listening on {config.host}:{port}. Press Ctrl-C to stop.",
+        )
+    )
+    renderer.emit(
+        Note(
+            text=f"- the chat page: {url}\n"
+            f"- its WebSocket: ws://{shown}:{port}/chat (Origin checked, a push every "
+            f"{config.push_every:g} s)\n"
+            f"- an echo for any client: ws://{shown}:{port}/echo (sends back what it gets, "
+            "nothing else)\n"
+            f"- largest message: {config.max_message} bytes\n"
+            f"- at most {config.max_clients} clients at once (--max-clients), then 503; a "
+            f"request must arrive within {config.handshake_timeout:g} s (handshake timeout)\n"
+            f"- answers to Host names: {server.policy.names()} (add one with --allow-host)"
+        )
+    )
+    if config.host not in ("127.0.0.1", "localhost", "::1"):
+        renderer.emit(
+            Note(
+                text=f"Bound to {config.host}: other machines that can reach this one can "
+                "connect too.",
+                tone="warn",
+            )
+        )
+    if open_browser:
+        import webbrowser
+
+        opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
+        if not opened:
+            renderer.emit(Note(text=f"No browser could be opened here; open {url} yourself."))
+    await server.serve_forever()

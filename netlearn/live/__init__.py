@@ -1,0 +1,1 @@
+"""The live toolkit: real sockets, loops in threads and capture, every piece taking the `Env`."""
