@@ -90,6 +90,9 @@ def check(root: Path | None = None) -> list[ContentError]:
     from netlearn.quiz.check import check_quizzes  # the question banks, lessons/<id>/quiz.toml
 
     problems.extend(check_quizzes(root, report.lessons))
+    from netlearn.content.words_check import check_words  # the words, lessons/*/*.toml
+
+    problems.extend(check_words(root))
     return problems
 
 

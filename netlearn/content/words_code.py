@@ -1,0 +1,131 @@
+"""Where the code names words: an AST scan for `say`, `table`, `items` and `known` calls.
+
+A call counts when it is named `say`, `table`, `items` or `known` (bare, or as an attribute such as
+`words.say`) and its first argument is a literal key (`say("tcp.reasons.syn-isn", isn=1)`) or an
+f-string with a literal prefix (`say(f"glossary.tcp-states.{state.value}")`, which names every key
+under `glossary.tcp-states.`). Nothing is imported: the scan reads source files only, so it is
+fast and never pulls in scapy or a lesson.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+LOOKUPS = frozenset({"say", "table", "items", "known"})
+# A key names a folder and at least one key under it: `core.home.title`, `labs.tcp-echo.intro`.
+_KEY = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
+_PREFIX = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """One call that names words: where it is, what it asks for and what it fills."""
+
+    path: Path
+    line: int
+    func: str  # say, table, items or known
+    key: str  # the literal key, or the f-string's literal prefix
+    prefix: bool  # True for an f-string: every key starting with `key` is meant
+    fields: frozenset[str] | None  # the keyword names given; None when `**kwargs` is passed
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _use(path: Path, call: ast.Call) -> KeyUse | None:
+    func = _name(call.func)
+    if func not in LOOKUPS or not call.args:
+        return None
+    first = call.args[0]
+    fields: frozenset[str] | None = frozenset(k.arg for k in call.keywords if k.arg is not None)
+    if any(k.arg is None for k in call.keywords):
+        fields = None
+    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+        if not _KEY.match(first.value):
+            return None
+        return KeyUse(path, call.lineno, func, first.value, False, fields)
+    if isinstance(first, ast.JoinedStr) and first.values:
+        head = first.values[0]
+        if not (isinstance(head, ast.Constant) and isinstance(head.value, str)):
+            return None
+        if len(first.values) == 1:  # an f-string with no placeholder is a literal key
+            if not _KEY.match(head.value):
+                return None
+            return KeyUse(path, call.lineno, func, head.value, False, fields)
+        if not _PREFIX.match(head.value):
+            return None
+        return KeyUse(path, call.lineno, func, head.value, True, fields)
+    return None
+
+
+def scan_source(path: Path, source: str) -> list[KeyUse]:
+    """The word lookups in one file's source (a file that does not parse names none)."""
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except (SyntaxError, ValueError):
+        return []
+    uses = [_use(path, node) for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    return sorted((u for u in uses if u is not None), key=lambda u: u.line)
+
+
+_cache: dict[Path, tuple[tuple[int, int], list[KeyUse]]] = {}
+
+
+def scan_file(path: Path) -> list[KeyUse]:
+    """The word lookups in one file, cached until the file changes."""
+    try:
+        st = path.stat()
+    except OSError:
+        return []
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    uses = scan_source(path, source)
+    _cache[path] = (stamp, uses)
+    return uses
+
+
+def python_files(folder: Path) -> list[Path]:
+    """Every `.py` file under a folder, sorted, skipping caches and hidden folders."""
+    out: list[Path] = []
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__pycache__")))
+        out.extend(Path(here) / f for f in sorted(files) if f.endswith(".py"))
+    return out
+
+
+def code_folders() -> list[Path]:
+    """netlearn's own code, and any extra lesson package folder on `netlearn.lessons.__path__`."""
+    import netlearn
+    import netlearn.lessons
+
+    main = Path(netlearn.__file__).resolve().parent
+    folders = [main]
+    for extra in netlearn.lessons.__path__:
+        folder = Path(extra).resolve()
+        if not folder.is_relative_to(main) and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def scan(folders: list[Path] | None = None) -> list[KeyUse]:
+    """Every word lookup under the given code folders (netlearn's own by default)."""
+    uses: list[KeyUse] = []
+    for folder in folders if folders is not None else code_folders():
+        for path in python_files(folder):
+            uses.extend(scan_file(path))
+    return uses
