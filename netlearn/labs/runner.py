@@ -13,11 +13,12 @@ import contextlib
 import os
 import random
 import socket
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from netlearn.labs.core import Lab, Log, Program, Stage, StageContext, StageFailed, scaled
+from netlearn.content.words import say
+from netlearn.labs.clock import Timer, now, pause, scaled
+from netlearn.labs.core import Lab, Log, Program, Stage, StageContext, StageFailed
 
 HOST = "127.0.0.1"
 # How long a server lab's program has to start listening (not scaled: node can be slow to start).
@@ -137,14 +138,13 @@ def wait_listening(program: Program, port: int, log: Log, timeout: float | None 
     """Return once the program listens on `port`; StageFailed if it exits, listens elsewhere or
     takes longer than `timeout` (default STARTUP_TIMEOUT, read when called)."""
     timeout = STARTUP_TIMEOUT if timeout is None else timeout
-    end = time.monotonic() + timeout
+    timer = Timer(timeout)
     other_since: float | None = None
     while True:
         if not program.running():
             raise StageFailed(
-                f"the program exited with code {program.returncode} before listening on "
-                f"{HOST}:{port}",
-                cause="It crashed at start (see its output above), or it is not a server.",
+                say("labs.runner.exited-early", code=program.returncode, host=HOST, port=port),
+                cause=say("labs.runner.exited-early-cause"),
             )
         ports = listening_ports(program.pid)
         if ports is None:  # no /proc: try a connection (a server that serves one client fails)
@@ -153,25 +153,22 @@ def wait_listening(program: Program, port: int, log: Log, timeout: float | None 
         elif port in ports:
             break
         elif ports:
-            other_since = other_since or time.monotonic()
-            if time.monotonic() - other_since > 0.3:  # it may open the right one a moment later
+            other_since = other_since or now()
+            if now() - other_since > 0.3:  # it may open the right one a moment later
                 other = ", ".join(str(p) for p in sorted(ports))
                 raise StageFailed(
-                    f"your program listens on port {other}, not NETLEARN_PORT={port}",
-                    expected=f"a listening socket on {HOST}:{port}",
-                    rule="A lab server listens on the host and port netlearn gives it in "
-                    "NETLEARN_HOST and NETLEARN_PORT (a fixed port clashes with other programs)",
-                    cause="The port is written into the program instead of read from the "
-                    "environment: use int(os.environ['NETLEARN_PORT']).",
+                    say("labs.runner.other-port", other=other, port=port),
+                    expected=say("labs.runner.other-port-expected", host=HOST, port=port),
+                    rule=say("labs.runner.other-port-rule"),
+                    cause=say("labs.runner.other-port-cause"),
                 )
-        if time.monotonic() > end:
+        if timer.over:
             raise StageFailed(
-                f"the program did not listen on {HOST}:{port} within {timeout:.1f} s",
-                cause="It reads another variable than NETLEARN_PORT, or it waits for something "
-                "before listen().",
+                say("labs.runner.not-listening", host=HOST, port=port, timeout=timeout),
+                cause=say("labs.runner.not-listening-cause"),
             )
-        time.sleep(0.02)
-    log.note("netlearn", f"the program listens on {HOST}:{port}")
+        pause(0.02)
+    log.note("netlearn", say("labs.runner.listening", host=HOST, port=port))
 
 
 # -- running ------------------------------------------------------------------------------
@@ -189,8 +186,36 @@ def _run_stage(stage: Stage, ctx: StageContext) -> StageFailed | None:
     except StageFailed as exc:
         return exc
     except (ConnectionError, TimeoutError) as exc:  # a wait a stage forgot to wrap
-        return StageFailed(f"the connection failed: {exc.strerror or exc}", lesson=stage.lesson)
+        return StageFailed(
+            say("labs.runner.connection-failed", why=exc.strerror or exc), lesson=stage.lesson
+        )
     return None
+
+
+def _context(
+    result: LabResult,
+    index: int,
+    log: Log,
+    start: float,
+    port: int,
+    program: Program,
+    listener: socket.socket | None = None,
+    url: str | None = None,
+) -> StageContext:
+    """The context of stage `index` (0-based): its seeded random numbers, its deadline."""
+    stage = result.lab.stages[index]
+    return StageContext(
+        lab=result.lab,
+        rng=stage_rng(result.seed, index + 1),
+        log=log,
+        host=HOST,
+        port=port,
+        deadline=start + scaled(stage.timeout),
+        program=program,
+        listener=listener,
+        url=url,
+        stage=stage,
+    )
 
 
 def _finish(ctx: StageContext) -> None:
@@ -241,7 +266,7 @@ def _run_server_lab(
         cwd=cwd,
     )
     try:
-        result.setup.note("netlearn", f"program started, NETLEARN_HOST={HOST} NETLEARN_PORT={port}")
+        result.setup.note("netlearn", say("labs.runner.started-server", host=HOST, port=port))
         first = lab.stages[0]
         try:
             wait_listening(program, port, result.setup)
@@ -264,19 +289,8 @@ def _run_server_lab(
             on_setup(result)
         for index, stage in enumerate(lab.stages):
             log = Log()
-            start = time.monotonic()
-            ctx = StageContext(
-                lab=lab,
-                rng=stage_rng(result.seed, index + 1),
-                log=log,
-                host=HOST,
-                port=port,
-                deadline=start + scaled(stage.timeout),
-                program=program,
-                listener=None,
-                url=None,
-                stage=stage,
-            )
+            start = now()
+            ctx = _context(result, index, log, start, port, program)
             failure = None
             try:
                 failure = _run_stage(stage, ctx)
@@ -286,7 +300,7 @@ def _run_server_lab(
                     # (a traceback about a reset, say) does not depend on timing.
                     program.stop()
                 _finish(ctx)
-            elapsed = time.monotonic() - start
+            elapsed = now() - start
             program.drain(0.1 if failure else 0.05)
             lines = program.output()
             res = StageResult(
@@ -326,7 +340,7 @@ def _run_client_lab(
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         program: Program | None = None
         failure: StageFailed | None = None
-        start = time.monotonic()
+        start = now()
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listener.bind((HOST, 0))
@@ -340,19 +354,8 @@ def _run_client_lab(
                 ),
                 cwd=cwd,
             )
-            log.note("netlearn", f"started the program with NETLEARN_URL={url}")
-            ctx = StageContext(
-                lab=lab,
-                rng=stage_rng(result.seed, index + 1),
-                log=log,
-                host=HOST,
-                port=port,
-                deadline=start + scaled(stage.timeout),
-                program=program,
-                listener=listener,
-                url=url,
-                stage=stage,
-            )
+            log.note("netlearn", say("labs.runner.started-client", url=url))
+            ctx = _context(result, index, log, start, port, program, listener, url)
             try:
                 failure = _run_stage(stage, ctx)
                 if failure is None and stage.needs_exit:
@@ -364,7 +367,7 @@ def _run_client_lab(
             if program is not None:
                 program.stop()
             listener.close()
-        elapsed = time.monotonic() - start
+        elapsed = now() - start
         if failure is not None and failure.lesson is None:
             failure.lesson = stage.lesson
         res = StageResult(
@@ -389,11 +392,8 @@ def _wait_exit(program: Program, ctx: StageContext) -> StageFailed | None:
     wait = ctx.remaining()
     code = program.wait(wait)
     if code is None:
-        return StageFailed(
-            f"the program was still running {wait:.1f} s after the last exchange: it should exit "
-            "with code 0 once the connection is closed",
-        )
+        return StageFailed(say("labs.runner.still-running", wait=wait))
     if code != 0:
-        return StageFailed(f"the program exited with code {code}, not 0")
-    ctx.log.note("netlearn", "the program exited with code 0")
+        return StageFailed(say("labs.runner.exit-code", code=code))
+    ctx.log.note("netlearn", say("labs.runner.exit-0"))
     return None

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import selectors
 import socket
-import time
 
-from netlearn.labs.core import Conn, Lab, Stage, StageContext, StageFailed, scaled
+from netlearn.content.words import say
+from netlearn.labs.clock import now, scaled
+from netlearn.labs.core import Conn, Lab, Stage, StageContext, StageFailed
 from netlearn.labs.words import WORDS
 
 ECHO_WAIT = 2.0  # seconds (scaled) a client waits for its echo
 BIG = 1 << 20  # the binary stage's payload: 1 MiB
 
-RULE_ECHO = "An echo server sends back exactly the bytes it receives, in order, nothing added"
 RFC_ECHO = "RFC 862"
-RULE_STREAM = (
-    "TCP carries a stream of bytes, not lines or messages: any byte value may come, and one "
-    "recv() returns whatever has arrived so far"
-)
 RFC_STREAM = "RFC 9293 §2.2"
-RULE_HALF_CLOSE = (
-    "A FIN closes one direction only: after the client's FIN the server can and must still "
-    "send; it closes its own side when it has nothing more to send"
-)
 RFC_HALF_CLOSE = "RFC 9293 §3.6; RFC 862"
 
 LESSON_STREAM = "tcp#transfer"
@@ -86,16 +78,16 @@ def exchange(
     checked = 0
     eof = False
     shut = False
-    last = time.monotonic()  # the last time we sent or received something
+    last = now()  # the last time we sent or received something
     hard_end = conn.deadline
     try:
         while True:
-            now = time.monotonic()
+            at = now()
             if len(got) >= len(data) and (not then_eof or eof):
                 break
             if eof:
                 break
-            if now - last > wait or now > hard_end:
+            if at - last > wait or at > hard_end:
                 break
             for _key, events in sel.select(timeout=0.05):
                 if events & selectors.EVENT_WRITE and sent < len(data):
@@ -105,14 +97,18 @@ def exchange(
                         n = 0
                     except (BrokenPipeError, ConnectionResetError):
                         raise StageFailed(
-                            f"{conn.actor} could send only {sent} of {len(data)} bytes: the "
-                            "program closed (reset) the connection",
+                            say(
+                                "labs.tcp-echo.fail.send-reset",
+                                actor=conn.actor,
+                                sent=sent,
+                                total=len(data),
+                            ),
                             got=bytes(got),
                             offset=len(got),
                         ) from None
                     if n:
                         sent += n
-                        last = time.monotonic()
+                        last = now()
                     if sent == len(data):
                         sel.modify(sock, selectors.EVENT_READ)
                         if half_close:
@@ -125,8 +121,12 @@ def exchange(
                         continue
                     except ConnectionResetError:
                         raise StageFailed(
-                            f"the program reset the connection (TCP RST) after echoing "
-                            f"{len(got)} of {len(data)} bytes to {conn.actor}",
+                            say(
+                                "labs.tcp-echo.fail.reset",
+                                got=len(got),
+                                total=len(data),
+                                actor=conn.actor,
+                            ),
                             got=bytes(got),
                             offset=len(got),
                         ) from None
@@ -134,7 +134,7 @@ def exchange(
                         eof = True
                         sel.unregister(sock)
                         break
-                    last = time.monotonic()
+                    last = now()
                     got += chunk
                     if len(got) > len(data) + (1 << 16):
                         break
@@ -150,24 +150,28 @@ def exchange(
         # one entry per direction: the chunking differs from run to run, the bytes do not
         conn.log.sent(conn.actor, data[:sent])
         if shut:
-            conn.log.note(conn.actor, "shut down its write side (sent FIN)")
+            conn.log.note(conn.actor, say("labs.tcp-echo.notes.shut-write"))
         conn.log.received(conn.actor, bytes(got))
         if eof:
-            conn.log.note(conn.actor, "the program closed the connection (FIN)")
+            conn.log.note(conn.actor, say("labs.tcp-echo.notes.fin"))
         if not conn.eof:
             sock.setblocking(True)
         conn.eof = conn.eof or eof
     if len(got) > len(data):
         raise StageFailed(
-            f"{conn.actor} sent {len(data)} bytes and got {len(got)} back: "
-            f"{len(got) - len(data)} bytes more than it sent",
+            say(
+                "labs.tcp-echo.fail.extra",
+                actor=conn.actor,
+                total=len(data),
+                got=len(got),
+                more=len(got) - len(data),
+            ),
             got=bytes(got),
             offset=len(data),
-            expected="nothing more",
-            rule=RULE_ECHO,
+            expected=say("labs.tcp-echo.fail.extra-expected"),
+            rule=say("labs.tcp-echo.rules.echo"),
             rfc=RFC_ECHO,
-            cause="The server adds something of its own (a prompt, a newline, a greeting), or "
-            "it echoes some bytes twice.",
+            cause=say("labs.tcp-echo.causes.extra"),
         )
     if len(got) < len(data):
         raise _short_echo(conn, data, bytes(got), sent, eof, wait)
@@ -177,86 +181,86 @@ def exchange(
 def _wrong_byte(conn: Conn, data: bytes, got: bytes, at: int) -> None:
     """Raise the failure for a wrong byte at `at`."""
     raise StageFailed(
-        f"{conn.actor} got a different byte back at offset {at}: "
-        f"0x{got[at]:02x} instead of 0x{data[at]:02x}",
+        say("labs.tcp-echo.fail.wrong-byte", actor=conn.actor, at=at, got=got[at], want=data[at]),
         got=got,
         offset=at,
-        expected=f"0x{data[at]:02x} ({_show(data[at : at + 1])}), the byte {conn.actor} sent "
-        f"at offset {at}",
-        rule=RULE_ECHO,
-        rfc=RFC_ECHO,
-        cause=(
-            "The server stops at a zero byte: it treats the data as a C string (strlen, split "
-            "at b'\\0'), or as text. A zero is an ordinary byte in a TCP stream."
-            if data[at] == 0
-            else "The server changes what it echoes: it decodes and re-encodes text (bytes "
-            "that are not valid UTF-8 change), upper-cases it, or mixes up two clients' data."
+        expected=say(
+            "labs.tcp-echo.fail.wrong-byte-expected",
+            want=data[at],
+            shown=_show(data[at : at + 1]),
+            actor=conn.actor,
+            at=at,
         ),
+        rule=say("labs.tcp-echo.rules.echo"),
+        rfc=RFC_ECHO,
+        cause=say("labs.tcp-echo.causes.zero-byte")
+        if data[at] == 0
+        else say("labs.tcp-echo.causes.changed"),
     )
 
 
 def _short_echo(
     conn: Conn, data: bytes, got: bytes, sent: int, eof: bool, wait: float
 ) -> StageFailed:
-    n, total = len(got), len(data)
-    base: dict = {"got": got, "offset": n, "rule": RULE_ECHO, "rfc": RFC_ECHO}
+    n, total, actor = len(got), len(data), conn.actor
+    base: dict = {
+        "got": got,
+        "offset": n,
+        "rule": say("labs.tcp-echo.rules.echo"),
+        "rfc": RFC_ECHO,
+    }
+    stream = {**base, "rule": say("labs.tcp-echo.rules.stream"), "rfc": RFC_STREAM}
     if eof:
         return StageFailed(
-            f"the program closed the connection after echoing {n} of the {total} bytes "
-            f"{conn.actor} sent",
-            expected=f"byte {n} of the echo ({_show(data[n : n + 1])}), then more",
-            cause="The server calls recv() once and closes: one recv() returns what has arrived "
-            "so far, not a whole message. Loop until recv() returns b''.",
+            say("labs.tcp-echo.fail.closed-early", got=n, total=total, actor=actor),
+            expected=say(
+                "labs.tcp-echo.fail.closed-early-expected", at=n, shown=_show(data[n : n + 1])
+            ),
+            cause=say("labs.tcp-echo.causes.one-recv"),
             **base,
         )
     if sent < total:
         return StageFailed(
-            f"{conn.actor} could send only {sent} of {total} bytes: the program stopped reading "
-            f"for {wait:.1f} s",
-            cause="The server stopped reading: it waits for something before it reads again.",
+            say("labs.tcp-echo.fail.stalled", actor=actor, sent=sent, total=total, wait=wait),
+            cause=say("labs.tcp-echo.causes.stopped-reading"),
             **base,
         )
     if n == 0 and b"\n" not in data:
         return StageFailed(
-            f"{conn.actor} sent {total} bytes without a newline and got nothing back within "
-            f"{wait:.1f} s",
-            expected=f"the echo, starting {_show(data[:8])}",
-            cause="The server waits for a newline before it echoes (readline(), `for line in "
-            "file`, a line splitter): bytes are not lines. Echo whatever recv() returns.",
-            **{**base, "rule": RULE_STREAM, "rfc": RFC_STREAM},
+            say("labs.tcp-echo.fail.no-newline", actor=actor, total=total, wait=wait),
+            expected=say("labs.tcp-echo.fail.no-newline-expected", shown=_show(data[:8])),
+            cause=say("labs.tcp-echo.causes.readline"),
+            **stream,
         )
     if n < total and data[n] == 0:
         return StageFailed(
-            f"the echo stopped at offset {n}, where {conn.actor} sent a zero byte (0x00); "
-            f"{total - n} bytes never came back",
-            expected="0x00, then the rest of the data",
-            cause="The server stops at a zero byte: it treats the data as a C string (strlen, "
-            "split at b'\\0'), or as text. A zero is an ordinary byte in a TCP stream.",
-            **{**base, "rule": RULE_STREAM, "rfc": RFC_STREAM},
+            say("labs.tcp-echo.fail.zero-byte", at=n, actor=actor, lost=total - n),
+            expected=say("labs.tcp-echo.fail.zero-byte-expected"),
+            cause=say("labs.tcp-echo.causes.zero-byte"),
+            **stream,
         )
     if n < total and data[n : n + 1] in (b"\n", b"\r") and data[n:].strip(b"\r\n") == b"":
         return StageFailed(
-            f"{conn.actor} got back {n} of {total} bytes: the line ending is missing",
-            expected=f"{_show(data[n:])}, the line ending {conn.actor} sent",
-            cause="The server strips the line ending (strip(), rstrip(), readline() then "
-            "print): echo the bytes exactly as they came.",
+            say("labs.tcp-echo.fail.line-ending", actor=actor, got=n, total=total),
+            expected=say(
+                "labs.tcp-echo.fail.line-ending-expected", shown=_show(data[n:]), actor=actor
+            ),
+            cause=say("labs.tcp-echo.causes.strip"),
             **base,
         )
     if n == 0:
         exc = StageFailed(
-            f"{conn.actor} sent {_show(data)} and got no reply within {wait:.1f} s",
-            expected=f"the same {total} bytes back",
-            cause="The server does not write back what it reads, or it waits for more data "
-            "(a fixed-size read, or the end of the stream) before answering.",
+            say("labs.tcp-echo.fail.no-reply", actor=actor, shown=_show(data), wait=wait),
+            expected=say("labs.tcp-echo.fail.no-reply-expected", total=total),
+            cause=say("labs.tcp-echo.causes.no-reply"),
             **base,
         )
         exc.kind = "no-reply"
         return exc
     return StageFailed(
-        f"{conn.actor} got back {n} of {total} bytes, then nothing for {wait:.1f} s",
-        expected=f"byte {n} of the echo ({_show(data[n : n + 1])}), then the rest",
-        cause="The server echoes only part of what it reads: send() may send less than it was "
-        "given (use sendall(), or loop), or a fixed-size buffer cuts the data.",
+        say("labs.tcp-echo.fail.partial", actor=actor, got=n, total=total, wait=wait),
+        expected=say("labs.tcp-echo.fail.partial-expected", at=n, shown=_show(data[n : n + 1])),
+        cause=say("labs.tcp-echo.causes.partial"),
         **base,
     )
 
@@ -267,7 +271,7 @@ def short_line(ctx: StageContext) -> None:
     conn = ctx.connect("client 1")
     exchange(conn, line, scaled(ECHO_WAIT))
     conn.close()
-    ctx.log.note("client 1", "closed the connection")
+    ctx.log.note("client 1", say("labs.tcp-echo.notes.closed"))
 
 
 def concurrent(ctx: StageContext) -> None:
@@ -287,27 +291,33 @@ def concurrent(ctx: StageContext) -> None:
             except StageFailed as exc:
                 if exc.kind == "no-reply" and ctx.program is not None and ctx.program.running():
                     served = sorted(answered)
-                    others = count - 1
-                    who = f"; client {served[0] + 1} got its echo" if served else ""
+                    who = (
+                        say("labs.tcp-echo.fail.sequential-who", client=served[0] + 1)
+                        if served
+                        else ""
+                    )
                     raise StageFailed(
-                        f"client {i + 1} sent {_show(parts[i][r])} and got no reply within "
-                        f"{scaled(ECHO_WAIT):.1f} s while {others} other clients were connected"
-                        f"{who}: the server handles one client at a time",
-                        expected=f"the echo of {_show(parts[i][r])}",
-                        rule="Once a connection is established, any data received is sent back: "
-                        "on every connection, not only the first (a client that stays "
-                        "connected must not block the others)",
+                        say(
+                            "labs.tcp-echo.fail.sequential",
+                            client=i + 1,
+                            shown=_show(parts[i][r]),
+                            wait=scaled(ECHO_WAIT),
+                            others=count - 1,
+                            who=who,
+                        ),
+                        expected=say(
+                            "labs.tcp-echo.fail.sequential-expected", shown=_show(parts[i][r])
+                        ),
+                        rule=say("labs.tcp-echo.rules.concurrent"),
                         rfc="RFC 862",
-                        cause="The server is sequential: it accepts one connection and serves "
-                        "it until it closes before it calls accept() again. Serve each client "
-                        "in its own thread (or use select/asyncio, or Node's events).",
+                        cause=say("labs.tcp-echo.causes.sequential"),
                         lesson=LESSON_STREAM,
                     ) from None
                 raise
             answered.add(i)
     for c in conns:
         c.close()
-    ctx.log.note("netlearn", f"all {count} clients closed their connections")
+    ctx.log.note("netlearn", say("labs.tcp-echo.notes.all-closed", count=count))
 
 
 def binary(ctx: StageContext) -> None:
@@ -320,10 +330,10 @@ def binary(ctx: StageContext) -> None:
     data[ctx.rng.randrange(8, 40)] = 0
     data[ctx.rng.randrange(100, 200)] = 0
     conn = ctx.connect("client 1")
-    ctx.log.note("client 1", f"sends {BIG} random bytes: zero bytes, no newline")
+    ctx.log.note("client 1", say("labs.tcp-echo.notes.binary", size=BIG))
     exchange(conn, bytes(data), scaled(ECHO_WAIT))
     conn.close()
-    ctx.log.note("client 1", "got all of it back and closed the connection")
+    ctx.log.note("client 1", say("labs.tcp-echo.notes.binary-done"))
 
 
 def half_close(ctx: StageContext) -> None:
@@ -339,34 +349,30 @@ def half_close(ctx: StageContext) -> None:
         got = exc.got or b""
         if conn.eof and len(got) < len(text) and exc.offset == len(got):
             raise StageFailed(
-                f"client 1 sent {len(text)} bytes and a FIN; the program closed the connection "
-                f"after echoing {len(got)} of them",
+                say("labs.tcp-echo.fail.close-on-fin", total=len(text), got=len(got)),
                 got=got,
                 offset=len(got),
-                expected=f"the rest of the echo ({len(text) - len(got)} bytes), then the FIN",
-                rule=RULE_HALF_CLOSE,
+                expected=say("labs.tcp-echo.fail.close-on-fin-expected", lost=len(text) - len(got)),
+                rule=say("labs.tcp-echo.rules.half-close"),
                 rfc=RFC_HALF_CLOSE,
-                cause="The server closes as soon as it sees the client's FIN (recv() returned "
-                "b''), with echo data still waiting to be sent. Send everything you owe, "
-                "then close.",
+                cause=say("labs.tcp-echo.causes.close-on-fin"),
                 lesson=LESSON_CLOSE,
             ) from None
         if "reset" in exc.message:
-            exc.rule, exc.rfc, exc.lesson = RULE_HALF_CLOSE, RFC_HALF_CLOSE, LESSON_CLOSE
-            exc.cause = (
-                "The server closed with data unread or unsent, so its TCP sent RST: after the "
-                "client's FIN, echo what is left and close normally."
+            exc.rule, exc.rfc, exc.lesson = (
+                say("labs.tcp-echo.rules.half-close"),
+                RFC_HALF_CLOSE,
+                LESSON_CLOSE,
             )
+            exc.cause = say("labs.tcp-echo.causes.reset-on-fin")
         raise
     if not conn.eof:
         raise StageFailed(
-            f"client 1 got all {len(text)} bytes back, but the program did not close the "
-            f"connection within {wait:.1f} s after the client's FIN",
-            expected="a FIN from the server (recv() returning b'' on the client's side)",
-            rule=RULE_HALF_CLOSE,
+            say("labs.tcp-echo.fail.never-close", total=len(text), wait=wait),
+            expected=say("labs.tcp-echo.fail.never-close-expected"),
+            rule=say("labs.tcp-echo.rules.half-close"),
             rfc=RFC_HALF_CLOSE,
-            cause="The server ignores the end of the stream: when recv() returns b'' the client "
-            "has finished sending. Close the connection then (it may be spinning on b'' now).",
+            cause=say("labs.tcp-echo.causes.never-close"),
             lesson=LESSON_CLOSE,
         )
     conn.close()
@@ -377,7 +383,7 @@ def stays_up(ctx: StageContext) -> None:
     conn = ctx.connect("client 1")
     exchange(conn, line, scaled(ECHO_WAIT))
     conn.close()
-    ctx.log.note("client 1", "closed the connection")
+    ctx.log.note("client 1", say("labs.tcp-echo.notes.closed"))
 
 
 def _explain_gone(stage_run):  # type: ignore[no-untyped-def]
@@ -391,62 +397,35 @@ def _explain_gone(stage_run):  # type: ignore[no-untyped-def]
             if code is not None:
                 # what this stage managed before the exit was noticed depends on timing only
                 del ctx.log.entries[:]
-                ctx.log.note("netlearn", f"the program exited with code {code}")
-                exc.message = (
-                    f"the program is no longer running (it exited with code {code}); a server "
-                    "must keep serving after a client leaves"
-                )
+                ctx.log.note("netlearn", say("labs.tcp-echo.notes.exited", code=code))
+                exc.message = say("labs.tcp-echo.fail.exits", code=code)
                 exc.args = (exc.message,)
                 exc.got = exc.offset = exc.expected = None
-                exc.rule = (
-                    "A server keeps accepting connections: one client leaving is no reason to exit"
-                )
+                exc.rule = say("labs.tcp-echo.rules.stays-up")
                 exc.rfc = "RFC 862"
-                exc.cause = (
-                    "The program exits after serving one client (no loop around accept(), "
-                    "or it calls exit/close on the listening socket when a client leaves)."
-                )
+                exc.cause = say("labs.tcp-echo.causes.exits")
                 exc.lesson = LESSON_CLOSE
             raise
 
     return run
 
 
+def _stage(key: str, run, timeout: float, lesson: str) -> Stage:  # type: ignore[no-untyped-def]
+    """A stage whose title is `labs.tcp-echo.stages.<key>`, its server checked to stay up."""
+    return Stage(key, say(f"labs.tcp-echo.stages.{key}"), _explain_gone(run), timeout, lesson)
+
+
 LAB = Lab(
     name="tcp-echo",
-    title="a TCP echo server",
+    title=say("labs.tcp-echo.title"),
     kind="server",
     lesson="tcp",
     stages=(
-        Stage("short-line", "echo of a short line", _explain_gone(short_line), 5.0, LESSON_STREAM),
-        Stage(
-            "concurrent",
-            "five concurrent clients, interleaved",
-            _explain_gone(concurrent),
-            12.0,
-            LESSON_STREAM,
-        ),
-        Stage(
-            "binary",
-            "binary safety: zero bytes, no newline, 1 MiB",
-            _explain_gone(binary),
-            10.0,
-            LESSON_STREAM,
-        ),
-        Stage(
-            "half-close",
-            "half-close: echo everything, then close",
-            _explain_gone(half_close),
-            6.0,
-            LESSON_CLOSE,
-        ),
-        Stage(
-            "stays-up",
-            "the server stays up across clients",
-            _explain_gone(stays_up),
-            5.0,
-            LESSON_CLOSE,
-        ),
+        _stage("short-line", short_line, 5.0, LESSON_STREAM),
+        _stage("concurrent", concurrent, 12.0, LESSON_STREAM),
+        _stage("binary", binary, 10.0, LESSON_STREAM),
+        _stage("half-close", half_close, 6.0, LESSON_CLOSE),
+        _stage("stays-up", stays_up, 5.0, LESSON_CLOSE),
     ),
     starters=("python", "js"),
 )
