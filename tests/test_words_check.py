@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from netlearn.content.checker import check
 from netlearn.content.words_check import check_words, key_lines
@@ -153,8 +158,6 @@ def test_the_scan_of_all_netlearn_is_fast_and_imports_no_lesson() -> None:
 
 
 def _imported_by_scan() -> list[str]:
-    import subprocess
-    import sys
 
     code = (
         "import sys\nfrom netlearn.content.words_code import scan\nscan()\n"
@@ -183,3 +186,37 @@ def test_the_shipped_words_are_clean() -> None:
 
     problems = check_words(lessons_dir())
     assert problems == [], "\n".join(str(p) for p in problems)
+
+
+def test_check_inside_a_checkout_checks_its_lessons_or_names_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netlearn.content.checker import which_lessons
+    from netlearn.paths import LESSONS_ENV, lessons_dir
+
+    monkeypatch.delenv(LESSONS_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    folder, why = which_lessons()
+    assert folder == lessons_dir() and "shipped" in why
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "lessons.toml").write_text("")
+    assert which_lessons() == (tmp_path / "lessons", "")
+    assert which_lessons(tmp_path / "x") == (tmp_path / "x", "")
+    monkeypatch.setenv(LESSONS_ENV, str(tmp_path / "other"))
+    assert which_lessons() == (tmp_path / "other", LESSONS_ENV)
+
+
+def test_check_command_names_the_folder_it_checked(tmp_path: Path) -> None:
+
+    other = tmp_path / "mine"
+    other.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "netlearn", "check"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NETLEARN_LESSONS": str(other)},
+        timeout=60,
+    )
+    assert result.stdout.startswith(f"checking {other} (NETLEARN_LESSONS)\n"), result.stdout
+    assert result.returncode == 1 and "Traceback" not in result.stderr

@@ -193,10 +193,18 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Check lesson content: each problem as file:line: message; exit 1 if any."""
-    from netlearn.content.checker import check as run_check
+    """Check lesson content: each problem as file:line: message; exit 1 if any.
 
-    problems = run_check(path)
+    With no folder given: `NETLEARN_LESSONS` if set, else `./lessons` when it holds `lessons.toml`
+    (a checkout), else the lessons shipped with netlearn; any but `./lessons` is named first.
+    """
+    from netlearn.content.checker import check as run_check
+    from netlearn.content.checker import which_lessons
+
+    folder, why = which_lessons(path)
+    if why:
+        print(f"checking {folder} ({why})")
+    problems = run_check(folder)
     for problem in problems:
         print(problem)
     if problems:

@@ -96,6 +96,26 @@ def check(root: Path | None = None) -> list[ContentError]:
     return problems
 
 
+def which_lessons(given: Path | None = None) -> tuple[Path, str]:
+    """The folder `netlearn check` checks, and why (empty for one given or `./lessons`).
+
+    A folder given wins, then `NETLEARN_LESSONS`, then `./lessons` when it holds `lessons.toml`
+    (run inside a checkout, a teacher checks the copy they edit), then the shipped lessons.
+    """
+    import os
+
+    from netlearn.paths import LESSONS_ENV
+
+    if given is not None:
+        return given, ""
+    if os.environ.get(LESSONS_ENV, "").strip():
+        return lessons_dir(), LESSONS_ENV
+    here = Path.cwd() / "lessons"
+    if (here / MANIFEST).is_file():
+        return here, ""
+    return lessons_dir(), "the lessons shipped with netlearn; no ./lessons/lessons.toml here"
+
+
 def refusal(problems: list[ContentError]) -> NetlearnError:
     """The one line a command gives for broken content: the first problem and what to do."""
     more = len(problems) - 1
