@@ -108,7 +108,6 @@ def test_layer_stack_and_wrap_strip_mark_the_active_layer() -> None:
 
 
 def test_ladder_keeps_flags_direction_and_states(monkeypatch: pytest.MonkeyPatch) -> None:
-    import netlearn.render.tcp  # noqa: F401  (registers the ladder drawing)
     from netlearn.lessons.tcp import scenarios
 
     trace = scenarios.handshake(random.Random(1))

@@ -62,7 +62,6 @@ def test_present_changes_nothing_in_a_pipe() -> None:
 
 @pytest.mark.parametrize("suffix", [".svg", ".html", ".txt"])
 def test_every_kind_of_scene_exports_in_the_light_theme(tmp_path: Path, suffix: str) -> None:
-    import netlearn.render.tcp  # noqa: F401  (the ladder's drawing)
     from netlearn.lessons.tcp import scenarios
 
     env = Env.build("plain", stdout=StringIO(), width=80)

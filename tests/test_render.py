@@ -164,3 +164,115 @@ def test_wide_tables_become_records_only_when_cells_would_tower(make_env) -> Non
     assert "  responsible for" in out  # the seven layers: one record per layer
     assert re.search(r"┃ #\s+┃ id\s+┃ title", out)  # the short table keeps its columns
     assert max(len(x) for x in out.splitlines()) <= 80
+
+
+def test_a_drawing_is_found_in_the_event_packages_render_module(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No side-effect import: the first event of a kind with no drawing imports its package's
+    `render` module, which registers the drawing; a package with no render module falls back."""
+    import sys
+
+    pkg = tmp_path / "somelesson"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "events.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from typing import ClassVar\n"
+        "from netlearn.events import Event\n"
+        "@dataclass(frozen=True, kw_only=True)\n"
+        "class Ping(Event):\n"
+        "    kind: ClassVar[str] = 'ping'\n"
+        "    n: int\n"
+    )
+    (pkg / "render.py").write_text(
+        "from netlearn.render.registry import plain_lines\n"
+        "from somelesson.events import Ping\n"
+        "@plain_lines.register(Ping)\n"
+        "def _(event, env):\n"
+        "    return [f'ping number {event.n}']\n"
+    )
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "__init__.py").write_text("")
+    (bare / "events.py").write_text((pkg / "events.py").read_text())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from bare.events import Ping as BarePing  # type: ignore[import-not-found]
+    from somelesson.events import Ping  # type: ignore[import-not-found]
+
+    from netlearn.render.drawer import Drawer
+
+    drawer = Drawer(Env.build("plain", stdout=StringIO(), width=80))
+    assert "somelesson.render" not in sys.modules
+    assert drawer.lines(Ping(n=3)) == ["ping number 3"]
+    assert "somelesson.render" in sys.modules
+    assert drawer.lines(BarePing(n=4)) == ["[ping] n=4"]
+
+
+def test_core_events_are_drawn_by_the_core_without_any_import() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from io import StringIO\n"
+        "from netlearn.env import Env\n"
+        "from netlearn.events import Peers, Segment\n"
+        "from netlearn.render import run_scene\n"
+        "out = StringIO()\n"
+        "env = Env.build('plain', stdout=out, width=80)\n"
+        "run_scene([Peers(left='client', right='server'),\n"
+        "           Segment(src='client', dst='server', sport=1, dport=2, flags='S', seq=5,\n"
+        "                   ack=0, window=10, payload_len=0, raw=b'')], env)\n"
+        "print(out.getvalue())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('netlearn.lessons.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "#1 0.000s client -> server [SYN]" in out
+    assert out.rstrip().endswith("[]")  # the core drew it; no lesson was imported
+
+
+def test_two_drawers_keep_two_ladders() -> None:
+    from netlearn.events import Peers, Segment
+    from netlearn.render.drawer import Drawer
+
+    env = Env.build("plain", stdout=StringIO(), width=80)
+    one, two = Drawer(env), Drawer(env)
+    seg = Segment(
+        src="a",
+        dst="b",
+        sport=1,
+        dport=2,
+        flags="S",
+        seq=1,
+        ack=0,
+        window=1,
+        payload_len=0,
+        raw=b"",
+    )
+    one.lines(Peers(left="a", right="b"))
+    assert one.lines(seg)[0].startswith("#1 ")
+    assert one.lines(seg)[0].startswith("#2 ")
+    assert two.lines(seg)[0].startswith("#1 ")  # its own numbering, not the other's
+
+
+def test_render_and_packets_import_no_lesson() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "netlearn"
+    bad = []
+    for folder in ("render", "packets"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else []
+                )
+                bad += [f"{path.name}: {n}" for n in names if n.startswith("netlearn.lessons")]
+    assert bad == []

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import netlearn.render.tcp  # noqa: F401  (registers the drawing)
 from netlearn.events import Peers, Segment, StateChange
-from netlearn.packets import tcp as sg
 from netlearn.lessons.tcp.player import View, press, revealed
 from netlearn.lessons.tcp.scenarios import run
+from netlearn.packets import tcp as sg
 from netlearn.render import run_scene
 from netlearn.render.registry import draw_rich
 from netlearn.render.widgets.ladder import Ladder, LadderState

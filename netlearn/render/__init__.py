@@ -30,9 +30,12 @@ class _Lines:
     """
 
     def __init__(self, env: Env, batch: int = 1) -> None:
+        from netlearn.render.drawer import Drawer
+
         self.env = env
         self.batch = max(1, batch)
         self._pending = 0
+        self.drawer = Drawer(env)  # what the drawings remember between events
 
     def _write(self, text: str) -> None:
         self.env.stdout.write(text)
@@ -59,21 +62,20 @@ class PlainRenderer(_Lines):
     """Readable lines, no ANSI: for pipes, CI, screen readers."""
 
     def emit(self, event: Event) -> None:
-        from netlearn.render.registry import plain_lines
-
-        self._write("".join(line.rstrip() + "\n" for line in plain_lines(event, self.env)))
+        self._write("".join(line.rstrip() + "\n" for line in self.drawer.lines(event)))
 
 
 class RichRenderer:
     """Rich widgets on a terminal, with animation beats when `env.animate`."""
 
     def __init__(self, env: Env) -> None:
+        from netlearn.render.drawer import Drawer
+
         self.env = env
+        self.drawer = Drawer(env)  # what the drawings remember between events (a ladder)
 
     def emit(self, event: Event) -> None:
-        from netlearn.render.registry import draw_rich
-
-        draw_rich(event, self.env, self.env.console())
+        self.drawer.draw(event)
 
     def close(self) -> None:
         pass
@@ -165,7 +167,7 @@ def export_events(
 
     from rich.console import Console
 
-    from netlearn.render.registry import draw_rich
+    from netlearn.render.drawer import Drawer
 
     check_export_path(path)
     colours = terminal_theme(theme)
@@ -178,9 +180,9 @@ def export_events(
         highlight=False,
         emoji=False,
     )
-    env = Env.build("rich", stdout=StringIO(), animate=False, width=100)
+    drawer = Drawer(Env.build("rich", stdout=StringIO(), animate=False, width=100))
     for event in events:
-        draw_rich(event, env, console)
+        drawer.draw(event, console)
     suffix = path.suffix.lower()
     if suffix == ".svg":
         text = console.export_svg(title=title, theme=colours)

@@ -82,14 +82,14 @@ def present_scene(
     from rich.text import Text
 
     from netlearn.render import check_export_path, export_events
-    from netlearn.render.registry import draw_rich
+    from netlearn.render.drawer import Drawer
 
     if export is not None:
         check_export_path(export)
     width = max(40, env.width - 2 * MARGIN)
-    # Drawn without animation beats, at the narrower width, through an env of its own (a
-    # ladder keeps its state per env).
-    quiet = replace(env, animate=False, width=width, _console=None)
+    # Drawn without animation beats, at the narrower width, through an env and a drawer of its
+    # own (the drawer keeps a ladder in progress).
+    drawer = Drawer(replace(env, animate=False, width=width, _console=None))
     shown = env.console()
     canvas = Console(
         file=StringIO(),
@@ -111,7 +111,7 @@ def present_scene(
         for event in events:
             seen.append(event)
             with canvas.capture() as cap:
-                draw_rich(event, quiet, canvas)
+                drawer.draw(event, canvas)
             text = Text.from_ansi(cap.get().rstrip("\n"))
             for line in [*text.split("\n", allow_blank=True), Text("")]:
                 pages.put(line)

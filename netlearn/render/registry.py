@@ -2,11 +2,16 @@
 
 Two single-dispatch functions keyed by event type. A lesson module that defines its own events
 registers its drawing with `@plain_lines.register` and `@draw_rich.register` in its own render
-module; nothing here needs to change.
+module; nothing here needs to change, and nobody imports that module for its side effect: the
+first time an event type has no drawing, the `render` module of the event's own package is
+imported (an event of `netlearn.lessons.websocket.events` is drawn by
+`netlearn.lessons.websocket.render`) and the event dispatched again. The core's own events
+(`netlearn.events`) are drawn by the core render modules named in `CORE_DRAWINGS`.
 """
 
 from __future__ import annotations
 
+import importlib
 import textwrap
 from dataclasses import replace
 from functools import singledispatch
@@ -35,16 +40,60 @@ def wrap_markdown(text: str, width: int) -> list[str]:
     return markdown_to_plain(text, width)
 
 
+# ------------------------------------------------------------------ finding a drawing
+
+# Core event modules and the core render modules that draw their events (those not drawn here).
+CORE_DRAWINGS: dict[str, tuple[str, ...]] = {"netlearn.events": ("netlearn.render.tcp",)}
+
+_imported: set[str] = set()  # drawing modules already imported (or found missing)
+
+
+def drawing_modules(kind: type) -> tuple[str, ...]:
+    """The modules that draw events of `kind`: see the module docstring."""
+    module = kind.__module__
+    if module in CORE_DRAWINGS:
+        return CORE_DRAWINGS[module]
+    package = module.rpartition(".")[0]
+    return (f"{package}.render",) if package else ()
+
+
+def _load_drawing(kind: type) -> bool:
+    """Import the drawing modules of `kind` and its bases not imported yet; True if any was."""
+    loaded = False
+    for base in kind.__mro__:
+        if base is Event or base is object:
+            continue
+        for name in drawing_modules(base):
+            if name in _imported:
+                continue
+            _imported.add(name)
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as err:
+                if err.name != name:  # a missing import inside the drawing module: a real bug
+                    raise
+                continue
+            loaded = True
+    return loaded
+
+
 # ------------------------------------------------------------------ plain
 
 
 @singledispatch
 def plain_lines(event: Event, env: Env) -> list[str]:
-    """Fallback: the event's kind and its fields, on one line."""
+    """Fallback: the event's kind and its fields, on one line.
+
+    First time round, import the drawing of the event's package and dispatch again."""
+    if _load_drawing(type(event)) and plain_lines.dispatch(type(event)) is not _plain_fallback:
+        return plain_lines(event, env)
     data = to_dict(event)
     data.pop("type", None)
     parts = [f"{k}={v}" for k, v in data.items() if v not in ("", 0.0, [], None)]
     return [f"[{event.kind}] " + " ".join(parts)]
+
+
+_plain_fallback = plain_lines.dispatch(object)
 
 
 @plain_lines.register(Title)
@@ -160,9 +209,17 @@ def _(event: Progress, env: Env) -> list[str]:
 
 @singledispatch
 def draw_rich(event: Event, env: Env, console: Console) -> None:
-    """Fallback: the plain lines, so a new event kind is never invisible."""
+    """Fallback: the plain lines, so a new event kind is never invisible.
+
+    First time round, import the drawing of the event's package and dispatch again."""
+    if _load_drawing(type(event)) and draw_rich.dispatch(type(event)) is not _rich_fallback:
+        draw_rich(event, env, console)
+        return
     for line in plain_lines(event, env):
         console.print(line, markup=False, highlight=False)
+
+
+_rich_fallback = draw_rich.dispatch(object)
 
 
 @draw_rich.register(Title)

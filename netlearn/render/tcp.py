@@ -1,21 +1,22 @@
 """How TCP events are drawn: `Segment`, `StateChange` and `Peers`, as plain lines and in Rich.
 
-Importing this module registers the drawing (the producers of TCP events import it). Both
-simulated and captured segments go through here, one event at a time: the Rich drawing adds
-one ladder row per event, so a live stream animates as it arrives.
+The core draws its own events: the registry imports this module the first time it meets an
+event of `netlearn.events` with no drawing yet, so no producer imports it. Both simulated and
+captured segments go through here, one event at a time: the Rich drawing adds one ladder row per
+event, so a live stream animates as it arrives.
 
 A ladder needs memory between events (its two columns, each side's state, the numbering): it
-is kept per environment, so two scenes drawn through two environments never mix.
+belongs to the drawer drawing it (`netlearn.render.drawer`), so two scenes never mix.
 """
 
 from __future__ import annotations
 
 import textwrap
-import weakref
 from typing import TYPE_CHECKING
 
 from netlearn.env import Env
 from netlearn.events import Peers, Segment, StateChange, WindowChart, WindowSample
+from netlearn.render.drawer import memory
 from netlearn.render.registry import draw_rich, plain_lines
 from netlearn.render.widgets.ladder import (
     LadderState,
@@ -28,19 +29,10 @@ from netlearn.render.widgets.ladder import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-_LADDERS: dict[int, tuple[weakref.ref[Env], LadderState]] = {}
-
 
 def ladder_for(env: Env) -> LadderState:
-    """The ladder being drawn through `env` (made on first use)."""
-    entry = _LADDERS.get(id(env))
-    if entry is not None and entry[0]() is env:
-        return entry[1]
-    for key in [k for k, (ref, _) in _LADDERS.items() if ref() is None]:
-        del _LADDERS[key]
-    state = LadderState()
-    _LADDERS[id(env)] = (weakref.ref(env), state)
-    return state
+    """The ladder in progress of the drawer drawing through `env` (made on first use)."""
+    return memory(env).part(LadderState)
 
 
 # ---------------------------------------------------------------------- plain
