@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.lessons.capture import analysis as A
 from netlearn.lessons.capture.listing import scan
+from netlearn.packets import capture_analysis as A
 from netlearn.paths import assets_dir
 
 # tshark field -> the bits of netlearn's analysis that mean it.

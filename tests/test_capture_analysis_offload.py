@@ -11,8 +11,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from netlearn.lessons.capture import headers
 from netlearn.lessons.capture.listing import scan
+from netlearn.packets import headers
 
 SIZES = [107, 4096, 9000, 64960, 70000]
 

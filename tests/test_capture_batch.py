@@ -109,8 +109,8 @@ def test_quick_wrap_is_textwrap() -> None:
     import random
     import textwrap
 
-    from netlearn.lessons.capture.analysis import FINDINGS
     from netlearn.lessons.capture.render import wrap
+    from netlearn.packets.capture_analysis import FINDINGS
 
     rng = random.Random(14)
     words = " ".join(f.why for f in FINDINGS).split()

@@ -17,10 +17,10 @@ import pytest
 
 from netlearn.errors import NetlearnError
 from netlearn.events import to_dict
-from netlearn.lessons.capture import headers, pcapio
 from netlearn.lessons.capture.listing import scan
-from netlearn.lessons.capture.osiview import from_file
 from netlearn.lessons.osi.pcapfile import read_packet
+from netlearn.packets import headers, pcapio
+from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir
 
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from netlearn.env import Env
-from netlearn.lessons.capture import tracker as tracker_mod
-from netlearn.lessons.capture.analysis import Flow
 from netlearn.lessons.capture.listing import connection_event, listing, scan
-from netlearn.lessons.capture.pcapio import iter_records
+from netlearn.packets import tracker as tracker_mod
+from netlearn.packets.capture_analysis import Flow
+from netlearn.packets.pcapio import iter_records
 from netlearn.paths import assets_dir
 from tests.test_capture_analysis import SCENARIOS, build
 

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from netlearn.events import Segment, StateChange, Table
-from netlearn.lessons.capture import bpf, pcapio, socktable
+from netlearn.lessons.capture import socktable
+from netlearn.live import capture_bpf as bpf
 from netlearn.live.capture import LiveCapture, can_capture
+from netlearn.packets import pcapio
 
 REPO = Path(__file__).resolve().parent.parent
 

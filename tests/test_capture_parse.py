@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 
 from netlearn.errors import NetlearnError
-from netlearn.lessons.capture import bpf, headers, options, pcapio
 from netlearn.lessons.capture.demo import BUNDLED
+from netlearn.live import capture_bpf as bpf
+from netlearn.packets import capture_options as options
+from netlearn.packets import headers, pcapio
 from netlearn.paths import assets_dir
 
 BUNDLE = assets_dir() / "pcaps" / BUNDLED

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from netlearn.events import Segment, StateChange
-from netlearn.lessons.capture import headers
 from netlearn.lessons.capture.listing import listing, scan, stream_packets
-from netlearn.lessons.capture.pcapio import PcapWriter
-from netlearn.lessons.capture.tracker import CLIENT, SERVER, Tracker
+from netlearn.packets import headers
+from netlearn.packets.pcapio import PcapWriter
+from netlearn.packets.tracker import CLIENT, SERVER, Tracker
 
 S, A, F, R, P = "S", "A", "F", "R", "P"
 
@@ -227,7 +227,7 @@ def test_listing_agrees_with_tshark(tmp_path: Path, make_env) -> None:  # type: 
     assert len(conns) == len({r[0] for r in rows}) == 3
     ours = []
     tracker = Tracker()
-    from netlearn.lessons.capture.pcapio import iter_records
+    from netlearn.packets.pcapio import iter_records
 
     for n, (ts, lt, frame) in enumerate(iter_records(path), start=1):
         pkt = headers.parse(frame, lt, ts, n)

@@ -203,7 +203,7 @@ def test_isns_are_not_called_random() -> None:
 
 
 def test_bpf_instruction_counts_match_the_compiler() -> None:
-    from netlearn.lessons.capture import bpf
+    from netlearn.live import capture_bpf as bpf
 
     if not bpf.available():
         pytest.skip("libpcap is not installed")

@@ -28,7 +28,8 @@ from netlearn.errors import NetlearnError
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = 65534
 PROBE = (
-    "import netlearn.cli, netlearn.lessons.capture.demo, scapy.layers.inet, wsproto, h11, typer, rich; "
+    "import netlearn.cli, netlearn.lessons.capture.demo, scapy.layers.inet, wsproto, h11, typer, "
+    "rich; "
     "from netlearn.paths import lessons_dir, assets_dir; "
     "assert (lessons_dir() / 'lessons.toml').is_file() and assets_dir().is_dir()"
 )
@@ -204,7 +205,8 @@ def test_demo_capture_file_is_the_learners_and_tshark_agrees(unprivileged: Unpri
 
 def test_learn_capture_live_step_runs_in_the_namespace(unprivileged: Unprivileged) -> None:
     code = (
-        "from netlearn.env import Env; from netlearn.lessons.capture.scenes import live, privilege; "
+        "from netlearn.env import Env; "
+        "from netlearn.lessons.capture.scenes import live, privilege; "
         "from netlearn.events import to_dict; import json; env = Env.build('json', animate=False); "
         "[print(json.dumps(to_dict(e))) for s in (privilege, live) for e in s(env)]"
     )

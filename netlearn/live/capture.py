@@ -23,10 +23,10 @@ from typing import Any
 
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Segment
-from netlearn.lessons.capture.headers import TcpPacket
-from netlearn.lessons.capture.pump import PacketPump
-from netlearn.lessons.capture.sniffer import can_open, is_loopback
-from netlearn.lessons.capture.tracker import Tracker
+from netlearn.live.capture_pump import PacketPump
+from netlearn.live.sniffer import can_open, is_loopback
+from netlearn.packets.headers import TcpPacket
+from netlearn.packets.tracker import Tracker
 
 MAX_KEPT = 100_000
 

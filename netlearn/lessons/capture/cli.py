@@ -227,7 +227,7 @@ def _read(
     import netlearn.lessons.capture.render  # noqa: F401
 
     if osi_packet is not None:
-        from netlearn.lessons.capture.osiview import from_file
+        from netlearn.packets.pcap_view import from_file
 
         view = from_file(path, osi_packet)
         if look.in_app(env):
@@ -267,9 +267,9 @@ def _denied(env, why: str) -> bool:  # type: ignore[no-untyped-def]
 
 def _demo(env: Env, iface: str, write: Path | None, osi_packet: int | None, look: Look) -> None:
     from netlearn.lessons.capture.demo import demo, private_demo
-    from netlearn.lessons.capture.headers import TcpPacket
-    from netlearn.lessons.capture.sniffer import is_loopback
     from netlearn.live.capture import can_capture, needs_private_net
+    from netlearn.live.sniffer import is_loopback
+    from netlearn.packets.headers import TcpPacket
 
     ok, why = can_capture(iface)
     if ok and not is_loopback(iface):
@@ -313,7 +313,7 @@ def _demo(env: Env, iface: str, write: Path | None, osi_packet: int | None, look
         if private is not None:
             kept = private.result or []
     if osi_packet is not None:
-        from netlearn.lessons.capture.osiview import from_list
+        from netlearn.packets.pcap_view import from_list
 
         view = from_list(kept, osi_packet, "the demo capture")
         if in_app:
@@ -394,7 +394,7 @@ def _live(env: Env, told: Iterator[tuple[str, Event]]) -> bool:
 def _inspect_loop(env: Env, kept: list[Any], look: Look) -> None:
     """On a terminal: open packets of the demo in the inspector until Enter (the interactive
     one, full-screen, when the app runs; q there comes back to this question)."""
-    from netlearn.lessons.capture.osiview import from_list
+    from netlearn.packets.pcap_view import from_list
 
     while True:
         env.stdout.write(

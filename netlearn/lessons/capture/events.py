@@ -42,7 +42,7 @@ class Connection(Event):
     server_bytes: int
     ended: str  # "FIN, client first", "reset (RST) by the server", "still open", ...
     first_packet: int  # the number of its first packet in the file
-    # Wireshark's tcp.analysis counts (netlearn.lessons.capture.analysis.JSON_KEYS), always all keys.
+    # Wireshark's tcp.analysis counts (netlearn.packets.capture_analysis.JSON_KEYS), every key.
     analysis: dict[str, int] = field(default_factory=dict)
     # One sentence per kind of trouble, with its RFC section (empty when nothing went wrong).
     findings: tuple[str, ...] = ()

@@ -10,8 +10,8 @@ general path for every segment; tests/test_capture_fastpath.py checks that both 
 
 from __future__ import annotations
 
-from netlearn.lessons.capture.analysis import _window_scale
-from netlearn.lessons.capture.tracker import CLIENT, SERVER, TRANSITIONS, Conn, Tracker
+from netlearn.packets.capture_analysis import _window_scale
+from netlearn.packets.tracker import CLIENT, SERVER, TRANSITIONS, Conn, Tracker
 
 MOD = 1 << 32
 HALF = 1 << 31

@@ -16,8 +16,8 @@ from pathlib import Path
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Title
 from netlearn.lessons.capture.events import FollowEnd, StreamData
-from netlearn.lessons.capture.headers import SYN
-from netlearn.lessons.capture.tracker import CLIENT, SERVER, Tracker
+from netlearn.packets.headers import SYN
+from netlearn.packets.tracker import CLIENT, SERVER, Tracker
 
 MOD = 1 << 32
 LIMIT = 1 << 20  # bytes shown at most (both sides together)

@@ -15,13 +15,13 @@ from pathlib import Path
 import netlearn.lessons.capture.render  # noqa: F401  (registers the drawing of these events)
 from netlearn.env import Env
 from netlearn.events import Event, Note
-from netlearn.lessons.capture.analysis import count_findings, in_order, summarize
 from netlearn.lessons.capture.events import CaptureSummary, Connection, OtherTraffic
 from netlearn.lessons.capture.fastpath import observe, open_syn, synack
-from netlearn.lessons.capture.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
 from netlearn.lessons.capture.others import classify, new_counts
-from netlearn.lessons.capture.pcapio import Damage, iter_records
-from netlearn.lessons.capture.tracker import CLIENT, SERVER, Conn, Tracker
+from netlearn.packets.capture_analysis import count_findings, in_order, summarize
+from netlearn.packets.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
+from netlearn.packets.pcapio import Damage, iter_records
+from netlearn.packets.tracker import CLIENT, SERVER, Conn, Tracker
 
 
 @dataclass

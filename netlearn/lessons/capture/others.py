@@ -8,7 +8,7 @@ over IPv6 (their protocol is counted as well).
 
 from __future__ import annotations
 
-from netlearn.lessons.capture.headers import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, ip_offset
+from netlearn.packets.headers import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, ip_offset
 
 ORDER = ("UDP", "DNS", "ICMP", "ICMPv6", "ARP", "IPv6", "other IP", "not IP")
 _IP6_EXT = {0, 43, 60}

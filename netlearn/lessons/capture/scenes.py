@@ -123,14 +123,14 @@ def options(env: Env) -> Iterator[Event]:
     from netlearn.lessons.capture.demo import bundled_capture
     from netlearn.lessons.capture.listing import stream_packets
     from netlearn.lessons.capture.story import Story, options_table
-    from netlearn.lessons.capture.tracker import Tracker
+    from netlearn.packets.tracker import Tracker
 
     packets = stream_packets(bundled_capture(), 1)
     story = Story(Tracker())
     for pkt in packets[:2]:
         story.tracker.feed(pkt)
     syn, synack = packets[0], packets[1]
-    from netlearn.lessons.capture.options import decode
+    from netlearn.packets.capture_options import decode
 
     story.syn_options = {
         "client": decode(syn.options, syn=True),
@@ -152,7 +152,7 @@ def connections(env: Env) -> Iterator[Event]:
 def packet(env: Env, n: str = "1") -> Iterator[Event]:
     """Packet n of the bundled capture in the OSI inspector."""
     from netlearn.lessons.capture.demo import bundled_capture
-    from netlearn.lessons.capture.osiview import from_file
+    from netlearn.packets.pcap_view import from_file
 
     if not n.isdigit():
         raise NetlearnError(f"packet number {n!r} is not a number")
@@ -164,7 +164,7 @@ def time_wait(env: Env) -> Iterator[Event]:
     from netlearn.lessons.capture.demo import bundled_capture, recorded_table
     from netlearn.lessons.capture.listing import stream_packets
     from netlearn.lessons.capture.story import Story
-    from netlearn.lessons.capture.tracker import Tracker
+    from netlearn.packets.tracker import Tracker
 
     path = bundled_capture()
     tracker = Tracker()
@@ -179,7 +179,7 @@ def time_wait(env: Env) -> Iterator[Event]:
 
 def bpf(env: Env, port: str = "8080") -> Iterator[Event]:
     """The BPF program libpcap makes of `tcp port N`, instruction by instruction."""
-    from netlearn.lessons.capture import bpf as compiler
+    from netlearn.live import capture_bpf as compiler
 
     expression = f"tcp port {port}"
     try:

@@ -9,10 +9,10 @@ first FIN...) a `Note` explains it with the numbers of this very capture.
 from __future__ import annotations
 
 from netlearn.events import Event, Note, Table
-from netlearn.lessons.capture.headers import ACK, TcpPacket
-from netlearn.lessons.capture.options import TcpOption, decode, window_scale
 from netlearn.lessons.capture.socktable import SockEntry
-from netlearn.lessons.capture.tracker import CLIENT, SERVER, Conn, Observation, Tracker, other
+from netlearn.packets.capture_options import TcpOption, decode, window_scale
+from netlearn.packets.headers import ACK, TcpPacket
+from netlearn.packets.tracker import CLIENT, SERVER, Conn, Observation, Tracker, other
 
 
 def duration(seconds: float) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netlearn.errors import NetlearnError
-from netlearn.lessons.capture import bpf
-from netlearn.lessons.capture.headers import LINKTYPE_ETHERNET, LINKTYPE_RAW
+from netlearn.live import capture_bpf as bpf
+from netlearn.packets.headers import LINKTYPE_ETHERNET, LINKTYPE_RAW
 
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from netlearn.errors import NetlearnError
-from netlearn.lessons.capture.headers import TcpPacket, parse
-from netlearn.lessons.capture.pcapio import PcapWriter
-from netlearn.lessons.capture.sniffer import Sniffer
+from netlearn.live.sniffer import Sniffer
+from netlearn.packets.headers import TcpPacket, parse
+from netlearn.packets.pcapio import PcapWriter
 
 
 class PacketPump:

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from netlearn.events import Event, Note, Segment, StateChange
-from netlearn.lessons.capture.analysis import ConnAnalysis, analyze, words
-from netlearn.lessons.capture.headers import (
+from netlearn.packets.capture_analysis import ConnAnalysis, analyze, words
+from netlearn.packets.headers import (
     ACK,
     FIN,
     RST,
@@ -196,7 +196,7 @@ class Observation:
     before: list[StateChange]  # the sender's changes (shown before the arrow)
     after: list[StateChange]  # the receiver's changes (shown after it)
     events: tuple[str, ...]  # what happened, for annotations: "SYN", "handshake-ack", ...
-    findings: int = 0  # the analysis bits of this segment (netlearn.lessons.capture.analysis)
+    findings: int = 0  # the analysis bits of this segment (netlearn.packets.capture_analysis)
 
 
 class Tracker:
@@ -521,7 +521,7 @@ class Tracker:
 
     def segment(self, obs: Observation, note: str = "") -> Segment:
         """The captured segment as the same event the simulator emits."""
-        from netlearn.lessons.capture.options import as_pairs, decode
+        from netlearn.packets.capture_options import as_pairs, decode
 
         pkt, conn = obs.pkt, obs.conn
         has_ack = bool(pkt.flags & ACK)
