@@ -353,10 +353,44 @@ class Ladder:
         yield from self.lines(options.max_width)
 
 
+def demo_events() -> list[Event]:
+    """A connection opened and closed between two sockets on 127.0.0.1: real packets from
+    `netlearn.packets.tcp`, numbered as Wireshark does (the widget's runnable demo)."""
+    from netlearn.events import Peers, StateChange
+    from netlearn.packets.tcp import RelativeNumbers, build, segment_event
+
+    numbers = RelativeNumbers()
+    c, s = ("client", "127.0.0.1", 50000, 1000), ("server", "127.0.0.1", 8080, 5000)
+    events: list[Event] = [Peers(left="client", right="server")]
+    steps = [  # sender, flags, its sequence offset, acked offset of the other side, data
+        (c, "S", 0, None, b""),
+        (s, "SA", 0, 1, b""),
+        (c, "A", 1, 1, b""),
+        (c, "PA", 1, 1, b"hi"),
+        (s, "A", 1, 3, b""),
+        (c, "FA", 3, 1, b""),
+        (s, "FA", 1, 4, b""),
+        (c, "A", 4, 2, b""),
+    ]
+    for i, (me, flags, off, acked, data) in enumerate(steps):
+        other = s if me is c else c
+        raw = build(
+            src=me[1],
+            dst=other[1],
+            sport=me[2],
+            dport=other[2],
+            seq=me[3] + off,
+            ack=0 if acked is None else other[3] + acked,
+            flags=flags,
+            window=65535,
+            payload=data,
+        )
+        t = 0.001 * i
+        events.append(segment_event(raw, src=me[0], dst=other[0], t=t, numbers=numbers))
+        if i == 2:
+            events.append(StateChange(t=t, side="client", old="SYN-SENT", new="ESTABLISHED"))
+    return events
+
+
 if __name__ == "__main__":
-    import random
-
-    from netlearn.lessons.tcp.scenarios import close
-
-    trace = close(random.Random(1))
-    Console().print(Ladder(trace.events))
+    Console().print(Ladder(demo_events()))
