@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent / "labs"))
 from golden import ROOT, compare, run_check  # noqa: E402
 
 from netlearn.labs.core import StageFailed  # noqa: E402
-from netlearn.labs.websocket_server import _check_426  # noqa: E402
+from netlearn.labs.ws_response import check_426 as _check_426  # noqa: E402
 
 HERE = ROOT / "websocket-server"
 
