@@ -372,6 +372,14 @@ def demo_events() -> list[Event]:
         (s, "FA", 1, 4, b""),
         (c, "A", 4, 2, b""),
     ]
+    changes = {  # after step i: (side, old state, new state)
+        0: [("client", "CLOSED", "SYN-SENT")],
+        1: [("server", "LISTEN", "SYN-RECEIVED")],
+        2: [("client", "SYN-SENT", "ESTABLISHED"), ("server", "SYN-RECEIVED", "ESTABLISHED")],
+        5: [("client", "ESTABLISHED", "FIN-WAIT-1"), ("server", "ESTABLISHED", "CLOSE-WAIT")],
+        6: [("server", "CLOSE-WAIT", "LAST-ACK"), ("client", "FIN-WAIT-1", "TIME-WAIT")],
+        7: [("server", "LAST-ACK", "CLOSED")],
+    }
     for i, (me, flags, off, acked, data) in enumerate(steps):
         other = s if me is c else c
         raw = build(
@@ -387,8 +395,8 @@ def demo_events() -> list[Event]:
         )
         t = 0.001 * i
         events.append(segment_event(raw, src=me[0], dst=other[0], t=t, numbers=numbers))
-        if i == 2:
-            events.append(StateChange(t=t, side="client", old="SYN-SENT", new="ESTABLISHED"))
+        for side, old, new in changes.get(i, ()):
+            events.append(StateChange(t=t, side=side, old=old, new=new))
     return events
 
 
