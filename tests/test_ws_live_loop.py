@@ -48,7 +48,7 @@ def test_stop_runs_shutdown_then_cancels_what_is_left() -> None:
     runner = LoopThread("t").start()
     runner.submit(forever())
     runner.call(_value(0))  # the task has started
-    runner.stop(timeout=2.0, shutdown=shutdown)
+    runner.stop(timeout=10.0, shutdown=shutdown)
     assert seen == ["shutdown", "cancelled"]
     runner.stop()  # twice is fine
     with pytest.raises(LoopError):
