@@ -275,16 +275,25 @@ def test_every_scene_argument_declares_its_values() -> None:
 
 
 def test_the_declared_choices_match_the_lesson_modules() -> None:
+    """Each lesson's spec repeats names its modules declare (the spec stays cheap to import)."""
+    from netlearn.lessons.capture import CAPTURE_PARTS
+    from netlearn.lessons.capture.demo import PARTS as CAPTURE_DEMO_PARTS
+    from netlearn.lessons.osi import OSI_PACKETS
+    from netlearn.lessons.socketio import SIO_CLIENTS
+    from netlearn.lessons.socketio.scenes import HANDSHAKE_CLIENTS
+    from netlearn.lessons.tcp import TCP_SCENARIOS
     from netlearn.lessons.tcp.scenarios import SCENARIOS
+    from netlearn.lessons.websocket import WS_EXAMPLES, WS_PARTS
     from netlearn.lessons.websocket.demo import PARTS
     from netlearn.lessons.websocket.explain import RFC_EXAMPLES
     from netlearn.packets.build import KINDS
-    from netlearn.scenes import OSI_PACKETS, TCP_SCENARIOS, WS_EXAMPLES, WS_PARTS
 
     assert tuple(KINDS) == OSI_PACKETS
     assert tuple(SCENARIOS) == TCP_SCENARIOS
     assert tuple(PARTS) == WS_PARTS
     assert tuple(RFC_EXAMPLES) == WS_EXAMPLES
+    assert tuple(CAPTURE_DEMO_PARTS) == CAPTURE_PARTS
+    assert tuple(HANDSHAKE_CLIENTS) == SIO_CLIENTS
 
 
 @pytest.mark.parametrize(

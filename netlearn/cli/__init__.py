@@ -45,9 +45,8 @@ if _started_as_netlearn():
 
 import atexit  # noqa: E402 (after the handler: every import is a moment Ctrl-C can land)
 
-import netlearn.lessons.osi.cli  # noqa: E402, F401
-
-# The core commands register themselves on import; lesson families load lazily (cli/lazy.py).
+# The core commands register themselves on import; each lesson's command loads lazily, from the
+# lesson's spec (cli/lazy.py).
 from netlearn.cli import home, learn, progress  # noqa: E402, F401
 from netlearn.cli.app import app  # noqa: E402
 

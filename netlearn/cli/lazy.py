@@ -1,9 +1,10 @@
 """Lazy command families: `netlearn --help` lists every command without importing them all.
 
 Typer builds every command's Click object (and imports every module that declares one) before it
-can print help. For the lesson families (tcp, capture, websocket, socketio, quiz), we keep their
-names and one-line help here and import a family's module only when its command runs, or when its
-own `--help` is asked for. A test checks that these lines match the real commands.
+can print help. For the lesson families (each lesson's command, declared in its spec:
+`netlearn.lessonspec`) and the quiz and lab commands, we keep their names and one-line help and
+import a family's module only when its command runs, or when its own `--help` is asked for. A
+test checks that these lines match the real commands.
 """
 
 from __future__ import annotations
@@ -13,25 +14,9 @@ from typing import Any
 
 from typer.core import TyperGroup
 
-# name -> (module that registers it on `netlearn.cli.app.app`, its one-line help)
-LAZY: dict[str, tuple[str, str]] = {
-    "tcp": (
-        "netlearn.lessons.tcp.cli",
-        "Watch TCP open, carry and close a connection, segment by segment.",
-    ),
-    "capture": (
-        "netlearn.lessons.capture.cli",
-        "Capture real TCP handshakes on loopback and show them in the ladder.",
-    ),
-    "websocket": (
-        "netlearn.lessons.websocket.cli",
-        "WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; "
-        "a server for your browser.",
-    ),
-    "socketio": (
-        "netlearn.lessons.socketio.cli",
-        "Socket.IO on the wire: what the library adds on top of WebSocket.",
-    ),
+# The core's lazy commands: name -> (module that registers it on `netlearn.cli.app.app`, its
+# one-line help). Each lesson's command comes from its spec.
+CORE_LAZY: dict[str, tuple[str, str]] = {
     "quiz": (
         "netlearn.cli.quiz",
         "Quiz yourself: questions from the lessons, each explained after your answer (single keys "
@@ -49,26 +34,41 @@ LAZY: dict[str, tuple[str, str]] = {
     ),
 }
 
-# The order `netlearn --help` lists commands in: the learner's path through netlearn.
-ORDER = (
-    "lessons",
-    "learn",
-    "osi",
-    "tcp",
-    "capture",
-    "websocket",
-    "socketio",
-    "quiz",
-    "review",
-    "lab",
-    "progress",
-    "check",
-)
+# The order `netlearn --help` lists commands in, the learner's path through netlearn: these,
+# then the lessons' commands in `lessons.toml` order, then `AFTER`, then the rest by name.
+BEFORE = ("lessons", "learn")
+AFTER = ("quiz", "review", "lab", "progress", "check")
+
+
+def lazy_table() -> dict[str, tuple[str, str]]:
+    """Every lazy command: the lessons' (in `lessons.toml` order), then the core's."""
+    from netlearn.lessonspec import command_table
+
+    table = {name: entry for name, entry in command_table().items() if name not in CORE_LAZY}
+    table.update(CORE_LAZY)  # a lesson may not take a core command's name
+    return table
+
+
+def order() -> tuple[str, ...]:
+    """The order `netlearn --help` lists the commands it knows by name."""
+    from netlearn.lessonspec import command_table
+
+    lessons = tuple(name for name in command_table() if name not in BEFORE + AFTER)
+    return BEFORE + lessons + AFTER
+
+
+def __getattr__(name: str) -> Any:
+    """`LAZY` (name -> (module, one-line help)) and `ORDER`, built from the lesson specs."""
+    if name == "LAZY":
+        return lazy_table()
+    if name == "ORDER":
+        return order()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_all() -> None:
     """Import every lazy family (for tests and tools that need the whole tree)."""
-    for module, _ in LAZY.values():
+    for module, _ in lazy_table().values():
         importlib.import_module(module)
 
 
@@ -96,17 +96,19 @@ class LazyGroup(TyperGroup):
             raise Interrupted() from None
 
     def list_commands(self, ctx: Any) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(LAZY)
-        return [n for n in ORDER if n in names] + sorted(names - set(ORDER))
+        names = set(super().list_commands(ctx)) | set(lazy_table())
+        known = order()
+        return [n for n in known if n in names] + sorted(names - set(known))
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        if command is None and cmd_name in LAZY:
+        lazy = lazy_table()
+        if command is None and cmd_name in lazy:
             from typer.main import get_command
 
             from netlearn.cli.app import app
 
-            importlib.import_module(LAZY[cmd_name][0])
+            importlib.import_module(lazy[cmd_name][0])
             command = get_command(app).commands.get(cmd_name)  # type: ignore[attr-defined]
             if command is not None:
                 self.add_command(command, cmd_name)
@@ -114,6 +116,7 @@ class LazyGroup(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = []
+        lazy = lazy_table()
         for name in self.list_commands(ctx):
             if name in self.commands:
                 cmd = self.commands[name]
@@ -121,7 +124,7 @@ class LazyGroup(TyperGroup):
                     continue
                 rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
             else:
-                rows.append((name, LAZY[name][1]))
+                rows.append((name, lazy[name][1]))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

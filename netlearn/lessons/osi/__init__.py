@@ -1,1 +1,51 @@
-"""The OSI model: the layer table, sample packets, and the walker that dissects any packet."""
+"""The OSI model: the layer table, sample packets, and the walker that dissects any packet.
+
+`SPEC` declares the lesson's command, scenes and quiz generators (strings only: importing this
+package stays cheap).
+"""
+
+from __future__ import annotations
+
+from netlearn.lessonspec import Arg, GeneratorSpec, LessonSpec, SceneSpec, number
+
+# The sample packets (netlearn.packets.build.KINDS; a test checks the two lists agree).
+OSI_PACKETS = ("http", "dns", "ping", "websocket")
+PACKET = Arg("packet", OSI_PACKETS)
+
+SPEC = LessonSpec(
+    id="osi",
+    command=(
+        "netlearn.lessons.osi.cli",
+        "Open a packet in the layer inspector: every header, its fields and its bytes.",
+    ),
+    scenes={
+        "layers": SceneSpec(
+            "netlearn.lessons.osi.scenes:layers",
+            (Arg("order", ("down", "up")),),
+            "the seven layers as a table",
+        ),
+        "layer": SceneSpec(
+            "netlearn.lessons.osi.scenes:one_layer",
+            (Arg("n", test=number(1, 7), about="a layer number from 1 to 7"),),
+            "one layer in detail",
+        ),
+        "tcpip": SceneSpec("netlearn.lessons.osi.scenes:tcpip", (), "OSI beside the TCP/IP model"),
+        "encapsulate": SceneSpec(
+            "netlearn.lessons.osi.scenes:encapsulate", (PACKET,), "wrap a packet layer by layer"
+        ),
+        "unwrap": SceneSpec(
+            "netlearn.lessons.osi.scenes:unwrap", (PACKET,), "unwrap it at the receiver"
+        ),
+        "inspect": SceneSpec(
+            "netlearn.lessons.osi.scenes:inspect", (PACKET,), "the layer inspector"
+        ),
+    },
+    generators={
+        "osi.hex_layer": GeneratorSpec(
+            "netlearn.lessons.osi.quiz:hex_layer",
+            "generated",
+            ("packet",),
+            "which layer a highlighted byte of a hex dump belongs to",
+        ),
+    },
+)

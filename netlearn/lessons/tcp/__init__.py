@@ -1,11 +1,122 @@
 """TCP, simulated: a sans-I/O endpoint driven by RFC 9293's state table, and the lesson's scenarios.
 
-- `states`: the eleven connection states of RFC 9293 section 3.3.2.
-- `table`: every legal transition as data (state, event) -> (next state, actions).
-- `endpoint`: one TCP endpoint that takes real IP/TCP bytes in and gives bytes and events out.
-- `segments`: building and checking real scapy packets, and Wireshark's relative numbers.
+- `endpoint`: one TCP endpoint that takes real IP/TCP bytes in and gives bytes and events out
+  (the state table and the segment builder it uses are shared: `netlearn.packets`).
 - `sim`: two endpoints joined by a wire with a delay, a clock, timers and losses.
 - `scenarios`: the lesson's scenarios (handshake, transfer, close, reset, lost-syn,
   simultaneous-open) as traces of events and captured packets.
 - `pcap`: writing a trace's packets as a capture file Wireshark and tshark open.
+
+`SPEC` declares the lesson's command, scenes and quiz generators (strings only: importing this
+package stays cheap).
 """
+
+from __future__ import annotations
+
+from netlearn.lessonspec import YES_NO, Arg, GeneratorSpec, LessonSpec, SceneSpec, number
+
+# The scenarios (netlearn.lessons.tcp.scenarios.SCENARIOS; a test checks the two lists agree).
+TCP_SCENARIOS = (
+    "handshake",
+    "transfer",
+    "close",
+    "reset",
+    "lost-syn",
+    "simultaneous-open",
+    "loss",
+    "timeout",
+    "congestion",
+    "zero-window",
+)
+ABSOLUTE = Arg("absolute", YES_NO)
+SACK = Arg("sack", YES_NO)
+
+SPEC = LessonSpec(
+    id="tcp",
+    command=(
+        "netlearn.lessons.tcp.cli",
+        "Watch TCP open, carry and close a connection, segment by segment.",
+    ),
+    scenes={
+        "handshake": SceneSpec(
+            "netlearn.lessons.tcp.scenes:handshake", (ABSOLUTE,), "SYN, SYN-ACK, ACK"
+        ),
+        "transfer": SceneSpec(
+            "netlearn.lessons.tcp.scenes:transfer", (ABSOLUTE,), "data both ways"
+        ),
+        "close": SceneSpec(
+            "netlearn.lessons.tcp.scenes:close", (ABSOLUTE,), "FIN, ACK and TIME-WAIT"
+        ),
+        "reset": SceneSpec(
+            "netlearn.lessons.tcp.scenes:reset", (ABSOLUTE,), "SYN to a closed port"
+        ),
+        "lost-syn": SceneSpec(
+            "netlearn.lessons.tcp.scenes:lost_syn",
+            (ABSOLUTE, Arg("losses", test=number(1, 6), about="a number from 1 to 6")),
+            "SYN lost, RTO doubles",
+        ),
+        "simultaneous-open": SceneSpec(
+            "netlearn.lessons.tcp.scenes:simultaneous_open", (ABSOLUTE,), "two SYNs cross"
+        ),
+        "loss": SceneSpec(
+            "netlearn.lessons.tcp.scenes:loss", (ABSOLUTE, SACK), "dup ACKs, fast retransmit"
+        ),
+        "timeout": SceneSpec("netlearn.lessons.tcp.scenes:timeout", (ABSOLUTE,), "the RTO fires"),
+        "congestion": SceneSpec(
+            "netlearn.lessons.tcp.scenes:congestion", (ABSOLUTE,), "slow start, cwnd chart"
+        ),
+        "zero-window": SceneSpec(
+            "netlearn.lessons.tcp.scenes:zero_window", (ABSOLUTE,), "zero window and probes"
+        ),
+        "what-if": SceneSpec(
+            "netlearn.lessons.tcp.scenes:what_if",
+            (
+                Arg("scenario", TCP_SCENARIOS),
+                Arg("drop", test=number(1, 999), about="a segment number from 1"),
+            ),
+            "a scenario with one segment lost",
+        ),
+        "kernel": SceneSpec("netlearn.lessons.tcp.scenes:kernel", (), "TCP_INFO of a real socket"),
+        "states": SceneSpec("netlearn.lessons.tcp.scenes:states", (), "RFC 9293's state table"),
+        "flags": SceneSpec("netlearn.lessons.tcp.scenes:flags", (), "the TCP control bits"),
+        "segment": SceneSpec(
+            "netlearn.lessons.tcp.scenes:segment",
+            (
+                Arg("scenario", TCP_SCENARIOS),
+                Arg("n", test=number(1, 99), about="a segment number from 1"),
+            ),
+            "one segment in the inspector",
+        ),
+        "isn": SceneSpec(
+            "netlearn.lessons.tcp.scenes:isn",
+            (Arg("connections", test=number(1, 20), about="a number from 1 to 20"),),
+            "random ISNs",
+        ),
+    },
+    generators={
+        "tcp.synack_ack": GeneratorSpec(
+            "netlearn.lessons.tcp.quiz:synack_ack",
+            "generated",
+            (),
+            "a SYN's sequence number -> the SYN-ACK's acknowledgment number",
+        ),
+        "tcp.next_ack": GeneratorSpec(
+            "netlearn.lessons.tcp.quiz:next_ack",
+            "generated",
+            (),
+            "a segment's seq and payload length -> the ACK that acknowledges it",
+        ),
+        "tcp.reply_flags": GeneratorSpec(
+            "netlearn.lessons.tcp.quiz:reply_flags",
+            "generated",
+            (),
+            "which flags the reply to a segment carries",
+        ),
+        "tcp.what_if_next": GeneratorSpec(
+            "netlearn.lessons.tcp.quiz:what_if_next",
+            "generated",
+            (),
+            "a segment lost in a what-if run: which segment next, and when",
+        ),
+    },
+)

@@ -1,0 +1,249 @@
+"""A lesson declared once: its command, its scenes and its quiz generators, as strings.
+
+Each lesson package says what it offers in its `__init__.py`, and nothing else registers it:
+
+    SPEC = LessonSpec(
+        id="tcp",
+        command=("netlearn.lessons.tcp.cli", "Watch TCP open, carry and close a connection, ..."),
+        scenes={"handshake": SceneSpec("netlearn.lessons.tcp.scenes:handshake", (ABSOLUTE,))},
+        generators={"tcp.synack_ack": GeneratorSpec("netlearn.lessons.tcp.quiz:synack_ack", ...)},
+    )
+
+Targets are "module:function" strings and the help texts are plain strings, so importing every
+lesson's `__init__` stays cheap (no scapy, Rich or Textual): `netlearn --help` lists the commands
+and `netlearn check` validates scene arguments and generator names without importing a lesson's
+real code. The registries (`netlearn.scenes.SCENES`, `netlearn.quiz.generators.GENERATORS`,
+`netlearn.cli.lazy.LAZY`) are built from `lesson_specs()`.
+
+Naming: a scene's key in `scenes` is its short name; its full name, the one a lesson's text
+embeds, is `<lesson id>.<short name>`. Generator names are written whole, since quiz banks and
+learners' progress store them (`ws.accept` belongs to the `websocket` lesson). The command is
+`netlearn <lesson id>`: `command` names the module that attaches it to `netlearn.cli.app.app`
+and its one-line help (the first paragraph of the command's own help; a test checks they agree).
+
+Where lessons are found: every package under `netlearn.lessons.__path__` (see
+`netlearn/lessons/__init__.py` for adding folders to it), taken in the order of
+`lessons.toml`, then any package the manifest does not list, by name. A lesson id `foo-bar` is
+the package `foo_bar`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from netlearn.errors import NetlearnError
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One scene argument and the values it accepts: `choices`, or those `test` says yes to."""
+
+    name: str
+    choices: tuple[str, ...] = ()
+    test: Callable[[str], bool] | None = None
+    about: str = ""  # the accepted values in words, when they are not a short list
+
+    def problem(self, value: str) -> str | None:
+        """Why `value` is refused (None when it is accepted)."""
+        from netlearn.content.lesson import quote
+
+        if self.choices:
+            if value in self.choices:
+                return None
+            import difflib
+
+            close = difflib.get_close_matches(value[:100], self.choices, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"{self.name}={quote(value)}: choose one of {', '.join(self.choices)}{hint}"
+        if self.test is None or self.test(value):
+            return None
+        return f"{self.name}={quote(value)}: give {self.about}"
+
+
+@dataclass(frozen=True)
+class SceneSpec:
+    """A scene: the producer `(env, **args) -> Iterator[Event]` that makes its events."""
+
+    target: str
+    args: tuple[Arg, ...] = ()
+    about: str = ""
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(arg.name for arg in self.args)
+
+    def problems(self, name: str, args: dict[str, str]) -> list[str]:
+        """What is wrong with the arguments a lesson gives scene `name` (empty when all is well)."""
+        from netlearn.content.lesson import quote
+
+        out: list[str] = []
+        known = {arg.name: arg for arg in self.args}
+        for key, value in args.items():
+            arg = known.get(key)
+            if arg is None:
+                allowed = ", ".join(known) or "none"
+                out.append(f"scene {name!r} takes no argument {quote(key)} (allowed: {allowed})")
+                continue
+            problem = arg.problem(value)
+            if problem is not None:
+                out.append(f"scene {name!r}: {problem}")
+        return out
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """A quiz generator `(rng, question) -> Asked`: where it lives and what it needs."""
+
+    target: str
+    source: str  # "generated" (packets built with the seed) or "capture" (the bundled capture)
+    params: tuple[str, ...] = ()
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    """What one lesson package offers the rest of netlearn."""
+
+    id: str
+    # (module that attaches `netlearn <id>` to the app, its one-line help), or None: no command
+    command: tuple[str, str] | None = None
+    scenes: Mapping[str, SceneSpec] = field(default_factory=dict)
+    generators: Mapping[str, GeneratorSpec] = field(default_factory=dict)
+
+    def full_scenes(self) -> dict[str, SceneSpec]:
+        """The scenes under the names a lesson's text uses (`tcp.handshake`)."""
+        return {f"{self.id}.{name}": spec for name, spec in self.scenes.items()}
+
+
+def number(low: int, high: int) -> Callable[[str], bool]:
+    """A test for a whole number from `low` to `high` (plain digits, at most 6 of them)."""
+    return lambda value: (
+        re.fullmatch(r"[0-9]{1,6}", value) is not None and (low <= int(value) <= high)
+    )
+
+
+YES_NO = ("yes", "no", "true", "false", "on", "off", "1", "0")
+
+
+def package_name(lesson_id: str) -> str:
+    """The package under `netlearn.lessons` holding a lesson's code (`foo-bar` -> `foo_bar`)."""
+    return lesson_id.replace("-", "_")
+
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+_cache: dict[tuple[str, tuple[str, ...]], tuple[LessonSpec, ...]] = {}
+
+
+def _packages(folders: list[str]) -> list[str]:
+    """The lesson packages in the folders of `netlearn.lessons.__path__` (first one wins)."""
+    seen: list[str] = []
+    for folder in folders:
+        try:
+            children = sorted(Path(folder).iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if (
+                _IDENTIFIER.fullmatch(child.name)
+                and child.name not in seen
+                and (child / "__init__.py").is_file()
+            ):
+                seen.append(child.name)
+    return seen
+
+
+def _load(name: str) -> LessonSpec:
+    import importlib
+
+    module = importlib.import_module(f"netlearn.lessons.{name}")
+    spec = getattr(module, "SPEC", None)
+    if not isinstance(spec, LessonSpec):
+        raise NetlearnError(f"netlearn.lessons.{name} declares no SPEC (a LessonSpec)")
+    if package_name(spec.id) != name:
+        raise NetlearnError(
+            f"netlearn.lessons.{name}: SPEC.id is {spec.id!r}; a lesson's id names its package"
+        )
+    return spec
+
+
+def lesson_specs() -> tuple[LessonSpec, ...]:
+    """Every lesson's spec, in `lessons.toml` order, then lessons the manifest does not list.
+
+    Imports each lesson package's `__init__` (cheap by rule), not its modules. Built once per
+    lessons folder and package path.
+    """
+    import netlearn.lessons as package
+    from netlearn.content.manifest import ids
+    from netlearn.paths import lessons_dir
+
+    root = lessons_dir()
+    folders = [str(folder) for folder in package.__path__]
+    key = (str(root), tuple(folders))
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    found = _packages(folders)
+    order = [package_name(lid) for lid in ids(root)]
+    ranked = [name for name in order if name in found]
+    ranked += sorted(name for name in found if name not in ranked)
+    specs = tuple(_load(name) for name in ranked)
+    _cache[key] = specs
+    return specs
+
+
+_tables: dict[str, tuple[tuple[LessonSpec, ...], dict[str, Any]]] = {}
+
+
+def _table(kind: str, build: Callable[[tuple[LessonSpec, ...]], dict[str, Any]]) -> dict[str, Any]:
+    """One registry, built again only when the lessons found change."""
+    specs = lesson_specs()
+    hit = _tables.get(kind)
+    if hit is not None and hit[0] is specs:
+        return hit[1]
+    table = build(specs)
+    _tables[kind] = (specs, table)
+    return table
+
+
+def _scenes(specs: tuple[LessonSpec, ...]) -> dict[str, Any]:
+    table: dict[str, SceneSpec] = {}
+    for spec in specs:
+        table.update(spec.full_scenes())
+    return table
+
+
+def _generators(specs: tuple[LessonSpec, ...]) -> dict[str, Any]:
+    table: dict[str, GeneratorSpec] = {}
+    owner: dict[str, str] = {}
+    for spec in specs:
+        for name, gen in spec.generators.items():
+            if name in table:
+                raise NetlearnError(
+                    f"quiz generator {name!r} is declared by both {owner[name]!r} and {spec.id!r}"
+                )
+            table[name] = gen
+            owner[name] = spec.id
+    return table
+
+
+def _commands(specs: tuple[LessonSpec, ...]) -> dict[str, Any]:
+    return {spec.id: spec.command for spec in specs if spec.command is not None}
+
+
+def scene_table() -> dict[str, SceneSpec]:
+    """Every scene of every lesson, by full name (`tcp.handshake`)."""
+    return _table("scenes", _scenes)
+
+
+def generator_table() -> dict[str, GeneratorSpec]:
+    """Every quiz generator of every lesson, by name; two lessons may not claim one name."""
+    return _table("generators", _generators)
+
+
+def command_table() -> dict[str, tuple[str, str]]:
+    """Each lesson's command: name -> (module that registers it, its one-line help)."""
+    return _table("commands", _commands)
