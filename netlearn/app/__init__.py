@@ -19,12 +19,34 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from netlearn.env import Env
+    from netlearn.quiz.events import QuizScore
+    from netlearn.quiz.runner import QuizRun
 
 
 def wanted(env: Env) -> bool:
     """True when the full-screen app should run: a learner at a terminal (stdout and stdin),
     format auto or rich, and a terminal that can draw it (not TERM=dumb)."""
     return env.is_tty and env.stdin_tty and env.fmt == "rich" and os.environ.get("TERM") != "dumb"
+
+
+def play_quiz(run: QuizRun) -> QuizScore:
+    """A quiz full screen for a learner at a terminal (single keys), lines of input anywhere else.
+
+    The quiz engine takes this as its `play` (`netlearn.quiz.commands`): it never imports the app.
+    """
+    if not wanted(run.env):
+        return run.run()
+    from netlearn.app.quiz import QuizScreen
+    from netlearn.app.shell import run_app
+    from netlearn.errors import NetlearnError
+
+    screen = QuizScreen(run)
+    code = run_app(run.env, screen)
+    if screen.error_line:
+        raise NetlearnError(screen.error_line)
+    if code == 130:
+        raise KeyboardInterrupt  # every answer given is saved; the CLI says so and exits 130
+    return screen.score or run.final("quit")
 
 
 _held = False  # True while `hold_gc` has the cyclic garbage collector off

@@ -40,11 +40,12 @@ def quiz(
 ) -> None:
     """Quiz yourself: questions from the lessons, each explained after your answer (single keys
     on a terminal)."""
+    from netlearn.app import play_quiz
     from netlearn.quiz.commands import run_quiz
 
     env = build_env(fmt, seed=seed)
     with open_store(env) as store:
-        run_quiz(env, store, lessons or [], count)
+        run_quiz(env, store, lessons or [], count, play_quiz)
 
 
 @app.command("review", epilog=ANSWER_HELP)
@@ -57,8 +58,9 @@ def review(
     fmt: FormatOpt = "auto",
 ) -> None:
     """Review the questions that are due (spaced repetition: missed ones soon, known ones later)."""
+    from netlearn.app import play_quiz
     from netlearn.quiz.commands import run_review
 
     env = build_env(fmt, seed=seed)
     with open_store(env) as store:
-        run_review(env, store, lessons or [], count)
+        run_review(env, store, lessons or [], count, play_quiz)

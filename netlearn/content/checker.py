@@ -1,17 +1,25 @@
 """The content checker: every problem in `lessons/`, each as `file:line: message`.
 
 Run by the tests and by `netlearn check`, so a teacher learns of a broken lesson before a
-learner does. The quiz banks are checked by `netlearn.quiz.check`, called from `check()`.
+learner does. The quiz banks and the words are checked too (`MORE_CHECKS`).
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from netlearn.content.lesson import ContentError, LessonText, SceneRef, parse, quote
 from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
 from netlearn.errors import NetlearnError
 from netlearn.paths import lessons_dir
+
+# The other checks `check()` runs, each `f(root, lessons) -> list[ContentError]`, named by string:
+# the question banks belong to the quiz engine, which imports `content`, never the reverse.
+MORE_CHECKS = (
+    "netlearn.quiz.check:check_quizzes",  # lessons/<id>/quiz.toml
+    "netlearn.content.words_check:check_tree",  # the words, lessons/*/*.toml, against the code
+)
 
 
 def check_lesson_text(lesson: LessonText) -> list[ContentError]:
@@ -87,12 +95,9 @@ def check(root: Path | None = None) -> list[ContentError]:
     problems: list[ContentError] = list(report.problems)
     for info in report.lessons:
         problems.extend(read_lesson(info, root / MANIFEST)[1])
-    from netlearn.quiz.check import check_quizzes  # the question banks, lessons/<id>/quiz.toml
-
-    problems.extend(check_quizzes(root, report.lessons))
-    from netlearn.content.words_check import check_words  # the words, lessons/*/*.toml
-
-    problems.extend(check_words(root))
+    for name in MORE_CHECKS:
+        module, _, function = name.partition(":")
+        problems.extend(getattr(importlib.import_module(module), function)(root, report.lessons))
     return problems
 
 

@@ -110,12 +110,14 @@ def python_files(folder: Path) -> list[Path]:
 
 def code_folders() -> list[Path]:
     """netlearn's own code, and any extra lesson package folder on `netlearn.lessons.__path__`."""
+    import importlib.util
+
     import netlearn
-    import netlearn.lessons
 
     main = Path(netlearn.__file__).resolve().parent
     folders = [main]
-    for extra in netlearn.lessons.__path__:
+    spec = importlib.util.find_spec("netlearn.lessons")  # its folders, without importing a lesson
+    for extra in (spec.submodule_search_locations or []) if spec else []:
         folder = Path(extra).resolve()
         if not folder.is_relative_to(main) and folder not in folders:
             folders.append(folder)

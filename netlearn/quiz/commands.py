@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from netlearn.content.manifest import LessonInfo
@@ -54,8 +54,21 @@ def resolve_lessons(args: Sequence[str], with_bank: list[str]) -> list[str]:
     return out
 
 
-def run_quiz(env: Env, store: ProgressStore, lessons: Sequence[str], count: int) -> QuizScore:
-    """`netlearn quiz`: `count` questions (0 = all) from the chosen lessons (all by default)."""
+Play = Callable[[QuizRun], QuizScore]
+
+
+def _lines(run: QuizRun) -> QuizScore:
+    return run.run()
+
+
+def run_quiz(
+    env: Env, store: ProgressStore, lessons: Sequence[str], count: int, play: Play = _lines
+) -> QuizScore:
+    """`netlearn quiz`: `count` questions (0 = all) from the chosen lessons (all by default).
+
+    `play` asks the questions: lines of input by default; the CLI passes the full-screen player
+    (`netlearn.app.play_quiz`), which the engine never imports.
+    """
     questions, index, with_bank = load_questions()
     if not with_bank:
         raise NetlearnError("no lesson has a quiz yet")
@@ -65,11 +78,11 @@ def run_quiz(env: Env, store: ProgressStore, lessons: Sequence[str], count: int)
     if not prepared:
         raise NetlearnError("no question could be made for these lessons")
     again = " ".join(["netlearn quiz", *chosen]) if lessons else "netlearn quiz"
-    return _run(QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again))
+    return play(QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again))
 
 
 def run_review(
-    env: Env, store: ProgressStore, lessons: Sequence[str], count: int
+    env: Env, store: ProgressStore, lessons: Sequence[str], count: int, play: Play = _lines
 ) -> QuizScore | None:
     """`netlearn review`: the questions due now, most overdue first; None if nothing is due."""
     from netlearn.render import make_renderer
@@ -85,22 +98,4 @@ def run_review(
     picked = [by_id[c.question_id] for c in due]
     prepared = prepare(picked, count, env.rng, env, shuffle=False)
     again = " ".join(["netlearn review", *chosen]) if lessons else "netlearn review"
-    return _run(QuizRun(env, qstore, prepared, index, mode="review", again=again))
-
-
-def _run(run: QuizRun) -> QuizScore:
-    """Full screen for a learner at a terminal (single keys), lines of input anywhere else."""
-    from netlearn.app import wanted
-
-    if not wanted(run.env):
-        return run.run()
-    from netlearn.app.quiz import QuizScreen
-    from netlearn.app.shell import run_app
-
-    screen = QuizScreen(run)
-    code = run_app(run.env, screen)
-    if screen.error_line:
-        raise NetlearnError(screen.error_line)
-    if code == 130:
-        raise KeyboardInterrupt  # every answer given is saved; the CLI says so and exits 130
-    return screen.score or run.final("quit")
+    return play(QuizRun(env, qstore, prepared, index, mode="review", again=again))

@@ -11,32 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from netlearn.progress.schema import QUIZ_SCHEMA
 from netlearn.progress.store import ProgressStore
 from netlearn.quiz.schedule import Card, update
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS quiz_answers (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    session     TEXT NOT NULL,
-    mode        TEXT NOT NULL,
-    question_id TEXT NOT NULL,
-    lesson_id   TEXT NOT NULL,
-    given       TEXT NOT NULL,
-    correct     INTEGER NOT NULL,
-    right_answer TEXT NOT NULL,
-    answered    REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS quiz_answers_question ON quiz_answers (question_id);
-CREATE TABLE IF NOT EXISTS quiz_cards (
-    question_id TEXT PRIMARY KEY,
-    lesson_id   TEXT NOT NULL,
-    box         INTEGER NOT NULL,
-    due         REAL NOT NULL,
-    right_count INTEGER NOT NULL DEFAULT 0,
-    wrong_count INTEGER NOT NULL DEFAULT 0,
-    last        REAL NOT NULL
-);
-"""
+SCHEMA = QUIZ_SCHEMA  # kept with the lessons' tables: the store checks a file is ours
 
 
 @dataclass(frozen=True)

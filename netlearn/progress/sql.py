@@ -1,0 +1,78 @@
+"""SQLite plumbing the store runs on: write transactions, retries while another process holds
+the lock, and what a failed write means for the learner (`StoreWriteError`)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from netlearn.errors import NetlearnError
+
+
+class StoreWriteError(NetlearnError):
+    """Saving failed (a full disk, a read-only file, an I/O error); nothing of it was kept.
+
+    `what` says what happened and `advice` what to do, so that the caller can say in one line
+    what was lost: "the disk is full: your answer to question 3 was not saved; free some ..."
+    """
+
+    def __init__(self, path: Path, exc: sqlite3.Error) -> None:
+        self.path = path
+        self.what, self.advice = describe(exc, path)
+        super().__init__(f"{self.what}: your progress was not saved; {self.advice}")
+
+
+def describe(exc: sqlite3.Error, path: Path) -> tuple[str, str]:
+    """What an SQLite error means for the learner, and what to do about it."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    folder = str(path.parent)
+    if code == sqlite3.SQLITE_FULL:
+        return "the disk is full", "free some space"
+    if code == sqlite3.SQLITE_READONLY:
+        return (
+            f"the progress file {str(path)!r} is read-only",
+            f"make it and the folder {folder!r} writable",
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return "another program holds the progress file locked", "close it"
+    if code == sqlite3.SQLITE_IOERR:
+        return (
+            f"writing the progress file {str(path)!r} failed (disk I/O error)",
+            "check that the disk has free space and is not failing (or over a size limit)",
+        )
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return f"the progress file {str(path)!r} cannot be opened", f"check {folder!r}"
+    return f"the progress file {str(path)!r} failed ({exc})", "check the disk and the file"
+
+
+def retry_locked(action: Callable[[], object], seconds: float = 15.0) -> None:
+    """Run `action`, retrying while SQLite says the database is locked or busy."""
+    deadline = time.monotonic() + seconds
+    delay = 0.01
+    while True:
+        try:
+            action()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        # A failed COMMIT (full disk) may already have rolled back: never hide the first error.
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        raise
