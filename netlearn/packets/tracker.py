@@ -14,189 +14,33 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from netlearn.events import Event, Note, Segment, StateChange
-from netlearn.packets.capture_analysis import ConnAnalysis, analyze, words
+from netlearn.packets.capture_analysis import analyze, words
+from netlearn.packets.capture_conn import CLIENT, MOD, SERVER, Conn, Observation, other, seq_ge
+from netlearn.packets.capture_states import GONE, TRANSITIONS, Seen, move
 from netlearn.packets.headers import (
     ACK,
     FIN,
     RST,
     SYN,
     TcpPacket,
-    endpoint_text,
     flags_text,
 )
+from netlearn.packets.tcp_states import State
 
-CLIENT, SERVER = "client", "server"
-MOD = 1 << 32
-
-# (state, what happened) -> new state. RFC 9293 section 3.3.2 (the diagram) and the
-# "SEGMENT ARRIVES" rules of section 3.10.7. A reset moves any side out of a connection.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("CLOSED", "sent SYN"): "SYN-SENT",
-    ("LISTEN", "received SYN"): "SYN-RECEIVED",
-    ("SYN-SENT", "received SYN-ACK"): "ESTABLISHED",
-    ("SYN-SENT", "received SYN"): "SYN-RECEIVED",  # simultaneous open
-    ("SYN-RECEIVED", "received ACK of its SYN"): "ESTABLISHED",
-    ("SYN-RECEIVED", "sent FIN"): "FIN-WAIT-1",
-    ("ESTABLISHED", "sent FIN"): "FIN-WAIT-1",
-    ("ESTABLISHED", "received FIN"): "CLOSE-WAIT",
-    ("FIN-WAIT-1", "received ACK of its FIN"): "FIN-WAIT-2",
-    ("FIN-WAIT-1", "received FIN"): "CLOSING",
-    ("FIN-WAIT-2", "received FIN"): "TIME-WAIT",
-    ("CLOSE-WAIT", "sent FIN"): "LAST-ACK",
-    ("CLOSING", "received ACK of its FIN"): "TIME-WAIT",
-    ("LAST-ACK", "received ACK of its FIN"): "CLOSED",
-}
-GONE = {"CLOSED", "TIME-WAIT"}
-
-
-def seq_ge(a: int, b: int) -> bool:
-    """a >= b in sequence-number arithmetic (modulo 2^32, RFC 9293 section 3.4)."""
-    return (a - b) % MOD < MOD // 2
-
-
-def other(side: str) -> str:
-    return SERVER if side == CLIENT else CLIENT
-
-
-@dataclass(init=False)
-class Conn:
-    """What one connection did, as far as the capture shows."""
-
-    index: int
-    client: tuple[bytes, int]
-    server: tuple[bytes, int]
-    first_ts: float
-    first_number: int
-    syn_seen: bool = False
-    guessed_sides: bool = False
-    isn: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
-    base: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
-    state: dict[str, str] = field(default_factory=lambda: {CLIENT: "CLOSED", SERVER: "LISTEN"})
-    fin_seq: dict[str, int | None] = field(default_factory=lambda: {CLIENT: None, SERVER: None})
-    window_shift: dict[str, int | None] = field(
-        default_factory=lambda: {CLIENT: None, SERVER: None}
-    )
-    syn_ts: float | None = None
-    synack_ts: float | None = None
-    established_ts: float | None = None
-    last_ts: float = 0.0
-    packets: int = 0
-    data_bytes: dict[str, int] = field(default_factory=lambda: {CLIENT: 0, SERVER: 0})
-    first_fin: str | None = None
-    rst_by: str | None = None
-    refused: bool = False
-    retired: bool = False  # ended, and counted among the window of ended connections
-    pending_listen: float | None = None  # time of the SYN, until the server answers
-    # Time a FIN reached each side, until that side shows it has processed it.
-    pending_fin: dict[str, float | None] = field(
-        default_factory=lambda: {CLIENT: None, SERVER: None}
-    )
-    # Wireshark's sequence analysis (retransmissions, duplicate ACKs, windows ...).
-    analysis: ConnAnalysis = field(default_factory=ConnAnalysis)
-    # Both sides ESTABLISHED, no FIN sent: a data or ACK segment changes only the counts.
-    steady: bool = False
-
-    def __init__(
-        self,
-        index: int,
-        client: tuple[bytes, int],
-        server: tuple[bytes, int],
-        first_ts: float,
-        first_number: int,
-        syn_seen: bool = False,
-        guessed_sides: bool = False,
-    ) -> None:
-        # Written out rather than generated: a big capture opens tens of thousands of these,
-        # and dict literals cost a third of the generated default factories.
-        self.index = index
-        self.client = client
-        self.server = server
-        self.first_ts = first_ts
-        self.first_number = first_number
-        self.syn_seen = syn_seen
-        self.guessed_sides = guessed_sides
-        self.isn = {CLIENT: None, SERVER: None}
-        self.base = {CLIENT: None, SERVER: None}
-        self.state = {CLIENT: "CLOSED", SERVER: "LISTEN"}
-        self.fin_seq = {CLIENT: None, SERVER: None}
-        self.window_shift = {CLIENT: None, SERVER: None}
-        self.syn_ts = self.synack_ts = self.established_ts = None
-        self.last_ts = 0.0
-        self.packets = 0
-        self.data_bytes = {CLIENT: 0, SERVER: 0}
-        self.first_fin = self.rst_by = None
-        self.refused = self.retired = False
-        self.pending_listen = None
-        self.pending_fin = {CLIENT: None, SERVER: None}
-        self.analysis = ConnAnalysis()
-        self.steady = False
-
-    @property
-    def handshake_done(self) -> bool:
-        return self.established_ts is not None and self.syn_ts is not None
-
-    @property
-    def irtt(self) -> float | None:
-        """Initial round-trip time: the SYN to the ACK that completes the handshake."""
-        if self.syn_ts is None or self.established_ts is None:
-            return None
-        return self.established_ts - self.syn_ts
-
-    @property
-    def syn_synack(self) -> float | None:
-        if self.syn_ts is None or self.synack_ts is None:
-            return None
-        return self.synack_ts - self.syn_ts
-
-    @property
-    def ended(self) -> bool:
-        if self.rst_by is not None or self.refused:
-            return True
-        return self.state[CLIENT] in GONE and self.state[SERVER] in GONE
-
-    def endpoint(self, side: str) -> str:
-        addr, port = self.client if side == CLIENT else self.server
-        return endpoint_text(addr, port)
-
-    def handshake_text(self) -> str:
-        if not self.syn_seen:
-            return "not seen (began before the capture)"
-        if self.refused:
-            return "refused (RST)"
-        if self.handshake_done:
-            return "complete"
-        if self.synack_ts is not None:
-            return "SYN, SYN-ACK, no ACK"
-        return "SYN only, no answer"
-
-    def ending_text(self) -> str:
-        if self.refused:
-            return "refused: nobody listening"
-        if self.rst_by is not None:
-            return f"reset (RST) by the {self.rst_by}"
-        if self.first_fin is not None:
-            done = self.state[CLIENT] in GONE and self.state[SERVER] in GONE
-            tail = "" if done else ", not finished"
-            return f"FIN, {self.first_fin} first{tail}"
-        return "still open"
-
-
-@dataclass
-class Observation:
-    """One captured segment placed in its connection, with the states it moved."""
-
-    conn: Conn
-    pkt: TcpPacket
-    src: str
-    dst: str
-    new_conn: bool
-    before: list[StateChange]  # the sender's changes (shown before the arrow)
-    after: list[StateChange]  # the receiver's changes (shown after it)
-    events: tuple[str, ...]  # what happened, for annotations: "SYN", "handshake-ack", ...
-    findings: int = 0  # the analysis bits of this segment (netlearn.packets.capture_analysis)
+__all__ = [
+    "CLIENT",
+    "GONE",
+    "MOD",
+    "SERVER",
+    "TRANSITIONS",
+    "Conn",
+    "Observation",
+    "Tracker",
+    "other",
+    "seq_ge",
+]
 
 
 class Tracker:
@@ -331,7 +175,7 @@ class Tracker:
         )
         if not (flags & SYN):
             # Joined in the middle: both sides are already connected, as far as we know.
-            conn.state = {CLIENT: "ESTABLISHED", SERVER: "ESTABLISHED"}
+            conn.state = {CLIENT: State.ESTABLISHED, SERVER: State.ESTABLISHED}
         if len(self.active) >= self.max_active:
             self._finish(next(iter(self.active.values())))  # the oldest goes first
         self.active[conn.index] = conn
@@ -375,16 +219,12 @@ class Tracker:
     # ------------------------------------------------------------------ states
 
     def _move(
-        self, conn: Conn, side: str, what: str, t: float, out: list[StateChange] | None
+        self, conn: Conn, side: str, what: Seen, t: float, out: list[StateChange] | None
     ) -> bool:
-        """Apply one transition of the table; False when this state ignores `what`."""
+        """Apply one observer's move (`capture_states`); False when this state ignores `what`."""
         old = conn.state[side]
-        new = TRANSITIONS.get((old, what))
-        if new is None and what in ("sent RST", "received RST") and old not in GONE | {"LISTEN"}:
-            # RFC 9293 3.5.3: a reset sends a passively opened SYN-RECEIVED back to LISTEN,
-            # any other state to CLOSED. (Linux also closes at once on sending one.)
-            passive = what == "received RST" and old == "SYN-RECEIVED" and side == SERVER
-            new = "LISTEN" if passive else "CLOSED"
+        # RFC 9293 3.5.3: a reset sends a passively opened SYN-RECEIVED back to LISTEN.
+        new = move(old, what, passive=side == SERVER)
         if new is None:
             return False
         conn.state[side] = new
@@ -417,15 +257,15 @@ class Tracker:
 
         if flags & RST:
             what.append("RST")
-            if src == SERVER and conn.state[dst] == "SYN-SENT" and conn.synack_ts is None:
+            if src == SERVER and conn.state[dst] is State.SYN_SENT and conn.synack_ts is None:
                 conn.refused = True  # a SYN answered by a reset: nobody was listening
                 conn.pending_listen = None
-                conn.state[SERVER] = "CLOSED"
+                conn.state[SERVER] = State.CLOSED
                 what.append("refused")
             else:
                 conn.rst_by = src
-                self._move(conn, src, "sent RST", t, before)
-            self._move(conn, dst, "received RST", t, after)
+                self._move(conn, src, Seen.SENT_RST, t, before)
+            self._move(conn, dst, Seen.RECEIVED_RST, t, after)
         elif flags & SYN and not flags & ACK:
             what.append("SYN")
             if conn.syn_ts is None:
@@ -436,9 +276,9 @@ class Tracker:
                 conn.pending_listen = t
             else:
                 what.append("retransmission")
-            self._move(conn, src, "sent SYN", t, before)
-            if conn.state[dst] == "SYN-SENT":
-                self._move(conn, dst, "received SYN", t, after)
+            self._move(conn, src, Seen.SENT_SYN, t, before)
+            if conn.state[dst] is State.SYN_SENT:
+                self._move(conn, dst, Seen.RECEIVED_SYN, t, after)
             # A listening server moves when it answers (SYN-ACK below): a reset instead
             # would mean nobody was listening at all.
         elif flags & SYN and flags & ACK:
@@ -447,12 +287,12 @@ class Tracker:
                 conn.synack_ts = pkt.ts
             conn.isn[src] = pkt.seq
             conn.base[src] = pkt.seq
-            if conn.state[src] == "LISTEN":
+            if conn.state[src] is State.LISTEN:
                 # The server left LISTEN when the SYN arrived; we know it only now.
                 when = conn.pending_listen if conn.pending_listen is not None else t
-                self._move(conn, src, "received SYN", when, before)
+                self._move(conn, src, Seen.RECEIVED_SYN, when, before)
                 conn.pending_listen = None
-            self._move(conn, dst, "received SYN-ACK", t, after)
+            self._move(conn, dst, Seen.RECEIVED_SYN_ACK, t, after)
         else:
             # A FIN from dst that src has not answered yet: segments keep their order on
             # the way, so src has it once it acknowledges it (or dst sends src anything more).
@@ -465,26 +305,26 @@ class Tracker:
                 and seq_ge(pkt.ack, (fin + 1) % MOD)
             ):
                 conn.pending_fin[src] = None
-                self._move(conn, src, "received FIN", pending, before)
+                self._move(conn, src, Seen.RECEIVED_FIN, pending, before)
             when = conn.pending_fin[dst]
             if when is not None and not flags & FIN:
                 # dst already holds src's FIN: this later segment arrives after it.
                 conn.pending_fin[dst] = None
-                self._move(conn, dst, "received FIN", when, before)
+                self._move(conn, dst, Seen.RECEIVED_FIN, when, before)
             if flags & ACK:
                 isn = conn.isn[dst]
                 if (
-                    conn.state[dst] == "SYN-RECEIVED"
+                    conn.state[dst] is State.SYN_RECEIVED
                     and isn is not None
                     and seq_ge(pkt.ack, (isn + 1) % MOD)
                 ):
                     what.append("handshake-ack")
                     conn.established_ts = pkt.ts
-                    self._move(conn, dst, "received ACK of its SYN", t, after)
+                    self._move(conn, dst, Seen.RECEIVED_ACK_OF_SYN, t, after)
                 if (
                     fin is not None
                     and seq_ge(pkt.ack, (fin + 1) % MOD)
-                    and self._move(conn, dst, "received ACK of its FIN", t, after)
+                    and self._move(conn, dst, Seen.RECEIVED_ACK_OF_FIN, t, after)
                 ):
                     what.append("ack-of-fin")
             if pkt.payload_len:
@@ -498,13 +338,13 @@ class Tracker:
                         what.append("first-fin")
                     # dst moves when it shows it has the FIN (RFC 9293 3.10.7.4, eighth).
                     conn.pending_fin[dst] = t
-                self._move(conn, src, "sent FIN", t, before)
+                self._move(conn, src, Seen.SENT_FIN, t, before)
             if not what:
                 what.append("ack")
         state = conn.state
         conn.steady = (
-            state[CLIENT] == "ESTABLISHED"
-            and state[SERVER] == "ESTABLISHED"
+            state[CLIENT] is State.ESTABLISHED
+            and state[SERVER] is State.ESTABLISHED
             and conn.fin_seq[CLIENT] is None
             and conn.fin_seq[SERVER] is None
             and conn.rst_by is None

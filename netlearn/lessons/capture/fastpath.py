@@ -11,7 +11,9 @@ general path for every segment; tests/test_capture_fastpath.py checks that both 
 from __future__ import annotations
 
 from netlearn.packets.capture_analysis import _window_scale
-from netlearn.packets.tracker import CLIENT, SERVER, TRANSITIONS, Conn, Tracker
+from netlearn.packets.capture_states import TRANSITIONS, Seen
+from netlearn.packets.tcp_states import State
+from netlearn.packets.tracker import CLIENT, SERVER, Conn, Tracker
 
 MOD = 1 << 32
 HALF = 1 << 31
@@ -41,20 +43,20 @@ def observe(
     fin = fin_seq[dst]
     if pending_fin[src] is not None and fin is not None and (ack - fin - 1) % MOD < HALF:
         pending_fin[src] = None
-        new = _get((state[src], "received FIN"))
+        new = _get((state[src], Seen.RECEIVED_FIN))
         if new is not None:
             state[src] = new
     if pending_fin[dst] is not None and not flags & 0x01:
         pending_fin[dst] = None
-        new = _get((state[dst], "received FIN"))
+        new = _get((state[dst], Seen.RECEIVED_FIN))
         if new is not None:
             state[dst] = new
     isn = conn.isn[dst]
-    if state[dst] == "SYN-RECEIVED" and isn is not None and (ack - isn - 1) % MOD < HALF:
+    if state[dst] is State.SYN_RECEIVED and isn is not None and (ack - isn - 1) % MOD < HALF:
         conn.established_ts = ts
-        state[dst] = "ESTABLISHED"  # TRANSITIONS: received ACK of its SYN
+        state[dst] = State.ESTABLISHED  # TRANSITIONS: received ACK of its SYN
     if fin is not None and (ack - fin - 1) % MOD < HALF:
-        new = _get((state[dst], "received ACK of its FIN"))
+        new = _get((state[dst], Seen.RECEIVED_ACK_OF_FIN))
         if new is not None:
             state[dst] = new
     if flags & 0x01:
@@ -63,12 +65,12 @@ def observe(
             if conn.first_fin is None:
                 conn.first_fin = src
             pending_fin[dst] = t
-        new = _get((state[src], "sent FIN"))
+        new = _get((state[src], Seen.SENT_FIN))
         if new is not None:
             state[src] = new
     conn.steady = (
-        state[CLIENT] == "ESTABLISHED"
-        and state[SERVER] == "ESTABLISHED"
+        state[CLIENT] is State.ESTABLISHED
+        and state[SERVER] is State.ESTABLISHED
         and fin_seq[CLIENT] is None
         and fin_seq[SERVER] is None
         and conn.rst_by is None
@@ -124,7 +126,7 @@ def open_syn(
     conn.syn_ts = ts
     conn.isn[CLIENT] = conn.base[CLIENT] = seq
     conn.pending_listen = ts - tracker.t0
-    conn.state[CLIENT] = "SYN-SENT"
+    conn.state[CLIENT] = State.SYN_SENT
     return True
 
 
@@ -177,15 +179,15 @@ def synack(
         conn.synack_ts = ts
     conn.isn[src] = conn.base[src] = seq
     state = conn.state
-    if state[src] == "LISTEN":
-        state[src] = "SYN-RECEIVED"  # TRANSITIONS: received SYN
+    if state[src] is State.LISTEN:
+        state[src] = State.SYN_RECEIVED  # TRANSITIONS: received SYN
         conn.pending_listen = None
     new = _get((state[dst], "received SYN-ACK"))
     if new is not None:
         state[dst] = new
     conn.steady = (
-        state[CLIENT] == "ESTABLISHED"
-        and state[SERVER] == "ESTABLISHED"
+        state[CLIENT] is State.ESTABLISHED
+        and state[SERVER] is State.ESTABLISHED
         and conn.fin_seq[CLIENT] is None
         and conn.fin_seq[SERVER] is None
         and conn.rst_by is None
