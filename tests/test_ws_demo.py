@@ -32,7 +32,7 @@ def demo_events() -> list[Event]:
 
 def test_every_stage_runs_in_order(demo_events: list[Event]) -> None:
     stages = [e for e in demo_events if isinstance(e, Progress)]
-    assert [s.step_id for s in stages] == [sid for sid, _, _ in demo.STAGES]
+    assert [s.step_id for s in stages] == [sid for sid, _ in demo.STAGES]
 
 
 def test_the_key_comes_from_the_seeded_rng(demo_events: list[Event]) -> None:
