@@ -1,4 +1,5 @@
-"""What went wrong on a connection: Wireshark's TCP sequence analysis, and why, in words.
+"""What went wrong on a connection: Wireshark's TCP sequence analysis (its words are in
+lessons/glossary/tcp-analysis.toml).
 
 `analyze` runs once per captured segment and gives back the segment's findings as bits. Its
 rules are those of Wireshark's TCP dissector (`tcp_analyze_sequence_number` in
@@ -30,6 +31,8 @@ sequence number" once 10,000 segments are unacknowledged; we always add it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from netlearn.content.words import table
 
 MOD = 1 << 32
 HALF = 1 << 31
@@ -70,145 +73,90 @@ JSON_KEYS: dict[str, int] = {
 
 _ZEROS = dict.fromkeys(JSON_KEYS, 0)
 
-# Each finding: its tshark field, a few words beside the arrow, and the explanation.
-# In the explanations: {who} is the sender, {peer} the receiver, {n} the dup ACK number,
-# {orig} the frame number of the ACK it repeats, {state} the sender's state.
+# Each finding: its tshark field, its words (lessons/glossary/tcp-analysis.toml: `tag`, a few
+# words beside the arrow, and `why`, the explanation) and its RFC. In the words: {who} is the
+# sender, {peer} the receiver, {n} the dup ACK number, {orig} the frame number of the ACK it
+# repeats, {state} the sender's state.
 
 
 @dataclass(frozen=True)
 class Finding:
     bit: int
     field: str  # the tshark display filter that selects the same segments
-    tag: str  # beside the arrow
-    why: str  # the explanation, a sentence template
+    key: str  # its words: glossary.tcp-analysis.<key>
     rfc: str
+
+    @property
+    def tag(self) -> str:
+        """A few words beside the arrow (a template: see `fill`)."""
+        return table(f"glossary.tcp-analysis.{self.key}")["tag"]
+
+    @property
+    def why(self) -> str:
+        """The explanation, a sentence template."""
+        return table(f"glossary.tcp-analysis.{self.key}")["why"]
+
+    def fill(self, text: str, who: str, n: int, orig: int, state: str) -> str:
+        """`tag` or `why` with the sender, its peer, the dup ACK's number and frame, the state."""
+        peer = "server" if who == "client" else "client"
+        return text.format(who=who, peer=peer, n=n, orig=orig, state=state)
 
 
 FINDINGS: tuple[Finding, ...] = (
     Finding(
         FAST_RETRANSMISSION,
         "tcp.analysis.fast_retransmission",
-        "fast retransmission",
-        "The {who} sent these bytes again right after the {peer}'s duplicate ACKs: three of them "
-        "mean one segment was lost while later ones arrived, so the {who} resends it at once "
-        "instead of waiting for its retransmission timer.",
+        "fast-retransmission",
         "RFC 5681 section 3.2",
     ),
     Finding(
         SPURIOUS_RETRANSMISSION,
         "tcp.analysis.spurious_retransmission",
-        "spurious retransmission",
-        "The {who} sent bytes again that the {peer} had already acknowledged: the ACK was slow "
-        "or lost, and the {who}'s retransmission timer fired too early. Harmless, but it wastes "
-        "the link and shrinks the {who}'s sending rate.",
+        "spurious-retransmission",
         "RFC 6298 section 5",
     ),
     Finding(
         RETRANSMISSION,
         "tcp.analysis.retransmission",
         "retransmission",
-        "The {who} sent these sequence numbers again: no acknowledgment came for them before "
-        "its retransmission timer (RTO) expired, so it assumes they were lost.",
         "RFC 6298 section 5; RFC 9293 section 3.8.1",
     ),
-    Finding(
-        OUT_OF_ORDER,
-        "tcp.analysis.out_of_order",
-        "out of order",
-        "This segment comes after one with higher sequence numbers, too soon after it to be a "
-        "retransmission: the network delivered them in a different order. The {peer} holds "
-        "the later bytes until the gap is filled.",
-        "RFC 9293 section 3.10.7.4",
-    ),
-    Finding(
-        LOST_SEGMENT,
-        "tcp.analysis.lost_segment",
-        "previous segment not captured",
-        "This segment starts beyond the next byte the {who} had sent: the bytes between were "
-        "lost on the way, or the capture missed them.",
-        "RFC 9293 section 3.4",
-    ),
+    Finding(OUT_OF_ORDER, "tcp.analysis.out_of_order", "out-of-order", "RFC 9293 section 3.10.7.4"),
+    Finding(LOST_SEGMENT, "tcp.analysis.lost_segment", "lost-segment", "RFC 9293 section 3.4"),
     Finding(
         ACK_LOST_SEGMENT,
         "tcp.analysis.ack_lost_segment",
-        "ACKed unseen segment",
-        "The {who} acknowledges bytes this capture never saw the {peer} send: the capture "
-        "missed them (a busy capture drops packets; the ACK proves they were sent).",
+        "ack-lost-segment",
         "RFC 9293 section 3.4",
     ),
-    Finding(
-        DUPLICATE_ACK,
-        "tcp.analysis.duplicate_ack",
-        "dup ACK #{n} of {orig}",
-        "The {who} repeats the same acknowledgment (duplicate #{n} of frame {orig}): it is "
-        "receiving segments but one is missing, so it keeps asking for the same next byte. "
-        "Three duplicates make the {peer} retransmit at once (fast retransmit).",
-        "RFC 5681 section 3.2",
-    ),
+    Finding(DUPLICATE_ACK, "tcp.analysis.duplicate_ack", "duplicate-ack", "RFC 5681 section 3.2"),
     Finding(
         ZERO_WINDOW_PROBE,
         "tcp.analysis.zero_window_probe",
-        "zero-window probe",
-        "The {peer}'s window is closed, so the {who} sends one byte to ask whether it has "
-        "opened again (a lost window update would otherwise leave both waiting forever).",
+        "zero-window-probe",
         "RFC 9293 section 3.8.6.1; RFC 1122 section 4.2.2.17",
     ),
     Finding(
         ZERO_WINDOW_PROBE_ACK,
         "tcp.analysis.zero_window_probe_ack",
-        "zero-window probe ACK",
-        "The {who} answers the probe: its window is still closed.",
+        "zero-window-probe-ack",
         "RFC 9293 section 3.8.6.1",
     ),
+    Finding(ZERO_WINDOW, "tcp.analysis.zero_window", "zero-window", "RFC 9293 section 3.8.6"),
+    Finding(WINDOW_FULL, "tcp.analysis.window_full", "window-full", "RFC 9293 section 3.8.6"),
     Finding(
-        ZERO_WINDOW,
-        "tcp.analysis.zero_window",
-        "zero window",
-        "The {who} advertises a window of 0: its receive buffer is full because its program "
-        "is not reading. The {peer} must stop sending data until the window opens.",
-        "RFC 9293 section 3.8.6",
-    ),
-    Finding(
-        WINDOW_FULL,
-        "tcp.analysis.window_full",
-        "window full",
-        "This segment fills the {peer}'s advertised window to its last byte: the {who} may not "
-        "send more until the {peer} acknowledges or opens its window. Often the {peer}'s "
-        "program reads slowly.",
-        "RFC 9293 section 3.8.6",
-    ),
-    Finding(
-        WINDOW_UPDATE,
-        "tcp.analysis.window_update",
-        "window update",
-        "A segment with nothing new but the window: the {who}'s program read data, freeing "
-        "buffer space, and the {who} tells the {peer} it may send more.",
-        "RFC 9293 section 3.8.6.2.2",
+        WINDOW_UPDATE, "tcp.analysis.window_update", "window-update", "RFC 9293 section 3.8.6.2.2"
     ),
     Finding(
         KEEP_ALIVE,
         "tcp.analysis.keep_alive",
         "keep-alive",
-        "A keep-alive: the connection has been idle, and the {who} sends a segment one byte "
-        "behind what it has sent to make the {peer} answer, proving it is still there.",
         "RFC 9293 section 3.8.4; RFC 1122 section 4.2.3.6",
     ),
     Finding(
-        KEEP_ALIVE_ACK,
-        "tcp.analysis.keep_alive_ack",
-        "keep-alive ACK",
-        "The {who} answers the keep-alive: it is still there.",
-        "RFC 1122 section 4.2.3.6",
+        KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack", "keep-alive-ack", "RFC 1122 section 4.2.3.6"
     ),
-    Finding(
-        RESET,
-        "tcp.flags.reset==1",
-        "RST in {state}",
-        "The {who} reset the connection while in {state}: it aborts at once, without the FIN "
-        "exchange, and anything unsent or unread is thrown away. A program closing a socket "
-        "with unread data, or a host that no longer knows the connection, answers this way.",
-        "RFC 9293 section 3.5.2",
-    ),
+    Finding(RESET, "tcp.flags.reset==1", "reset", "RFC 9293 section 3.5.2"),
 )
 BY_BIT = {f.bit: f for f in FINDINGS}
 
@@ -506,67 +454,3 @@ def _analyze(an: ConnAnalysis, fwd: Flow, rev: Flow, pkt, src: str, state: str) 
     if flags:
         count_findings(an, flags, pkt, src, state)
     return flags
-
-
-# Findings folded into another one's sentence in a connection's summary.
-_FOLDED = ZERO_WINDOW_PROBE_ACK | KEEP_ALIVE_ACK | ZERO_WINDOW_PROBE | WINDOW_UPDATE
-
-
-def summarize(conn, t0: float) -> list[str]:  # type: ignore[no-untyped-def]
-    """One sentence per kind of finding on a connection (a `tracker.Conn`), with its RFC.
-
-    "the server advertised a zero window at 2.310 s (frame 14): its program stopped reading;
-    the client probed 4 times until the window reopened at 3.120 s (RFC 9293 section 3.8.6)".
-    """
-    an: ConnAnalysis = conn.analysis
-    detail = an.detail
-    out: list[str] = []
-    plain_retx = an.count(RETRANSMISSION) - an.count(FAST_RETRANSMISSION)
-    plain_retx -= an.count(SPURIOUS_RETRANSMISSION)
-    for f in FINDINGS:
-        n = plain_retx if f.bit == RETRANSMISSION else an.count(f.bit)
-        if n <= 0 or (f.bit & _FOLDED and f.bit != WINDOW_UPDATE):
-            continue
-        if f.bit == RETRANSMISSION:
-            first = next((d for d in detail if d[3] & ANY_RETRANSMISSION == RETRANSMISSION), None)
-        else:
-            first = next((d for d in detail if d[3] & f.bit), None)
-        if first is None:
-            continue
-        number, ts, side, _bits, dup_n, dup_orig, state = first
-        peer = "server" if side == "client" else "client"
-        why = f.why.format(who=side, peer=peer, n=dup_n, orig=dup_orig, state=state)
-        at = f"at {ts - t0:.3f} s (frame {number})"
-        if f.bit == ZERO_WINDOW:
-            probes = [d for d in detail if d[3] & ZERO_WINDOW_PROBE and d[2] == peer]
-            reopened = next(
-                (d for d in detail if d[3] & WINDOW_UPDATE and d[2] == side and d[1] >= ts), None
-            )
-            tail = (
-                f"; the {peer} probed {len(probes)} time{'s' if len(probes) != 1 else ''}"
-                if probes
-                else ""
-            )
-            tail += (
-                f" until the window reopened at {reopened[1] - t0:.3f} s"
-                if reopened
-                else "; the window never reopened in this capture"
-            )
-            out.append(
-                f"The {side} advertised a zero window {at}"
-                f"{f' ({n} segments in all)' if n > 1 else ''}: its program stopped reading"
-                f"{tail} ({f.rfc})."
-            )
-            continue
-        if f.bit == RESET:
-            out.append(f"{why[:-1]}, {at} ({f.rfc}).")
-            continue
-        if f.bit == DUPLICATE_ACK:
-            last = max((d for d in detail if d[3] & DUPLICATE_ACK), key=lambda d: d[4])
-            why = f.why.format(who=side, peer=peer, n=last[4], orig=last[5], state=state)
-        times = f"{n} times, first {at}" if n > 1 else at
-        out.append(
-            f"{f.tag[:1].upper()}{f.tag[1:].format(n=dup_n, orig=dup_orig, state=state)}"
-            f" by the {side}, {times}. {why} ({f.rfc})"
-        )
-    return out

@@ -403,8 +403,9 @@ class Tracker:
         for f in found:
             if f.bit not in told:
                 told.add(f.bit)
-                text = f"{f.tag[:1].upper()}{f.tag[1:]}: {self._fill(obs, f.why)} ({f.rfc})"
-                yield Note(text=self._fill(obs, text), tone="warn")
+                tag = self._fill(obs, f.tag)
+                text = f"{tag[:1].upper()}{tag[1:]}: {self._fill(obs, f.why)} ({f.rfc})"
+                yield Note(text=text, tone="warn")
 
     def _fill(self, obs: Observation, text: str) -> str:
         n, orig = obs.conn.analysis.last_dup

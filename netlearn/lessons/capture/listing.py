@@ -18,7 +18,8 @@ from netlearn.events import Event, Note
 from netlearn.lessons.capture.events import CaptureSummary, Connection, OtherTraffic
 from netlearn.lessons.capture.fastpath import observe, open_syn, synack
 from netlearn.lessons.capture.others import classify, new_counts
-from netlearn.packets.capture_analysis import count_findings, in_order, summarize
+from netlearn.lessons.capture.summary import summarize
+from netlearn.packets.capture_analysis import count_findings, in_order
 from netlearn.packets.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
 from netlearn.packets.pcapio import Damage, iter_records
 from netlearn.packets.tracker import CLIENT, SERVER, Conn, Tracker
