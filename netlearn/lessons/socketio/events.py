@@ -1,7 +1,7 @@
 """Events of the Socket.IO lesson: what crossed the wire, what it meant, what was proven.
 
-Drawn by `netlearn.lessons.socketio.render` (imported here, so that any producer importing these events has
-their drawing registered).
+Drawn by `netlearn.lessons.socketio.render` (imported here, so that any producer importing these
+events has their drawing registered).
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Sans-I/O: feed it the bytes that went each way, in the order they went, and it returns what
 crossed: whole HTTP requests and responses, whole WebSocket messages, close frames. Nothing here
-touches a socket; `netlearn.lessons.socketio.proxy` moves the bytes and asks this object what they meant.
+touches a socket; `netlearn.lessons.socketio.proxy` moves the bytes and asks this object what
+they meant.
 
 To read both directions of HTTP with h11, which is written for one end of a connection, the
 observer keeps two h11 connections and mirrors each side onto the other: the request bytes go

@@ -17,7 +17,8 @@ from netlearn.lessons.socketio.demo import Lab
 from netlearn.lessons.socketio.events import Check, Checklist, HttpLine, WirePacket
 
 # The notes of the HTTP lines that only carry a long-polling client's packets (see
-# `netlearn.lessons.socketio.trace`): shown in full where the transports are taught, folded into a count after.
+# `netlearn.lessons.socketio.trace`): shown in full where the transports are taught, folded into
+# a count after.
 HANDSHAKE_CLIENTS = ("all", "alice", "bob-carol")  # repeated in netlearn.scenes
 _REGULARS = ("alice", "bob", "carol")  # the lesson's clients, whose heartbeats fold into a count
 _PLUMBING = ("long-poll:", "answers the long-poll GET", "answers the POST", "sends ")

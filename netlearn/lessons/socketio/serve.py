@@ -5,9 +5,9 @@ loopback port of its own. Browsers load the page and its small Socket.IO client 
 server, so the page, the Engine.IO session and the WebSocket all share one origin.
 
 Made to take a class: hundreds of clients arriving at once, with every limit stated at start
-(`limits_text`), a Host/Origin check against DNS rebinding (`netlearn.lessons.socketio.guard`), a terminal
-that drops what it cannot print rather than slowing the server, and Ctrl-C that stops it all
-within a second. `--redis URL` shares rooms and broadcasts between several such processes.
+(`limits_text`), a Host/Origin check against DNS rebinding (`netlearn.lessons.socketio.guard`),
+a terminal that drops what it cannot print rather than slowing the server, and Ctrl-C that stops
+it all within a second. `--redis URL` shares rooms and broadcasts between several such processes.
 """
 
 from __future__ import annotations

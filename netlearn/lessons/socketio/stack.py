@@ -82,7 +82,7 @@ class LiveStack:
     demo_handlers: bool = True
     max_connections: int = 64  # per relay; the server behind takes a little more
     max_events: int = 0  # events waiting to be shown; more are dropped and counted (0: no limit)
-    gate: Any = None  # a netlearn.lessons.socketio.guard.Gate: Host/Origin and class size, for every request
+    gate: Any = None  # a guard.Gate: Host/Origin and class size, for every request
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     servers: dict[str, ServerHandle] = field(default_factory=dict)
     relays: dict[str, Relay] = field(default_factory=dict)

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
 from netlearn.events import Event
-from netlearn.lessons.socketio import codec
+from netlearn.lessons.socketio import protocol as codec
 from netlearn.lessons.socketio.events import HttpLine, LinkNote, WirePacket
-from netlearn.lessons.socketio.explain import packet_line
+from netlearn.lessons.socketio.lines import packet_line
 from netlearn.lessons.socketio.observer import (
     ControlSeen,
     MessageSeen,
