@@ -292,6 +292,70 @@ def test_port_with_duration_and_ctrl_c(server: Server) -> None:
     assert "1 SYN, 1 connection," in rest and "FIN, client first" in rest
 
 
+class FairReference:
+    """tcpdump as a fair reference for one TCP port: capturing before the traffic starts, and
+    stopped only once it has written every packet of it.
+
+    Both ends are proved with markers, UDP datagrams to a port of their own (never counted): the
+    start waits until tcpdump has written one (so it is capturing), and the stop sends another and
+    waits until it is written (the kernel hands packets over in order, so everything before it has
+    been read) before SIGINT. A reference that dropped packets in the kernel is refused, not
+    compared. (Stopping on a timer made it count 184-190 where netlearn rightly counted 200.)
+    """
+
+    def __init__(self, port: int, path: Path) -> None:
+        self.path = path
+        self.marks = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.marks.bind(("127.0.0.1", 0))
+        self.mark_port = self.marks.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "65600", "-B", "65536"]
+            + ["-Z", "root", "-w", str(path)]
+            + [f"tcp port {port} or (udp and dst port {self.mark_port})"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def counts(self) -> tuple[int, int]:
+        """(TCP packets, markers) written so far; a frame's IPv4 protocol is at byte 23 on lo."""
+        tcp = marks = 0
+        try:
+            for _, _, frame in pcapio.iter_records(self.path):
+                if len(frame) > 23 and frame[23] == 17:
+                    marks += 1
+                else:
+                    tcp += 1
+        except Exception:  # the header not written yet
+            pass
+        return tcp, marks
+
+    def mark(self, seconds: float) -> None:
+        """Send markers until tcpdump has written a new one."""
+        before, deadline = self.counts()[1], time.monotonic() + seconds
+        while self.counts()[1] == before:
+            assert time.monotonic() < deadline, "tcpdump never wrote the marker"
+            self.marks.sendto(b"mark", ("127.0.0.1", self.mark_port))
+            time.sleep(0.05)
+
+    def stop(self) -> int:
+        """Flush, stop, and the number of TCP packets tcpdump saw."""
+        self.mark(60)
+        self.proc.send_signal(signal.SIGINT)
+        _, err = self.proc.communicate(timeout=10)
+        self.marks.close()
+        for line in err.splitlines():
+            if "dropped by kernel" in line:
+                assert line.split()[0] == "0", f"the reference itself dropped packets: {err}"
+        return self.counts()[0]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.marks.close()
+
+
 def test_watch_counts_exactly_while_drawing_only_a_window(
     server: Server, tmp_path: Path, make_env, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -300,31 +364,32 @@ def test_watch_counts_exactly_while_drawing_only_a_window(
     monkeypatch.setattr(watch_mod, "BACKLOG", 5)
     monkeypatch.setattr(watch_mod, "WINDOW", 3)
     env, _buf = make_env("plain")
-    dump = tmp_path / "tcpdump.pcap"
-    with tcpdump(server.port, dump):
+    ref = FairReference(server.port, tmp_path / "tcpdump.pcap")
+    try:
+        ref.mark(30)  # tcpdump is capturing
         watch = watch_mod.Watch(env, server.port)
         watch.start()  # nobody draws: the 5-segment drawing queue fills up at once
         for _ in range(20):
             talk(server.port)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while watch.tracker.total_conns < 20 and time.monotonic() < deadline:
             time.sleep(0.05)
-        # Stopping the reference is the race: tcpdump drops what it has not read from the kernel
-        # when SIGINT arrives. So wait until both counts are equal and settled before stopping
-        # either (a miscount never settles, and the assertion below catches it).
+        # The traffic is over (the closes' last ACKs included) when neither count has moved for
+        # half a second; they need not agree yet: the assertion below compares them.
         settled_since, last = time.monotonic(), (-1, -1)
         while time.monotonic() < deadline:
-            now = (watch.tracker.total_packets, records(dump))
+            now = (watch.tracker.total_packets, ref.counts()[0])
             if now != last:
                 settled_since, last = time.monotonic(), now
-            elif now[0] == now[1] and time.monotonic() - settled_since > 0.5:
+            elif time.monotonic() - settled_since > 0.5:
                 break
             time.sleep(0.05)
+        theirs = ref.stop()
         watch.stop()
-        time.sleep(0.2)
-    theirs = list(pcapio.iter_records(dump))
+    finally:
+        ref.close()
     total = watch.tracker.total_packets
-    assert total == len(theirs) and watch.tracker.total_syns == 20
+    assert total == theirs and watch.tracker.total_syns == 20
     assert watch.not_drawn == total - 5
     summary = list(watch.summary())
     counter = summary[0]
