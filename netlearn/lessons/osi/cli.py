@@ -17,6 +17,7 @@ from netlearn.cli.common import (
     build_env,
     show,
 )
+from netlearn.content.words import say
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -27,18 +28,16 @@ if TYPE_CHECKING:
 def osi(
     packet: Annotated[
         str,
-        typer.Option("--packet", "-p", help="Sample packet: http, dns, ping or websocket."),
+        typer.Option("--packet", "-p", help=say("osi.cli.packet")),
     ] = "http",
     pcap: Annotated[
         Path | None,
-        typer.Option("--pcap", help="Open a packet of this capture file instead.", dir_okay=False),
+        typer.Option("--pcap", help=say("osi.cli.pcap"), dir_okay=False),
     ] = None,
-    index: Annotated[
-        int, typer.Option("--index", "-n", help="Which packet of --pcap (1 = the first).", min=1)
-    ] = 1,
+    index: Annotated[int, typer.Option("--index", "-n", help=say("osi.cli.index"), min=1)] = 1,
     walk: Annotated[
         bool,
-        typer.Option("--walk", help="First show it wrapped layer by layer, then unwrapped."),
+        typer.Option("--walk", help=say("osi.cli.walk")),
     ] = False,
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,

@@ -14,6 +14,6 @@ from netlearn.events import PacketView
 
 def read_packet(path: Path, index: int) -> PacketView:
     """Packet number `index` (1-based) of a pcap or pcapng file, dissected."""
-    from netlearn.lessons.capture.osiview import from_file
+    from netlearn.packets.pcap_view import from_file
 
     return from_file(path, index, label=f"{path.name} packet {index}")

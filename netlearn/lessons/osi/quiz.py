@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from netlearn.content.words import say, table
 from netlearn.events import PacketView
 from netlearn.quiz.generators.common import (
     field_at,
@@ -20,16 +21,15 @@ from netlearn.quiz.model import Asked, Question
 PACKETS = ("http", "dns", "websocket")
 
 
-APP_NAMES = {"http": "HTTP request", "dns": "DNS message", "websocket": "WebSocket frame"}
-
-
 def byte_layer_question(
-    view: PacketView, rng: random.Random, where: str, raw_name: str = "application data"
+    view: PacketView, rng: random.Random, where: str, raw_name: str = ""
 ) -> Asked:
     """Highlight one byte of a dissected packet and ask which layer's header holds it.
 
-    `raw_name` names undissected payload bytes (scapy's `Raw`): what the program sent.
+    `raw_name` names undissected payload bytes (scapy's `Raw`): what the program sent
+    ("application data" unless given).
     """
+    raw_name = raw_name or say("osi.quiz.application-data")
     layers = view.layers
     target = rng.choice(layers)
     offset = rng.randrange(target.start, target.end)
@@ -37,20 +37,22 @@ def byte_layer_question(
     assert hit is not None  # the layers tile the packet
     choices = tuple(layer_label(x, raw_name) for x in layers)
     field = field_at(hit, offset)
-    in_field = f", in its `{field.name}` field: {field.meaning}" if field and field.meaning else ""
-    if field and not field.meaning:
-        in_field = f", in its `{field.name}` field"
+    in_field = ""
+    if field and field.meaning:
+        in_field = say("osi.quiz.in-field", field=field.name, meaning=field.meaning)
+    elif field:
+        in_field = say("osi.quiz.in-field-bare", field=field.name)
     hit_name = layer_label(hit, raw_name).split(": ", 1)[1]
-    explanation = (
-        f"Count from byte 0: {tiling(layers, raw_name)}. Offset {offset} (0x{offset:04x}) "
-        f"falls in the {hit_name}{in_field}. To find the borders, read each header's size: "
-        "Ethernet's is 14 bytes (without a VLAN tag), IPv4 gives its own in IHL (5 x 4 = 20 "
-        "bytes without options), TCP in its data offset, and UDP's is always 8."
+    explanation = say(
+        "osi.quiz.explanation",
+        tiling=tiling(layers, raw_name),
+        offset=offset,
+        hit=hit_name,
+        in_field=in_field,
     )
     return make(
         "choice",
-        f"{where} Which header does the highlighted byte, at offset {offset} (0x{offset:04x}), "
-        "belong to?",
+        say("osi.quiz.prompt", where=where, offset=offset),
         explanation,
         choices=choices,
         correct=(layers.index(hit),),
@@ -69,5 +71,6 @@ def hex_layer(rng: random.Random, question: Question) -> Asked:
     kind = question.params.get("packet") or rng.choice(PACKETS)
     pkt = build(kind)
     view = fit(packet_view(pkt, kind), pkt)
-    where = f"Here is {KINDS[kind]}, as bytes."
-    return byte_layer_question(view, rng, where, APP_NAMES.get(kind, "application data"))
+    where = say("osi.quiz.where", packet=KINDS[kind])
+    app_name = table("osi.quiz.app-names").get(kind) or say("osi.quiz.application-data")
+    return byte_layer_question(view, rng, where, app_name)

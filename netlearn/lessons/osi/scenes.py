@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from netlearn.content.words import say, table
 from netlearn.env import Env
 from netlearn.events import Encapsulate, Event, LayerInfo, Note, PacketView, Table
 from netlearn.packets.layers import LAYERS, TCPIP, by_number
@@ -14,43 +15,44 @@ def layers(env: Env, order: str = "down") -> Iterator[Event]:
     rows = [(f"{la.number} {la.name}", la.job, la.unit, la.protocols, la.devices) for la in LAYERS]
     if order == "down":
         rows.reverse()
-        title = "The seven OSI layers, top (7) to bottom (1): the order a sender wraps data"
+        title = say("osi.scenes.layers-down")
     else:
-        title = "The seven OSI layers, bottom (1) to top (7): the order a receiver unwraps data"
+        title = say("osi.scenes.layers-up")
+    col = table("osi.scenes.columns")
     yield Table(
         title=title,
-        columns=("layer", "responsible for", "unit of data", "protocols", "devices"),
+        columns=(col["layer"], col["job"], col["unit"], col["protocols"], col["devices"]),
         rows=tuple(rows),
-        caption="Mnemonic, 7 to 1: All People Seem To Need Data Processing.",
+        caption=say("osi.scenes.mnemonic"),
     )
 
 
 def one_layer(env: Env, n: str = "4") -> Iterator[Event]:
     """One layer in detail, with its analogy."""
     la = by_number(int(n))
+    col = table("osi.scenes.columns")
     yield Table(
-        title=f"Layer {la.number}: {la.name}",
+        title=say("osi.scenes.layer-title", number=la.number, name=la.name),
         columns=("", ""),
         rows=(
-            ("responsible for", la.job),
-            ("unit of data", la.unit),
-            ("protocols", la.protocols),
-            ("devices", la.devices),
-            ("everyday analogy", la.analogy),
-            ("TCP/IP layer", la.tcpip),
+            (col["job"], la.job),
+            (col["unit"], la.unit),
+            (col["protocols"], la.protocols),
+            (col["devices"], la.devices),
+            (col["analogy"], la.analogy),
+            (col["tcpip"], la.tcpip),
         ),
     )
 
 
 def tcpip(env: Env) -> Iterator[Event]:
     """The four-layer TCP/IP model beside the seven OSI layers."""
+    col = table("osi.scenes.columns")
     yield Table(
-        title="TCP/IP's four layers beside OSI's seven",
-        columns=("TCP/IP layer", "OSI layers it covers", "protocols"),
+        title=say("osi.scenes.tcpip-title"),
+        columns=(col["tcpip-layer"], col["osi-covered"], col["protocols"]),
         rows=TCPIP,
-        caption="Each TCP/IP layer is a piece of software: link in the network card and its "
-        "driver, internet and transport in the operating system's kernel, application in the "
-        "program.",
+        caption=say("osi.scenes.tcpip-caption"),
     )
 
 
@@ -64,15 +66,10 @@ def _view(packet: str) -> PacketView:
     return fit(packet_view(pkt, packet), pkt)
 
 
-_UNITS = {2: "frame", 3: "packet", 4: "segment", 7: "data"}
-
-
 def _unit(osi: int, name: str) -> str:
-    if name == "UDP":
-        return "datagram"
-    if name == "ICMP":
-        return "ICMP message"
-    return _UNITS.get(osi, "data")
+    """What this header's unit of data is called: by protocol where it differs, else by layer."""
+    units = table("osi.scenes.units")
+    return units.get(name) or units.get(str(osi)) or units["other"]
 
 
 def encapsulate(env: Env, packet: str = "http") -> Iterator[Event]:
@@ -89,10 +86,14 @@ def encapsulate(env: Env, packet: str = "http") -> Iterator[Event]:
             steps=steps,
             stack=view.layers[steps - i :],
         )
+    headers = view.layers[-1].start
     yield Note(
-        text=f"On the wire: {len(view.raw)} bytes, of which "
-        f"{len(view.raw) - view.layers[-1].start} are the application's and "
-        f"{view.layers[-1].start} are headers added on the way down.",
+        text=say(
+            "osi.scenes.on-the-wire",
+            total=len(view.raw),
+            data=len(view.raw) - headers,
+            headers=headers,
+        ),
     )
 
 
@@ -106,13 +107,10 @@ def _what_next(layer: LayerInfo, inner: LayerInfo | None) -> str:
         return ""
     value = next((f.value for f in layer.fields if f.name == name), "?")
     if layer.name in ("TCP", "UDP"):
-        return (
-            f"destination port {value}: the operating system hands the data to the program "
-            "listening on that port"
-        )
+        return say("osi.scenes.next-by-port", value=value)
     if layer.name == "ICMP":
-        return f"type {value}: the kernel's ICMP code answers it (no program port involved)"
-    return f"{name} = {value}: so the next header is {inner.long_name}"
+        return say("osi.scenes.next-by-icmp-type", value=value)
+    return say("osi.scenes.next-header", field=name, value=value, inner=inner.long_name)
 
 
 def unwrap(env: Env, packet: str = "http") -> Iterator[Event]:
