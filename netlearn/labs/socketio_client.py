@@ -16,168 +16,26 @@ grades the client's packets. The protocol of the lab (also in lessons/labs/socke
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import itertools
-import logging
 import select
 import socket
-import threading
-import time
-from typing import Any
 
+from netlearn.content.words import say
 from netlearn.labs import sio_wire as s
-from netlearn.labs import ws_wire as w
+from netlearn.labs import ws_frames as w
+from netlearn.labs.clock import now
 from netlearn.labs.core import Lab, Stage, StageContext, StageFailed
+from netlearn.labs.sio_server import PING_TIMEOUT, LabServer
 
 ACTOR = "server"
-PING_INTERVAL = 1  # whole seconds: python-engineio writes int(interval) * 1000 in the open packet
-PING_TIMEOUT = 1.0
 HOLD_OPEN = 0.3  # the open packet is held back this long: a client must not speak first
 EVENTS = ("lantern", "comet", "harbor", "pixel", "meadow", "signal", "quartz", "ember")
 WORDS = ("kiwi", "maple", "otter", "cobalt", "fjord", "saffron", "raven", "tulip")
 
 
-class LabServer:
-    """python-socketio's AsyncServer under uvicorn, in a thread, on 127.0.0.1 port 0."""
-
-    def __init__(self, task: dict[str, Any], question: dict[str, int], ack_id: int) -> None:
-        self.task = task
-        self.question = question
-        self.ack_id = ack_id
-        self.port = 0
-        self.answers: list[Any] = []
-        self._loop = asyncio.new_event_loop()
-        self._server: Any = None
-        self._thread = threading.Thread(target=self._run, name="lab-sio", daemon=True)
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-
-    def _app(self) -> Any:
-        import socketio
-
-        ack_id = self.ack_id
-
-        class Manager(socketio.AsyncManager):  # type: ignore[misc]
-            """Ack ids from the lab's random numbers, so a hard-coded id fails."""
-
-            def _generate_ack_id(self, sid: str, callback: Any) -> int:
-                self.callbacks.setdefault(sid, {0: itertools.count(1)})
-                self.callbacks[sid][ack_id] = callback
-                return ack_id
-
-        sio = socketio.AsyncServer(
-            async_mode="asgi",
-            ping_interval=PING_INTERVAL,
-            ping_timeout=PING_TIMEOUT,
-            always_connect=True,
-            client_manager=Manager(),
-            logger=False,
-            engineio_logger=False,
-        )
-        started: dict[str, float] = {}
-
-        @sio.on("connect", namespace=s.NS)
-        async def connect(sid: str, environ: Any, auth: Any = None) -> None:
-            started[sid] = time.monotonic()
-            await sio.emit("task", self.task, to=sid, namespace=s.NS)
-
-        @sio.on(self.task["event"], namespace=s.NS)
-        async def on_task(sid: str, *args: Any) -> None:
-            # ask once a heartbeat has gone by, so the client has answered a ping first
-            wait = started.get(sid, 0) + PING_INTERVAL + 0.3 - time.monotonic()
-            await asyncio.sleep(max(wait, 0))
-
-            def answered(*data: Any) -> None:
-                self.answers.append(list(data))
-
-            await sio.emit("question", self.question, to=sid, namespace=s.NS, callback=answered)
-
-        return socketio.ASGIApp(sio)
-
-    def _run(self) -> None:
-        import uvicorn
-
-        asyncio.set_event_loop(self._loop)
-        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._app(), log_level="critical", lifespan="off", http="h11", ws="wsproto"
-        )
-        self._server = uvicorn.Server(config)
-
-        async def main() -> None:
-            task = asyncio.ensure_future(self._server.serve(sockets=[sock]))
-            while not self._server.started and not task.done():
-                await asyncio.sleep(0.01)
-            self._ready.set()
-            await task
-
-        try:
-            self._loop.run_until_complete(main())
-        except BaseException as exc:  # reported by start()
-            self._error = exc
-            self._ready.set()
-        finally:
-            pending = asyncio.all_tasks(self._loop)
-            for task in pending:
-                task.cancel()
-            with contextlib.suppress(BaseException):
-                self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-            self._loop.close()
-            sock.close()
-
-    def start(self) -> int:
-        self._thread.start()
-        if not self._ready.wait(10.0) or self._error is not None or not self.port:
-            raise StageFailed(f"netlearn's Socket.IO server did not start ({self._error})")
-        return self.port
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True
-        self._thread.join(3.0)
-
-
-class Frames:
-    """Decodes the WebSocket frames of one direction (masked or not), joins fragments."""
-
-    def __init__(self) -> None:
-        self.buf = bytearray()
-        self.parts: list[bytes] = []
-        self.raws: list[bytes] = []
-        self.opcode = 0
-
-    def feed(self, data: bytes) -> list[tuple[int, bytes, bytes]]:
-        """Whole messages and control frames: (opcode, payload, the frames' raw bytes)."""
-        self.buf += data
-        out = []
-        while True:
-            head = w.parse_head(bytes(self.buf[:14]))
-            if head is None or len(self.buf) < head.size + head.length:
-                return out
-            raw = bytes(self.buf[: head.size + head.length])
-            del self.buf[: head.size + head.length]
-            payload = w.mask(raw[head.size :], head.key) if head.masked else raw[head.size :]
-            if head.control:
-                out.append((head.opcode, payload, raw))
-                continue
-            if head.opcode != w.CONT:
-                self.opcode, self.parts, self.raws = head.opcode, [], []
-            self.parts.append(payload)
-            self.raws.append(raw)
-            if head.fin:
-                out.append((self.opcode, b"".join(self.parts), b"".join(self.raws)))
-
-
 def _read_head(sock: socket.socket, deadline: float, buf: bytearray) -> bytes:
     while b"\r\n\r\n" not in buf:
-        left = deadline - time.monotonic()
+        left = deadline - now()
         if left <= 0 or len(buf) > 16384:
             raise TimeoutError
         ready, _, _ = select.select([sock], [], [], left)
@@ -203,8 +61,7 @@ def _relay(ctx: StageContext, goal: str) -> None:
     port = server.start()
     ctx.log.note(
         ACTOR,
-        f"python-socketio serves namespace {s.NS}; this run's task: emit {event!r} with "
-        f"{data}, then answer {a}+{b}",
+        say("labs.socketio-client.relay.task", ns=s.NS, event=repr(event), data=data, a=a, b=b),
     )
     upstream: socket.socket | None = None
     try:
@@ -214,13 +71,13 @@ def _relay(ctx: StageContext, goal: str) -> None:
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
         if "EIO=4" not in line or "transport=websocket" not in line:
             raise StageFailed(
-                f"the request line is {line!r}: it lacks EIO=4 or transport=websocket",
+                say("labs.socketio-client.relay.request-line", line=repr(line)),
                 got=head[:200],
                 offset=4,
-                expected="/socket.io/?EIO=4&transport=websocket (NETLEARN_URL as given)",
-                rule="A WebSocket-only client connects to /socket.io/?EIO=4&transport=websocket",
+                expected=say("labs.socketio-client.relay.request-line-expected"),
+                rule=say("labs.socketio-client.relay.request-line-rule"),
                 rfc=f"{s.EIO}, Handshake",
-                cause="Use NETLEARN_URL as it is: it already has the path and query.",
+                cause=say("labs.socketio-client.relay.request-line-cause"),
                 lesson=s.STEP_TRANSPORTS,
             )
         upstream = socket.create_connection(("127.0.0.1", port), timeout=5)
@@ -230,16 +87,16 @@ def _relay(ctx: StageContext, goal: str) -> None:
         conn.send(answer)
         if not answer.startswith(b"HTTP/1.1 101"):
             raise StageFailed(
-                "the server refused the WebSocket upgrade",
+                say("labs.socketio-client.relay.refused"),
                 got=answer[:200],
                 offset=9,
-                rule="The upgrade is answered 101 when it is a valid WebSocket request",
+                rule=say("labs.socketio-client.relay.refused-rule"),
                 rfc="RFC 6455 §4.1",
                 lesson=s.STEP_TRANSPORTS,
             )
         _pump(ctx, conn.sock, upstream, bytes(up_buf), checker, goal)
     except (TimeoutError, ConnectionError) as exc:
-        raise StageFailed(f"the connection failed during the upgrade: {exc}") from None
+        raise StageFailed(say("labs.socketio-client.relay.upgrade-failed", error=exc)) from None
     finally:
         if upstream is not None:
             with contextlib.suppress(OSError):
@@ -260,9 +117,9 @@ def _pump(
     Server messages wait in a queue: the open packet until HOLD_OPEN has passed (a client must
     wait for it), the question until the client has answered a ping (so the heartbeat always
     comes first, whatever the timing)."""
-    from_client, from_server = Frames(), Frames()
+    from_client, from_server = w.Frames(), w.Frames()
     queue: list[tuple[str | None, bytes]] = []
-    release = time.monotonic() + HOLD_OPEN
+    release = now() + HOLD_OPEN
     socks = [client, upstream]
 
     def take(data: bytes) -> None:
@@ -273,13 +130,13 @@ def _pump(
     def flush() -> None:
         while queue:
             text, raw = queue[0]
-            now = time.monotonic()
-            if now < release or (text and '["question"' in text and not checker.pongs):
+            at = now()
+            if at < release or (text and '["question"' in text and not checker.pongs):
                 return
             queue.pop(0)
             if text is not None:
-                checker.server_packet(text, now)
-                ctx.log.note(ACTOR, f"sends {text[:100]}")
+                checker.server_packet(text, at)
+                ctx.log.note(ACTOR, say("labs.socketio-client.relay.sends", text=text[:100]))
             ctx.log.sent(ACTOR, raw)
             with contextlib.suppress(OSError):
                 client.sendall(raw)
@@ -287,18 +144,18 @@ def _pump(
     take(first)
     while not checker.reached(goal):
         flush()
-        now = time.monotonic()
-        problem = checker.tick(now)
+        at = now()
+        problem = checker.tick(at)
         if problem is not None:
             raise problem
-        if now >= ctx.deadline:
+        if at >= ctx.deadline:
             words, cause, lesson = checker.waiting_for()
             raise StageFailed(
-                f"the server waited for {words} and the stage's time ran out",
-                cause=s.CAUSES[cause],
+                say("labs.socketio-client.relay.time-out", words=words),
+                cause=s.cause(cause),
                 lesson=lesson,
             )
-        ready, _, _ = select.select(socks, [], [], max(min(ctx.deadline - now, 0.05), 0))
+        ready, _, _ = select.select(socks, [], [], max(min(ctx.deadline - at, 0.05), 0))
         if upstream in ready:
             data = upstream.recv(65536)
             if data:
@@ -307,14 +164,14 @@ def _pump(
                 socks.remove(upstream)
                 if checker.disconnected:  # the server closes TCP first: pass it on
                     flush()
-                    ctx.log.note(ACTOR, "closes the TCP connection (after the close handshake)")
+                    ctx.log.note(ACTOR, say("labs.socketio-client.relay.closes-tcp"))
                     with contextlib.suppress(OSError):
                         client.shutdown(socket.SHUT_WR)
                 else:
                     words, cause, lesson = checker.waiting_for()
                     raise StageFailed(
-                        f"python-socketio closed the session while it waited for {words}",
-                        cause=s.CAUSES[cause],
+                        say("labs.socketio-client.relay.server-closed", words=words),
+                        cause=s.cause(cause),
                         lesson=lesson,
                     )
         if client in ready:
@@ -322,22 +179,22 @@ def _pump(
                 data = client.recv(65536)
             except ConnectionResetError:
                 data = b""
-            now = time.monotonic()
+            at = now()
             for opcode, payload, raw in from_client.feed(data) if data else []:
                 ctx.log.received(ACTOR, raw)  # per message: the log does not depend on chunks
-                problem = _client_message(ctx, opcode, payload, raw, checker, now)
+                problem = _client_message(ctx, opcode, payload, raw, checker, at)
                 if problem is not None:
                     raise problem
                 if checker.reached(goal):
                     return  # what comes after belongs to a later stage
             if not data:
-                ctx.log.note(ACTOR, "the program closed the connection")
+                ctx.log.note(ACTOR, say("labs.socketio-client.relay.program-closed"))
                 problem = checker.client_closed()
                 if problem is None and not checker.reached(goal):
                     words, cause, lesson = checker.waiting_for()
                     problem = StageFailed(
-                        f"the program closed the connection while the server waited for {words}",
-                        cause=s.CAUSES[cause],
+                        say("labs.socketio-client.relay.program-closed-waiting", words=words),
+                        cause=s.cause(cause),
                         lesson=lesson,
                     )
                 if problem is not None:
@@ -353,73 +210,49 @@ def _client_message(
     payload: bytes,
     view: bytes,
     checker: s.SioChecker,
-    now: float,
+    at: float,
 ) -> StageFailed | None:
     if opcode == w.CLOSE:
-        ctx.log.note(ACTOR, "got the WebSocket close frame")
+        ctx.log.note(ACTOR, say("labs.socketio-client.relay.got-close"))
         return None if checker.disconnected else checker.client_closed()
     if opcode in (w.PING, w.PONG):
         return None
     if opcode == w.BINARY:
-        got, at, _ = w.window(view, 0)
+        got, offset, _ = w.window(view, 0)
         return StageFailed(
-            "the client sent a binary WebSocket message",
+            say("labs.socketio-client.relay.binary"),
             got=got,
-            offset=at,
+            offset=offset,
             expected="text messages (opcode 1)",
-            rule="Engine.IO packets travel as text messages; binary ones carry attachments",
+            rule=say("labs.socketio-client.relay.binary-rule"),
             rfc=f"{s.EIO}, Protocol",
-            cause=s.CAUSES["binary"],
+            cause=s.cause("binary"),
             lesson=s.STEP_WIRE,
         )
     text = payload.decode("utf-8", "replace")
-    ctx.log.note(ACTOR, f"got {text[:100]}")
-    return checker.client_packet(text, now)
+    ctx.log.note(ACTOR, say("labs.socketio-client.relay.got", text=text[:100]))
+    return checker.client_packet(text, at)
 
 
-def _stage(goal: str):  # type: ignore[no-untyped-def]
+def _stage(goal: str, timeout: float, lesson: str, needs_exit: bool = False) -> Stage:
     def run(ctx: StageContext) -> None:
         _relay(ctx, goal)
 
-    return run
+    title = say(f"labs.socketio-client.stages.{goal}")
+    return Stage(goal, title, run, timeout, lesson, needs_exit=needs_exit)
 
 
 LAB = Lab(
     name="socketio-client",
-    title="Engine.IO and Socket.IO by hand, over a WebSocket",
+    title=say("labs.socketio-client.title"),
     kind="client",
     lesson="socketio",
     stages=(
-        Stage(
-            "connect",
-            "read the open packet, connect to namespace /lab",
-            _stage("connect"),
-            6.0,
-            s.STEP_OUTSIDER,
-        ),
-        Stage("emit", "emit the event the server's task names", _stage("emit"), 6.0, s.STEP_EVENTS),
-        Stage(
-            "heartbeat",
-            "answer the server's ping 2 with 3 in time",
-            _stage("heartbeat"),
-            6.0,
-            s.STEP_TRANSPORTS,
-        ),
-        Stage(
-            "ack",
-            "answer the question with an ACK of the right id",
-            _stage("ack"),
-            6.0,
-            s.STEP_ACKS,
-        ),  # fmt: skip
-        Stage(
-            "disconnect",
-            "leave with 41/lab, close, exit 0",
-            _stage("disconnect"),
-            6.0,
-            s.STEP_RECONNECT,
-            needs_exit=True,
-        ),
+        _stage("connect", 6.0, s.STEP_OUTSIDER),
+        _stage("emit", 6.0, s.STEP_EVENTS),
+        _stage("heartbeat", 6.0, s.STEP_TRANSPORTS),
+        _stage("ack", 6.0, s.STEP_ACKS),
+        _stage("disconnect", 6.0, s.STEP_RECONNECT, needs_exit=True),
     ),
     starters=("python",),
     url_template="ws://{host}:{port}/socket.io/?EIO=4&transport=websocket",
