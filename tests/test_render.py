@@ -131,7 +131,14 @@ def test_widget_demos_run_alone() -> None:
     import subprocess
     import sys
 
-    for mod in ("hexdump", "field_table", "layer_stack"):
+    for mod in (
+        "hexdump",
+        "field_table",
+        "layer_stack",
+        "cwnd_chart",
+        "wrap_strip",
+        "quiz_card",
+    ):
         result = subprocess.run(
             [sys.executable, "-m", f"netlearn.render.widgets.{mod}"],
             capture_output=True,

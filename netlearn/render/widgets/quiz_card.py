@@ -237,7 +237,7 @@ if __name__ == "__main__":
         step="why",
         answer_kind="choice",
         source="generated",
-        prompt="Which header does the highlighted byte, at offset 23 (0x0017), belong to?",
+        prompt="Which header holds byte 23 (0x0017)?",
         choices=(
             "Layer 2 Data link: Ethernet header",
             "Layer 3 Network: IPv4 header",
@@ -260,9 +260,9 @@ if __name__ == "__main__":
                 valid=True,
                 right_answer="b",
                 right_text="b) Layer 3 Network: IPv4 header",
-                explanation="Ethernet is bytes 0-13; the IPv4 header is bytes 14-33.",
+                explanation="Ethernet: bytes 0-13; IPv4: 14-33.",
                 step="encapsulation",
-                step_ref="lesson osi, step 2 (netlearn learn osi --step 2)",
+                step_ref="netlearn learn osi --step 2",
                 next_review="in 10 minutes",
             )
         )
