@@ -18,6 +18,7 @@ from netlearn.cli.common import (
     show,
     uses_app,
 )
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 
 if TYPE_CHECKING:
@@ -195,64 +196,64 @@ def serve(
         allow_hosts=tuple(allow_host or ()),
     )
     try:
-        asyncio.run(_serve(config, renderer, open_browser))
+        asyncio.run(_serve(config, renderer, open_browser, env))
     except KeyboardInterrupt:
-        renderer.emit(Note(text=f"Stopped: every connection closed, port {config.port} released."))
+        renderer.emit(Note(text=say("websocket.server.serve.stopped", port=config.port)))
         raise
     finally:
         renderer.close()
 
 
-async def _serve(config, renderer, open_browser: bool) -> None:  # type: ignore[no-untyped-def]
+async def _serve(config, renderer, open_browser: bool, env) -> None:  # type: ignore[no-untyped-def]
     import asyncio
     import errno
 
     from netlearn.events import Note, Title
     from netlearn.lessons.websocket.server import WsServer
 
-    server = WsServer(config, renderer.emit)
+    server = WsServer(config, renderer.emit, env)
     try:
         port = config.port = await server.start()
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise NetlearnError(f"port {config.port} is already in use; try --port 0") from None
+            busy = say("websocket.server.serve.port-in-use", port=config.port)
+            raise NetlearnError(busy) from None
         raise NetlearnError(
-            f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
+            say(
+                "websocket.server.serve.cannot-listen",
+                host=config.host,
+                port=config.port,
+                error=exc.strerror,
+            )
         ) from None
     shown = "127.0.0.1" if config.host in ("0.0.0.0", "", "::") else config.host
     shown = f"[{shown}]" if ":" in shown else shown
     url = f"http://{shown}:{port}/"
     renderer.emit(
         Title(
-            text="A WebSocket server for your browser",
-            subtitle=f"Listening on {config.host}:{port}. Press Ctrl-C to stop.",
+            text=say("websocket.server.serve.title"),
+            subtitle=say("websocket.server.serve.subtitle", host=config.host, port=port),
         )
     )
-    renderer.emit(
-        Note(
-            text=f"- the chat page: {url}\n"
-            f"- its WebSocket: ws://{shown}:{port}/chat (Origin checked, a push every "
-            f"{config.push_every:g} s)\n"
-            f"- an echo for any client: ws://{shown}:{port}/echo (sends back what it gets, "
-            "nothing else)\n"
-            f"- largest message: {config.max_message} bytes\n"
-            f"- at most {config.max_clients} clients at once (--max-clients), then 503; a "
-            f"request must arrive within {config.handshake_timeout:g} s (handshake timeout)\n"
-            f"- answers to Host names: {server.policy.names()} (add one with --allow-host)"
-        )
+    summary = say(
+        "websocket.server.serve.summary",
+        url=url,
+        shown=shown,
+        port=port,
+        push=config.push_every,
+        max_message=config.max_message,
+        max_clients=config.max_clients,
+        timeout=config.handshake_timeout,
+        names=server.policy.names(),
     )
+    renderer.emit(Note(text=summary))
     if config.host not in ("127.0.0.1", "localhost", "::1"):
-        renderer.emit(
-            Note(
-                text=f"Bound to {config.host}: other machines that can reach this one can "
-                "connect too.",
-                tone="warn",
-            )
-        )
+        exposed = say("websocket.server.serve.exposed", host=config.host)
+        renderer.emit(Note(text=exposed, tone="warn"))
     if open_browser:
         import webbrowser
 
         opened = await asyncio.get_running_loop().run_in_executor(None, webbrowser.open, url)
         if not opened:
-            renderer.emit(Note(text=f"No browser could be opened here; open {url} yourself."))
+            renderer.emit(Note(text=say("websocket.server.serve.no-browser", url=url)))
     await server.serve_forever()
