@@ -1,5 +1,6 @@
 """The tree stays tidy: ruff's lint and format checks pass on the code, and the wheel ships the
-content so that a plain (non-editable) install finds it from any directory."""
+content so that a plain (non-editable) install finds it from any directory. No network: the wheel
+is built with the venv's own hatchling (`--no-build-isolation`), not one fetched for the build."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def test_ruff(args: list[str]) -> None:
 
 def test_wheel_ships_lessons_and_assets(tmp_path: Path) -> None:
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index"]
+        + ["-q", "-w", str(tmp_path), str(REPO)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -44,6 +46,7 @@ def test_wheel_ships_lessons_and_assets(tmp_path: Path) -> None:
             "pip",
             "install",
             "--no-deps",
+            "--no-index",
             "-q",
             "--target",
             str(site),
@@ -73,4 +76,8 @@ def test_wheel_ships_lessons_and_assets(tmp_path: Path) -> None:
         text=True,
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "NETLEARN_HOME": str(tmp_path)},
     )
-    assert check.stdout.strip() == "content OK", check.stdout + check.stderr
+    shipped = site / "netlearn" / "_data" / "lessons"
+    assert check.stdout.splitlines() == [
+        f"checking {shipped} (the lessons shipped with netlearn; no ./lessons/lessons.toml here)",
+        "content OK",
+    ], check.stdout + check.stderr

@@ -1,7 +1,7 @@
-"""Where the code names words: an AST scan for `say`, `table`, `items` and `known` calls.
+"""Where the code names words: an AST scan for `say`, `table`, `items`, `known` and `lookup` calls.
 
-A call counts when it is named `say`, `table`, `items` or `known` (bare, or as an attribute such as
-`words.say`) and its first argument is a literal key (`say("tcp.reasons.syn-isn", isn=1)`) or an
+A call counts when it has one of those names (bare, or as an attribute such as `words.say`) and
+its first argument is a literal key (`say("tcp.reasons.syn-isn", isn=1)`) or an
 f-string with a literal prefix (`say(f"glossary.tcp-states.{state.value}")`, which names every key
 under `glossary.tcp-states.`). Nothing is imported: the scan reads source files only, so it is
 fast and never pulls in scapy or a lesson.
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-LOOKUPS = frozenset({"say", "table", "items", "known"})
+LOOKUPS = frozenset({"say", "table", "items", "known", "lookup"})
 # A key names a folder and at least one key under it: `core.home.title`, `labs.tcp-echo.intro`.
 _KEY = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]*$")
@@ -27,7 +27,7 @@ class KeyUse:
 
     path: Path
     line: int
-    func: str  # say, table, items or known
+    func: str  # say, table, items, known or lookup
     key: str  # the literal key, or the f-string's literal prefix
     prefix: bool  # True for an f-string: every key starting with `key` is meant
     fields: frozenset[str] | None  # the keyword names given; None when `**kwargs` is passed
