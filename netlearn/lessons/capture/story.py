@@ -8,6 +8,7 @@ first FIN...) a `Note` explains it with the numbers of this very capture.
 
 from __future__ import annotations
 
+from netlearn.content.words import items, say, table
 from netlearn.events import Event, Note, Table
 from netlearn.lessons.capture.socktable import SockEntry
 from netlearn.packets.capture_options import TcpOption, decode, window_scale
@@ -39,14 +40,12 @@ def options_table(side: str, pkt: TcpPacket) -> Table:
         value = f" {opt.value}" if opt.value else ""
         rows.append((where, opt.raw.hex(" "), f"{opt.name}{value}: {opt_meaning(opt)}"))
     size = 20 + len(pkt.options)
+    segment = "SYN-ACK" if pkt.flags & ACK else "SYN"
     return Table(
-        title=f"The options in the {side}'s {'SYN-ACK' if pkt.flags & ACK else 'SYN'}, read "
-        "from its header",
-        columns=("bytes", "hex", "option, value: what it means"),
+        title=say("capture.story.options.title", side=side, segment=segment),
+        columns=tuple(items("capture.story.options.columns")),
         rows=tuple(rows),
-        caption=f"The header is {size} bytes: 20 fixed, {len(pkt.options)} of options "
-        "(kind, length, value; RFC 9293 section 3.1). No-operation bytes pad the options to "
-        "4-byte boundaries.",
+        caption=say("capture.story.options.caption", size=size, options=len(pkt.options)),
     )
 
 
@@ -81,25 +80,27 @@ class Story:
         pkt, conn, what = obs.pkt, obs.conn, obs.events
         tag = f"#{pkt.number} " if self.number and pkt.number else ""
         if "refused" in what:
-            return tag + "RST: nobody listens on this port"
+            return tag + say("capture.story.short.refused")
         if "RST" in what:
-            return tag + "RST: connection reset"
+            return tag + say("capture.story.short.reset")
         if "SYN" in what:
-            again = " (again)" if "retransmission" in what else ""
-            return tag + f"SYN{again}: the client's ISN is {pkt.seq}"
+            again = say("capture.story.short.again") if "retransmission" in what else ""
+            return tag + say("capture.story.short.syn", again=again, isn=pkt.seq)
         if "SYN-ACK" in what:
-            return tag + f"SYN-ACK: the server's ISN is {pkt.seq}"
+            return tag + say("capture.story.short.synack", isn=pkt.seq)
         if "handshake-ack" in what and not pkt.payload_len:
             rtt = conn.irtt
-            return tag + "handshake complete" + (f" ({duration(rtt)})" if rtt is not None else "")
+            took = say("capture.story.short.took", time=duration(rtt)) if rtt is not None else ""
+            return tag + say("capture.story.short.established", took=took)
         parts = []
         if pkt.payload_len:
-            parts.append(f"{pkt.payload_len} bytes {_show_bytes(pkt.payload, 16)}")
+            shown = _show_bytes(pkt.payload, 16)
+            parts.append(say("capture.story.short.data", n=pkt.payload_len, shown=shown))
         if "FIN" in what:
-            parts.append("FIN: no more data from me")
+            parts.append(say("capture.story.short.fin"))
         if not parts and pkt.flags & ACK:
             rel = self.tracker.rel(conn, obs.dst, pkt.ack)
-            parts.append(f"ACK: next byte I expect is {rel}")
+            parts.append(say("capture.story.short.ack", ack=rel))
         return tag + "; ".join(parts)
 
     def events(self, obs: Observation) -> list[Event]:
@@ -123,22 +124,9 @@ class Story:
         pkt, conn, what, src = obs.pkt, obs.conn, obs.events, obs.src
         out: list[Event] = []
         if "refused" in what and self._once("refused"):
-            out.append(
-                Note(
-                    text=f"Nobody was listening on {conn.endpoint(SERVER)}, so the kernel "
-                    "answered the SYN with a reset (RST): a SYN that matches no connection "
-                    "is rejected this way (RFC 9293 section 3.5.2). The program sees "
-                    "'connection refused'."
-                )
-            )
+            out.append(Note(text=say("capture.story.notes.refused", server=conn.endpoint(SERVER))))
         elif "RST" in what and self._once("rst"):
-            out.append(
-                Note(
-                    text=f"The {src} sent a reset (RST): it abandons the connection at once, "
-                    "without the FIN exchange, and data still in flight is lost. The "
-                    f"{other(src)} goes to CLOSED on receiving it (RFC 9293 section 3.5.3)."
-                )
-            )
+            out.append(Note(text=say("capture.story.notes.reset", src=src, peer=other(src))))
         if "SYN" in what and "retransmission" not in what and self._once("syn"):
             out.extend(self._syn(conn, pkt))
         if "SYN-ACK" in what and self._once("synack"):
@@ -155,79 +143,47 @@ class Story:
         ):
             out.append(self._ack(obs))
         if "first-fin" in what and self._once("fin1"):
-            out.append(
-                Note(
-                    text=f"The {src} closes first: its program called close(), so its kernel "
-                    'sends a **FIN**, "I have no more data to send". A FIN, like a SYN, uses '
-                    f"one sequence number (relative {self.tracker.rel(conn, src, pkt.seq)} "
-                    f"here). The {src} goes to FIN-WAIT-1; the {other(src)}, on receiving it, "
-                    "to CLOSE-WAIT: it may still send until its own program closes "
-                    "(RFC 9293 section 3.6)."
-                )
-            )
+            rel = self.tracker.rel(conn, src, pkt.seq)
+            text = say("capture.story.notes.first-fin", src=src, peer=other(src), rel=rel)
+            out.append(Note(text=text))
         elif "FIN" in what and "first-fin" not in what and self._once("fin2"):
-            acked = "ack-of-fin" in what
-            out.append(
-                Note(
-                    text=f"Now the {src} closes too: its FIN"
-                    + (
-                        f" also acknowledges the {other(src)}'s FIN (ack "
-                        f"{self.tracker.rel(conn, other(src), pkt.ack)}), so one segment "
-                        "does two jobs"
-                        if acked
-                        else ""
-                    )
-                    + f". The {src} waits in LAST-ACK for the ACK of its FIN; the "
-                    f"{other(src)}, having closed first, will end in TIME-WAIT "
-                    "(RFC 9293 section 3.6, Figure 12)."
+            acked = (
+                say(
+                    "capture.story.notes.second-fin-acks",
+                    peer=other(src),
+                    ack=self.tracker.rel(conn, other(src), pkt.ack),
                 )
+                if "ack-of-fin" in what
+                else ""
             )
+            text = say("capture.story.notes.second-fin", src=src, peer=other(src), acked=acked)
+            out.append(Note(text=text))
         return out
 
     def _syn(self, conn: Conn, pkt: TcpPacket) -> list[Event]:
         opts = decode(pkt.options, syn=True)
         self.syn_options[CLIENT] = opts
-        events: list[Event] = [
-            Note(
-                text=f"**SYN**: the client ({conn.endpoint(CLIENT)}) asks the server "
-                f"({conn.endpoint(SERVER)}) to open a connection. Its sequence number, "
-                f"**{pkt.seq}**, is the client's *initial sequence number* (ISN). RFC 9293 "
-                "section 3.4.1 has the kernel compute it as a clock that ticks every 4 "
-                "microseconds plus a keyed hash of the two addresses and ports (RFC 6528): the "
-                "clock keeps the numbers of successive connections between the same ports "
-                "apart, and the secret key stops an attacker who cannot see the packets from "
-                "guessing it: it looks random, but it is computed. Relative to the ISN it is 0; "
-                "the SYN itself uses up that one number, so the first byte of data will be "
-                f"number 1. The window field, {pkt.window}, is how many bytes the client can "
-                "receive right now (never scaled in a SYN, RFC 7323 section 2.2)."
-                + (
-                    " Its options, on the arrow's second line, are read together with the "
-                    "server's in the table after the SYN-ACK."
-                    if opts
-                    else ""
-                )
-            )
-        ]
-        return events
+        text = say(
+            "capture.story.notes.syn",
+            client=conn.endpoint(CLIENT),
+            server=conn.endpoint(SERVER),
+            isn=pkt.seq,
+            window=pkt.window,
+            options=say("capture.story.notes.syn-options") if opts else "",
+        )
+        return [Note(text=text)]
 
     def _synack(self, conn: Conn, pkt: TcpPacket) -> list[Event]:
         opts = decode(pkt.options, syn=True, has_ack=True)
         self.syn_options[SERVER] = opts
         isn_c = conn.isn[CLIENT]
         ack_line = (
-            f"Its acknowledgement number, {pkt.ack}, is the client's ISN {isn_c} + 1: the next "
-            "sequence number the server expects, since the SYN used one up."
+            say("capture.story.notes.synack-ack", ack=pkt.ack, isn=isn_c)
             if isn_c is not None
-            else f"Its acknowledgement number is {pkt.ack}."
+            else say("capture.story.notes.synack-ack-only", ack=pkt.ack)
         )
-        events: list[Event] = [
-            Note(
-                text=f"**SYN-ACK**: the server agrees. It sends its own SYN, with its own ISN "
-                f"**{pkt.seq}**, computed the same way (relative 0 again: each direction counts "
-                f"its own bytes), and the ACK of the client's SYN in the same segment. "
-                f"{ack_line}"
-            )
-        ]
+        text = say("capture.story.notes.synack", isn=pkt.seq, ack_line=ack_line)
+        events: list[Event] = [Note(text=text)]
         events.append(self.agreement())
         return events
 
@@ -238,81 +194,64 @@ class Story:
         def find(opts: list[TcpOption], kind: int) -> TcpOption | None:
             return next((o for o in opts if o.kind == kind), None)
 
+        words = table("capture.story.agreement")
         rows = []
         mss_c, mss_s = find(c, 2), find(s, 2)
-        rows.append(
-            (
-                "MSS",
-                f"server sends at most {mss_c.value.split()[0] if mss_c else '536 (default)'} "
-                f"data bytes per segment, client at most "
-                f"{mss_s.value.split()[0] if mss_s else '536 (default)'}",
-                "each side announces what it can receive; without the option 536 is assumed "
-                "for IPv4 (RFC 9293 section 3.7.1)",
-            )
+        default = words["mss-default"]
+        result = say(
+            "capture.story.agreement.mss-result",
+            to_client=mss_c.value.split()[0] if mss_c else default,
+            to_server=mss_s.value.split()[0] if mss_s else default,
         )
+        rows.append((words["mss"], result, words["mss-rule"]))
         ws_c, ws_s = window_scale(c), window_scale(s)
         if ws_c is not None and ws_s is not None:
-            ws = (
-                f"in use: the client's window fields count in units of {1 << ws_c} bytes, the "
-                f"server's in units of {1 << ws_s}"
-            )
+            ws = say("capture.story.agreement.window-scale-on", client=1 << ws_c, server=1 << ws_s)
         else:
-            ws = "not in use: a window field is a plain byte count (at most 65535)"
-        rows.append(("Window scale", ws, "only if both SYNs carry it (RFC 7323 section 2.2)"))
+            ws = words["window-scale-off"]
+        rows.append((words["window-scale"], ws, words["window-scale-rule"]))
         to_client, to_server = find(c, 4) is not None, find(s, 4) is not None
         sack = {
-            (True, True): "permitted both ways",
-            (True, False): "only the server may send SACK blocks (to the client)",
-            (False, True): "only the client may send SACK blocks (to the server)",
-            (False, False): "not used",
+            (True, True): "sack-both",
+            (True, False): "sack-server",
+            (False, True): "sack-client",
+            (False, False): "sack-none",
         }[(to_client, to_server)]
-        rows.append(
-            (
-                "SACK",
-                sack,
-                "a side sends SACK blocks only to a peer whose SYN said 'SACK permitted' "
-                "(RFC 2018 section 2)",
-            )
-        )
-        ts = "on: every later segment carries them" if find(c, 8) and find(s, 8) else "off"
-        rows.append(("Timestamps", ts, "only if both SYNs carry them (RFC 7323 section 3.2)"))
+        rows.append((words["sack"], words[sack], words["sack-rule"]))
+        ts = "timestamps-on" if find(c, 8) and find(s, 8) else "timestamps-off"
+        rows.append((words["timestamps"], words[ts], words["timestamps-rule"]))
         return Table(
-            title="The options the two SYNs agreed on, read from both",
-            columns=("option", "result", "rule"),
+            title=words["title"],
+            columns=tuple(items("capture.story.agreement.columns")),
             rows=tuple(rows),
         )
 
     def _established(self, conn: Conn) -> Note:
         rtt = conn.irtt
         took = (
-            f" From the SYN to this ACK took **{duration(rtt)}**: the connection's initial "
-            "round-trip time (Wireshark calls it iRTT). On loopback nothing crosses a cable; "
-            "this is the time the kernel needs to hand packets to itself."
+            say("capture.story.notes.established-took", time=duration(rtt))
             if rtt is not None
             else ""
         )
-        return Note(
-            text="**ACK**: the client acknowledges the server's SYN (ack relative 1). Three "
-            "segments, SYN, SYN-ACK, ACK: the three-way handshake is complete and both sides "
-            f"are ESTABLISHED (RFC 9293 section 3.5).{took}"
-        )
+        return Note(text=say("capture.story.notes.established", took=took))
 
     def _data(self, obs: Observation) -> Note:
         pkt, conn, src = obs.pkt, obs.conn, obs.src
         rel = self.tracker.rel(conn, src, pkt.seq)
         last = rel + pkt.payload_len - 1
-        psh = (
-            " The P flag (PSH) asks the receiver to pass the data to its program now "
-            "(RFC 9293 section 3.9.1)."
-            if pkt.flags & 0x08
-            else ""
+        psh = say("capture.story.notes.data-psh") if pkt.flags & 0x08 else ""
+        text = say(
+            "capture.story.notes.data",
+            src=src,
+            n=pkt.payload_len,
+            shown=_show_bytes(pkt.payload, 40),
+            rel=rel,
+            last=last,
+            first_abs=pkt.seq,
+            last_abs=(pkt.seq + pkt.payload_len - 1) % (1 << 32),
+            psh=psh,
         )
-        return Note(
-            text=f"**Data**: the {src} sends {pkt.payload_len} bytes, "
-            f"`{_show_bytes(pkt.payload, 40)}`. Its sequence number, relative {rel}, is the "
-            f"number of the first of them; they are bytes {rel} to {last} of the {src}'s "
-            f"stream (absolute {pkt.seq} to {(pkt.seq + pkt.payload_len - 1) % (1 << 32)})." + psh
-        )
+        return Note(text=text)
 
     def _ack(self, obs: Observation) -> Note:
         pkt, conn, src = obs.pkt, obs.conn, obs.src
@@ -320,18 +259,17 @@ class Story:
         shift = window_scale(self.syn_options.get(src, []))
         both = all(window_scale(self.syn_options.get(s, [])) is not None for s in (CLIENT, SERVER))
         if shift is not None and both:
-            window = (
-                f" The window field says {pkt.window}; with the {src}'s window scale of "
-                f"{shift} that is {pkt.window} x {1 << shift} = {pkt.window << shift} bytes of "
-                "free receive buffer (RFC 7323 section 2.3)."
+            window = say(
+                "capture.story.notes.ack-window-scaled",
+                window=pkt.window,
+                src=src,
+                shift=shift,
+                unit=1 << shift,
+                bytes=pkt.window << shift,
             )
         else:
-            window = f" The window field says {pkt.window} bytes of free receive buffer."
-        return Note(
-            text=f"**ACK** {rel}: the {src} has received every byte before number {rel} and "
-            "expects that one next; one number acknowledges everything before it "
-            f"(cumulative acknowledgement, RFC 9293 section 3.4).{window}"
-        )
+            window = say("capture.story.notes.ack-window", window=pkt.window)
+        return Note(text=say("capture.story.notes.ack", rel=rel, src=src, window=window))
 
     # ------------------------------------------------------------------ after the close
 
@@ -342,9 +280,9 @@ class Story:
         ends = {conn.endpoint(CLIENT): CLIENT, conn.endpoint(SERVER): SERVER}
         mine = [e for e in entries if e.local_text() in ends and e.remote_text() in ends]
         source = (
-            f"as recorded right after the close ({recorded})"
+            say("capture.story.time-wait.recorded", when=recorded)
             if recorded
-            else "read now from /proc/net/tcp"
+            else say("capture.story.time-wait.now")
         )
         rows = tuple(
             (
@@ -358,48 +296,33 @@ class Story:
         )
         out: list[Event] = [
             Table(
-                title=f"The kernel's TCP socket table for this connection, {source}",
-                columns=("side", "local address", "remote address", "state", "timer"),
-                rows=rows or (("-", "-", "-", "no socket left", "-"),),
-                caption="The same table `ss -tan` prints. A socket that closed normally "
-                "after the other side's FIN is gone.",
+                title=say("capture.story.time-wait.title", source=source),
+                columns=tuple(items("capture.story.time-wait.columns")),
+                rows=rows or (("-", "-", "-", say("capture.story.time-wait.no-socket"), "-"),),
+                caption=say("capture.story.time-wait.caption"),
             )
         ]
         first = conn.first_fin
         waiting = [e for e in mine if e.state == "TIME-WAIT"]
         if first and waiting:
             entry = waiting[0]
-            left = f"{entry.timer_left:.0f}" if entry.timer_left is not None else "some"
-            now = (
-                f"was still in **TIME-WAIT** then, with {left} seconds to go"
-                if recorded
-                else f"is still in **TIME-WAIT**, for {left} more seconds"
+            left = (
+                f"{entry.timer_left:.0f}"
+                if entry.timer_left is not None
+                else say("capture.story.time-wait.some")
             )
+            now = (
+                say("capture.story.time-wait.was-waiting", left=left)
+                if recorded
+                else say("capture.story.time-wait.is-waiting", left=left)
+            )
+            side = ends[entry.local_text()]
             out.append(
                 Note(
-                    text=f"The {ends[entry.local_text()]}, which closed first, {now}. "
-                    "A side that closes actively must "
-                    "linger there for twice the Maximum Segment Lifetime (2 x MSL, RFC 9293 "
-                    "section 3.6.1; the MSL is the longest a segment may wander in the "
-                    "network): if its last ACK was lost, the other side's FIN comes again and "
-                    "can still be answered, and stray old segments of this connection die out "
-                    "before a new one between the same two addresses and ports could take "
-                    "them for its own (a new SYN with a higher sequence number may still "
-                    "reopen the pair early, section 3.6.1). RFC 9293 takes the MSL to be 2 "
-                    "minutes (section 3.4.2), which "
-                    "makes 4; Linux waits 60 seconds in all (its TCP_TIMEWAIT_LEN), as the "
-                    f"timer column shows. The {other(ends[entry.local_text()])} went from "
-                    "LAST-ACK to "
-                    "CLOSED as soon as that ACK arrived, and has no socket left.",
+                    text=say("capture.story.time-wait.why", side=side, now=now, peer=other(side)),
                     tone="rfc",
                 )
             )
         elif first:
-            out.append(
-                Note(
-                    text=f"The {first} closed first, so its end should be in TIME-WAIT, but "
-                    "the table no longer shows it: the wait had ended, or the socket table "
-                    "was read in another network namespace."
-                )
-            )
+            out.append(Note(text=say("capture.story.time-wait.gone", side=first)))
         return out
