@@ -176,10 +176,13 @@ def lesson_specs() -> tuple[LessonSpec, ...]:
     Imports each lesson package's `__init__` (cheap by rule), not its modules. Built once per
     lessons folder and package path.
     """
-    import netlearn.lessons as package
+    import importlib
+
     from netlearn.content.manifest import ids
     from netlearn.paths import lessons_dir
 
+    # By name, as every lesson is reached from the core: the core never imports the lessons.
+    package = importlib.import_module("netlearn.lessons")
     root = lessons_dir()
     folders = [str(folder) for folder in package.__path__]
     key = (str(root), tuple(folders))

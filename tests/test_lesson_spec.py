@@ -292,3 +292,15 @@ def test_lesson_code_folders_from_the_environment(tmp_path: Path) -> None:
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env
     )
     assert out.stdout.split() == ["True", "2"], out.stderr
+
+
+def test_reading_every_spec_imports_nothing_heavy() -> None:
+    """A lesson's `__init__` is read for `--help` and `netlearn check`: strings only."""
+    code = (
+        "import sys; from netlearn.lessonspec import lesson_specs; lesson_specs(); "
+        "heavy = ('scapy', 'rich', 'textual', 'typer', 'h11', 'wsproto', 'socketio', 'engineio'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)), "
+        "sorted(m for m in sys.modules if m.startswith('netlearn.lessons.') and m.count('.') > 2))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["[]", "[]"], out.stdout + out.stderr
