@@ -223,9 +223,9 @@ def test_each_polling_response_names_its_request() -> None:
 
 
 def test_when_to_use_each_is_not_reversed() -> None:
-    from netlearn.lessons.socketio import texts
+    from netlearn.content.words import say
 
-    when = texts.WHEN
+    when = say("socketio.narration.when")
     assert "when you control both ends and want a standard" not in when
     socketio_part = when.split("**Use a plain WebSocket**")[0]
     assert "write both ends" in socketio_part
@@ -255,16 +255,17 @@ def test_handler_errors_differ_between_node_and_python() -> None:
 
 
 def test_sticky_sessions_text_matches_the_scene() -> None:
-    from netlearn.lessons.socketio import texts
+    from netlearn.content.words import lookup
 
-    assert "sends dana's next long-poll" not in texts.SCALING_STICKY
-    assert "WebSocket only" in texts.SCALING_STICKY
+    sticky = lookup("socketio.narration.scaling-sticky")
+    assert "sends dana's next long-poll" not in sticky
+    assert "WebSocket only" in sticky
     # the heartbeat note mentions carol only because the scene waits for her ping and pong
     import inspect
 
     from netlearn.lessons.socketio.demo import Lab
 
-    assert "carol" in texts.HEARTBEAT_AFTER
+    assert "carol" in lookup("socketio.narration.heartbeat-after")
     assert '"carol"' in inspect.getsource(Lab.heartbeat)
 
 
@@ -277,7 +278,8 @@ def test_the_test_suite_note_sits_above_its_packet() -> None:
 
 
 def test_no_mention_of_material_the_learner_never_saw() -> None:
-    from netlearn.lessons.socketio import texts
+    from netlearn.content.words import load_book
+    from netlearn.paths import lessons_dir
 
     words = ("the notes", "notes'", "tutorials'", "the tutorials")
     for name in ("websocket", "socketio"):
@@ -285,6 +287,6 @@ def test_no_mention_of_material_the_learner_never_saw() -> None:
         body = re.sub(r"^from_notes = .*$", "", body, flags=re.M)
         for word in words:
             assert word not in body.lower(), (name, word)
-    for value in vars(texts).values():
+    for value in load_book(lessons_dir(), "socketio").values():
         if isinstance(value, str):
             assert not any(w in value.lower() for w in words), value[:60]

@@ -16,11 +16,18 @@ from typing import Any
 class DemoClient:
     """A `socketio.Client` with a name, a record of what it received, and reconnection on."""
 
-    def __init__(self, name: str, url: str, transports: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        transports: list[str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         import requests
         import socketio
 
         self.name = name
+        self.clock = clock  # the command's env.clock: deadlines of wait() and join()
         self.url = url
         self.transports = transports
         http = requests.Session()
@@ -87,10 +94,10 @@ class DemoClient:
 
     def wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         """Block until predicate() (checked whenever a handler runs) or the timeout."""
-        deadline = time.monotonic() + timeout
+        deadline = self.clock() + timeout
         with self._cond:
             while not predicate():
-                left = deadline - time.monotonic()
+                left = deadline - self.clock()
                 if left <= 0:
                     return False
                 self._cond.wait(min(left, 0.1))
@@ -118,9 +125,9 @@ class DemoClient:
 
     def join(self, timeout: float = 2.0) -> None:
         """Wait for the client's threads to end (after its connections are gone)."""
-        deadline = time.monotonic() + timeout
+        deadline = self.clock() + timeout
         for thread in getattr(self, "_threads", []):
-            left = deadline - time.monotonic()
+            left = deadline - self.clock()
             if left <= 0:
                 break
             with contextlib.suppress(RuntimeError):  # never started

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 
 from netlearn.events import Event, Note
@@ -290,7 +289,7 @@ class Relay:
 
     def _tell(self, kind: str, text: str) -> None:
         """A line in the terminal, at most once a second per kind (with how many since)."""
-        now = time.monotonic()
+        now = self.tracer.clock()
         last, missed = self._told.get(kind, (-10.0, 0))
         if now - last < 1.0:
             self._told[kind] = (last, missed + 1)

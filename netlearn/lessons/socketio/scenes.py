@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Title
-from netlearn.lessons.socketio import texts
+from netlearn.lessons.socketio import side_by_side
 from netlearn.lessons.socketio.demo import Lab
 from netlearn.lessons.socketio.events import Check, Checklist, HttpLine, WirePacket
 
@@ -60,10 +61,7 @@ def fold_polling(events: Iterator[Event]) -> Iterator[Event]:
         yield event
     if pings:
         who = ", ".join(f"{actor} {n}" for actor, n in sorted(pings.items()))
-        yield Note(
-            text=f"Not shown above: the heartbeat's pings (`2`), each answered at once with a "
-            f"pong (`3`), as the heartbeat step showed: {who}.",
-        )
+        yield Note(text=say("socketio.notes.folded-pings", who=who))
     for actor in sorted(gets.keys() | posts.keys()):
         g, p = gets.get(actor, 0), posts.get(actor, 0)
         parts = [
@@ -71,18 +69,14 @@ def fold_polling(events: Iterator[Event]) -> Iterator[Event]:
             for n, what in ((g, "long-poll GET"), (p, "POST"))
             if n
         ]
-        yield Note(
-            text=f"Not shown above: {actor}'s HTTP requests, {' and '.join(parts)}, "
-            f"answered 200 OK. The packets marked [polling] rode in their bodies, as the "
-            "transports step showed line by line.",
-        )
+        yield Note(text=say("socketio.notes.folded-http", actor=actor, parts=" and ".join(parts)))
 
 
 def handshake(env: Env, clients: str = "all") -> Iterator[Event]:
     """alice (polling, then WebSocket), bob (WebSocket only), carol (polling only) connect
     (`clients`: all, alice, or bob-carol)."""
     if clients not in HANDSHAKE_CLIENTS:
-        raise NetlearnError(f"clients: choose one of {', '.join(HANDSHAKE_CLIENTS)}")
+        raise NetlearnError(say("socketio.notes.bad-clients", choices=", ".join(HANDSHAKE_CLIENTS)))
     return _live(env, lambda lab: lab.handshake(clients), setup=False, fold=False)
 
 
@@ -129,18 +123,19 @@ def logging(env: Env) -> Iterator[Event]:
 def proof(env: Env) -> Iterator[Event]:
     """Run every check and show only the evidence: the proof of life checklist."""
     steps = (
-        ("connection establishment", Lab.handshake),
-        ("event handling", Lab.events),
+        ("connection", Lab.handshake),
+        ("events", Lab.events),
         ("broadcasting", Lab.targets),
-        ("error handling", Lab.errors),
-        ("error handling (dropped connection)", Lab.reconnect),
+        ("errors", Lab.errors),
+        ("reconnect", Lab.reconnect),
         ("scalability", Lab.scaling),
-        ("logging and debugging", Lab.logging),
+        ("logging", Lab.logging),
     )
-    yield Title(text="Proof of life", subtitle=texts.PROOF)
+    yield Title(text=say("socketio.notes.proof-title"), subtitle=say("socketio.narration.proof"))
     with Lab(env) as lab:
-        for label, step in steps:
-            yield Note(text=f"Checking {label}...")
+        for step_id, step in steps:
+            label = say(f"socketio.proof-steps.{step_id}")
+            yield Note(text=say("socketio.notes.checking", label=label))
             for event in step(lab):
                 if isinstance(event, Check | Checklist):
                     yield event
@@ -149,24 +144,24 @@ def proof(env: Env) -> Iterator[Event]:
 
 def api(env: Env) -> Iterator[Event]:
     """The JavaScript (Node.js) server beside python-socketio."""
-    yield texts.api_pair()
-    yield texts.targets_pair()
+    yield side_by_side.api_pair()
+    yield side_by_side.targets_pair()
 
 
 def compare(env: Env) -> Iterator[Event]:
     """WebSocket vs Socket.IO, side by side (the lesson's text says when to use which)."""
-    yield texts.comparison_table()
+    yield side_by_side.comparison_table()
 
 
 def decode(
     env: Env, packet: str = '42["chat",{"text":"hi"}]', layer: str = "wire"
 ) -> Iterator[Event]:
     """Take one packet string apart (`layer=socketio`: a bare Socket.IO packet)."""
-    from netlearn.lessons.socketio.codec import PacketError
     from netlearn.lessons.socketio.explain import explain
+    from netlearn.lessons.socketio.problems import PacketError
 
     if layer not in ("wire", "socketio"):
-        raise NetlearnError(f"layer must be wire or socketio, not {layer!r}")
+        raise NetlearnError(say("socketio.notes.bad-layer", layer=repr(layer)))
     try:
         yield from explain(packet, socketio_only=layer == "socketio")
     except PacketError as exc:
@@ -175,4 +170,4 @@ def decode(
 
 def diagram(env: Env) -> Iterator[Event]:
     """Two servers behind a load balancer, joined by a broker."""
-    yield Note(text=texts.SCALING_DIAGRAM)
+    yield Note(text=say("socketio.narration.scaling-diagram"))

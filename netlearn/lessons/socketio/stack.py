@@ -1,10 +1,11 @@
 """Server(s), relays and the event queue, in one process, on loopback, with kernel-chosen ports.
 
 The asyncio side (uvicorn serving python-socketio, the logging relays) runs in one background
-thread with its own event loop. The caller's thread drives the lesson: it reads `events` (a
-thread-safe queue every piece reports into), asks the loop to do things with `call()`, and
-always ends with `close()`, which stops the servers, drops the relays, cancels what is left on
-the loop and joins the thread, so the ports are free again when it returns.
+thread with its own event loop (`netlearn.live.loop.LoopThread`). The caller's thread drives the
+lesson: it reads `events` (a thread-safe queue every piece reports into), asks the loop to do
+things with `call()`, and always ends with `close()`, which stops the servers, drops the relays,
+cancels what is left on the loop and joins the thread, so the ports are free again when it
+returns. Times are read from `clock` (the command's `env.clock`), counted from the start.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import logging
 import queue
 import socket
-import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ from netlearn.events import Event
 from netlearn.lessons.socketio.events import ServerLog
 from netlearn.lessons.socketio.proxy import Relay
 from netlearn.lessons.socketio.trace import Tracer
+from netlearn.live.loop import LoopError, LoopThread
 
 T = TypeVar("T")
 START_TIMEOUT = 10.0
@@ -83,15 +84,15 @@ class LiveStack:
     max_connections: int = 64  # per relay; the server behind takes a little more
     max_events: int = 0  # events waiting to be shown; more are dropped and counted (0: no limit)
     gate: Any = None  # a guard.Gate: Host/Origin and class size, for every request
+    now: Callable[[], float] = time.monotonic  # the command's env.clock
     events: queue.Queue[Event] = field(default_factory=queue.Queue)
     servers: dict[str, ServerHandle] = field(default_factory=dict)
     relays: dict[str, Relay] = field(default_factory=dict)
     relay_ports: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._t0 = time.monotonic()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._t0 = self.now()
+        self.runner: LoopThread | None = None
         self.log_handler = QueueLogHandler(self.sink, self.clock)
         self.muted = False
         self.dropped = 0  # events not queued because the queue was full
@@ -101,7 +102,8 @@ class LiveStack:
     # -- plumbing
 
     def clock(self) -> float:
-        return time.monotonic() - self._t0
+        """Seconds since the stack was made."""
+        return self.now() - self._t0
 
     def sink(self, event: Event) -> None:
         if self.muted:
@@ -112,33 +114,21 @@ class LiveStack:
             self.dropped += 1  # the terminal cannot keep up; never block the servers for it
 
     def start(self) -> LiveStack:
-        ready = threading.Event()
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self.loop = loop
-            asyncio.set_event_loop(loop)
-            loop.call_soon(ready.set)
-            try:
-                loop.run_forever()
-            finally:
-                loop.close()
-
-        self._thread = threading.Thread(target=run, name="netlearn-sio-loop", daemon=True)
-        self._thread.start()
-        if not ready.wait(START_TIMEOUT):
-            raise NetlearnError("the Socket.IO demo could not start its event loop")
+        runner = LoopThread("netlearn-sio-loop")
+        try:
+            runner.start(START_TIMEOUT)
+        except LoopError:
+            raise NetlearnError("the Socket.IO demo could not start its event loop") from None
+        self.runner = runner
         return self
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float = 10.0) -> T:
         """Run a coroutine on the loop thread and wait for its result."""
-        if self.loop is None:
+        if self.runner is None:
             raise RuntimeError("start() first")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            return future.result(timeout)
-        except TimeoutError:
-            future.cancel()
+            return self.runner.call(coro, timeout)
+        except LoopError:
             raise NetlearnError("the Socket.IO demo timed out waiting for its server") from None
 
     # -- servers and relays
@@ -252,22 +242,15 @@ class LiveStack:
         sockets are closed first, and whatever is still running is a daemon thread that ends
         with the process.
         """
-        if self.loop is None or self._thread is None:
+        runner, self.runner = self.runner, None
+        if runner is None:
             return
         self.muted = True
-        deadline = time.monotonic() + timeout
-        loop, self.loop = self.loop, None
-        if loop.is_running():
-            with contextlib.suppress(Exception):
-                future = asyncio.run_coroutine_threadsafe(self._shutdown(timeout * 0.8), loop)
-                future.result(timeout * 0.9)
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(loop.stop)
-        self._thread.join(max(0.05, deadline - time.monotonic()))
-        self._thread = None
+        runner.stop(timeout, shutdown=lambda: self._shutdown(timeout * 0.4))
 
     async def _shutdown(self, budget: float) -> None:
-        end = time.monotonic() + budget
+        loop = asyncio.get_running_loop()
+        end = loop.time() + budget
         for relay in self.relays.values():
             relay.abort_all()  # the public port is free from here on
         for handle in self.servers.values():
@@ -275,18 +258,13 @@ class LiveStack:
             handle.uvicorn.force_exit = True
         for relay in self.relays.values():
             with contextlib.suppress(Exception):
-                await relay.close(timeout=max(0.01, (end - time.monotonic()) / 4))
+                await relay.close(timeout=max(0.01, (end - loop.time()) / 4))
         tasks = [h.task for h in self.servers.values() if h.task is not None]
         if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=max(0.01, (end - time.monotonic()) / 2))
+            _, pending = await asyncio.wait(tasks, timeout=max(0.01, (end - loop.time()) / 2))
             for task in pending:
                 task.cancel()
-        current = asyncio.current_task()
-        rest = [t for t in asyncio.all_tasks() if t is not current]
-        for task in rest:
-            task.cancel()
-        if rest:
-            await asyncio.wait(rest, timeout=max(0.01, end - time.monotonic()))
+        # whatever is left on the loop is cancelled by the runner once this returns
 
 
 def _quiet_uvicorn() -> None:
