@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import textwrap
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from netlearn.env import Env
@@ -22,7 +23,9 @@ from netlearn.lessons.capture.events import (
     OtherTraffic,
     StreamData,
 )
+from netlearn.render.drawer import memory
 from netlearn.render.registry import draw_rich, plain_lines
+from netlearn.render.text import plural
 
 if TYPE_CHECKING:  # rich is imported only when something is drawn with it
     from rich.console import Console
@@ -157,10 +160,6 @@ def counter_line(event: CaptureCounter) -> str:
     )
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 @plain_lines.register(Connection)
 def _(event: Connection, env: Env) -> list[str]:
     return connection_lines(event, env.width)
@@ -249,7 +248,25 @@ def _(event: CaptureSummary, env: Env, console: Console) -> None:
         console.print(Text(line, style="dim"))
 
 
-_LIVES: dict[int, Any] = {}
+class CounterLine:
+    """A drawer's live counter: the status line updating in place, one per console.
+
+    It belongs to the drawer drawing the counter (`memory(env).part(CounterLine)`); while one
+    is on screen it is also findable by `stop_counters`, so that Ctrl-C leaves a clean terminal.
+    """
+
+    def __init__(self) -> None:
+        self.lives: dict[int, Any] = {}  # id(console) -> rich.live.Live
+
+    def stop(self) -> None:
+        for key, live in list(self.lives.items()):
+            live.stop()
+            del self.lives[key]
+        _SHOWN.discard(self)
+
+
+# The counters on screen now (a weak set: a drawer that is gone takes its counter with it).
+_SHOWN: weakref.WeakSet[CounterLine] = weakref.WeakSet()
 
 
 @draw_rich.register(CaptureCounter)
@@ -258,11 +275,12 @@ def _(event: CaptureCounter, env: Env, console: Console) -> None:
     from rich.live import Live
     from rich.text import Text
 
-    live = _LIVES.get(id(console))
+    counter = memory(env).part(CounterLine)
+    live = counter.lives.get(id(console))
     if event.final:
         if live is not None:
             live.stop()
-            del _LIVES[id(console)]
+            del counter.lives[id(console)]
         console.print(Text(counter_line(event), style="bold"))
         return
     if not (env.is_tty and console.is_terminal):
@@ -271,13 +289,13 @@ def _(event: CaptureCounter, env: Env, console: Console) -> None:
     if live is None:
         live = Live(text, console=console, transient=True, auto_refresh=False)
         live.start()
-        _LIVES[id(console)] = live
+        counter.lives[id(console)] = live
+        _SHOWN.add(counter)
     else:
         live.update(text, refresh=True)
 
 
 def stop_counters() -> None:
     """Stop any live counter (after Ctrl-C), so the terminal is left clean."""
-    for key, live in list(_LIVES.items()):
-        live.stop()
-        del _LIVES[key]
+    for counter in list(_SHOWN):
+        counter.stop()
