@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say, table
 from netlearn.errors import NetlearnError
 
 if TYPE_CHECKING:
@@ -16,12 +17,17 @@ HTTP_GET = (
     b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: netlearn/0.1\r\nAccept: */*\r\n\r\n"
 )
 
-KINDS: dict[str, str] = {
-    "http": "an HTTP GET to 127.0.0.1:8080 (Ethernet / IPv4 / TCP / HTTP)",
-    "dns": "a DNS query for example.com (Ethernet / IPv4 / UDP / DNS)",
-    "ping": "a ping, an ICMP echo request (Ethernet / IPv4 / ICMP / data)",
-    "websocket": "a masked WebSocket text frame 'Hello' (Ethernet / IPv4 / TCP / WebSocket)",
-}
+# The sample packets, in the order the inspector lists them; what each is, in words:
+# `lessons/core/packets.toml` [samples] (`KINDS`: name -> description).
+SAMPLES = ("http", "dns", "ping", "websocket")
+
+
+def __getattr__(name: str) -> object:
+    """`KINDS`: each sample's name and its description, read from the words when asked for."""
+    if name == "KINDS":
+        words = table("core.packets.samples")
+        return {kind: words[kind] for kind in SAMPLES}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def build(kind: str) -> Packet:
@@ -68,9 +74,11 @@ def build(kind: str) -> Packet:
     else:
         import difflib
 
-        close = difflib.get_close_matches(kind, KINDS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise NetlearnError(f"unknown packet kind {kind!r}{hint}; choose one of {', '.join(KINDS)}")
+        close = difflib.get_close_matches(kind, SAMPLES, n=1)
+        hint = say("core.packets.errors.did-you-mean", name=close[0]) if close else ""
+        raise NetlearnError(
+            say("core.packets.errors.unknown-kind", kind=kind, hint=hint, kinds=", ".join(SAMPLES))
+        )
     return reparse(pkt, websocket=(kind == "websocket"))
 
 

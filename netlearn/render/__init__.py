@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, to_dict
 
@@ -102,11 +103,11 @@ def check_export_path(path: Path) -> None:
     from netlearn.errors import NetlearnError
 
     if path.suffix.lower() not in EXPORT_SUFFIXES:
-        raise NetlearnError(
-            f"cannot export to {path.name!r}: use a file ending in .svg, .html or .txt"
-        )
+        raise NetlearnError(say("core.render.errors.export-suffix", name=path.name))
     if not path.parent.is_dir():
-        raise NetlearnError(f"cannot export to {str(path)!r}: folder {str(path.parent)!r} missing")
+        raise NetlearnError(
+            say("core.render.errors.export-folder", path=str(path), folder=str(path.parent))
+        )
     from netlearn.safefile import check_target
 
     check_target(path)  # a symlink, FIFO or folder there fails now, before the scene runs
@@ -120,7 +121,7 @@ def check_theme(theme: str) -> None:
     from netlearn.errors import NetlearnError
 
     if theme not in THEMES:
-        raise NetlearnError(f"unknown theme {theme!r}: choose dark or light")
+        raise NetlearnError(say("core.render.errors.theme", theme=theme))
 
 
 def terminal_theme(theme: str):  # type: ignore[no-untyped-def]
