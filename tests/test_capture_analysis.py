@@ -19,6 +19,8 @@ from netlearn.lessons.capture.listing import scan
 from netlearn.packets import capture_analysis as A
 from netlearn.paths import assets_dir
 
+pytestmark = pytest.mark.tools("tshark")
+
 # tshark field -> the bits of netlearn's analysis that mean it.
 FIELDS = {
     "tcp.analysis.retransmission": A.ANY_RETRANSMISSION,

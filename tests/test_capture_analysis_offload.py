@@ -11,8 +11,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from netlearn.lessons.capture.listing import scan
 from netlearn.packets import headers
+
+pytestmark = pytest.mark.tools("tshark")
 
 SIZES = [107, 4096, 9000, 64960, 70000]
 

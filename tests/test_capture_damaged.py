@@ -23,6 +23,8 @@ from netlearn.packets import headers, pcapio
 from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir
 
+pytestmark = pytest.mark.tools("tshark", "editcap")
+
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"
 REPO = Path(__file__).resolve().parent.parent
 

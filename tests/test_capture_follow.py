@@ -10,10 +10,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from netlearn.lessons.capture.follow import missing_mark, reassemble
 from netlearn.lessons.capture.listing import scan
 from netlearn.lessons.capture.others import classify, new_counts
 from tests.test_capture_analysis import Conv
+
+pytestmark = pytest.mark.tools("tshark")
 
 
 def tshark_follow(path: Path, stream: int) -> dict[str, bytes]:

@@ -26,6 +26,8 @@ from netlearn.live import capture_bpf as bpf
 from netlearn.live.capture import LiveCapture, can_capture
 from netlearn.packets import pcapio
 
+pytestmark = [pytest.mark.root, pytest.mark.tools("tcpdump", "tshark")]
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -23,6 +23,8 @@ from netlearn.packets import capture_options as options
 from netlearn.packets import headers, pcapio
 from netlearn.paths import assets_dir
 
+pytestmark = pytest.mark.tools("tshark", "tcpdump", "editcap")
+
 BUNDLE = assets_dir() / "pcaps" / BUNDLED
 
 # A Linux SYN's options as the kernel sends them on loopback (the layout of RFC 7323

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.test_capture_analysis import build, tshark_count
+
+pytestmark = pytest.mark.tools("tshark")
 
 
 def _events(stdout: str) -> list[dict]:

@@ -214,6 +214,7 @@ def tshark_fields(path: Path, *fields: str) -> list[list[str]]:
     return [line.split("\t") for line in out.splitlines()]
 
 
+@pytest.mark.tools("tshark")
 def test_listing_agrees_with_tshark(tmp_path: Path, make_env) -> None:  # type: ignore[no-untyped-def]
     path = write(
         tmp_path / "mix.pcap",

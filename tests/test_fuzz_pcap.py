@@ -29,6 +29,8 @@ from netlearn.lessons.osi.pcapfile import read_packet
 from netlearn.paths import assets_dir
 from netlearn.render import make_renderer
 
+pytestmark = pytest.mark.tools("tshark", "editcap")
+
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"
 EDGE_LENGTHS = (0, 1, 3, 4, 8, 11, 12, 16, 20, 28, 32, 65535, 262144, 262145, 2**31 - 1, 2**32 - 1)
 

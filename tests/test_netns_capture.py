@@ -177,6 +177,7 @@ def test_demo_captures_a_real_handshake_in_a_private_namespace(
     assert tables and any("TIME-WAIT" in " ".join(row) for row in tables[0]["rows"])  # type: ignore[union-attr]
 
 
+@pytest.mark.tools("tshark")
 def test_demo_capture_file_is_the_learners_and_tshark_agrees(unprivileged: Unprivileged) -> None:
     tshark = shutil.which("tshark")
     if tshark is None:

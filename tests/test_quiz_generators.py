@@ -15,6 +15,8 @@ from netlearn.quiz.ask import ask
 from netlearn.quiz.model import Asked, Question, QuestionUnavailable
 from netlearn.quiz.scoring import right_answer, score
 
+pytestmark = pytest.mark.tools("tshark")
+
 MOD = 2**32
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from test_sio_serve import Peer, Served
 
+pytestmark = pytest.mark.browser
+
 TIMEOUT = 15
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from test_sio_serve import Peer, Served
 
+pytestmark = pytest.mark.tools("redis-server")
+
 REDIS = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
 )

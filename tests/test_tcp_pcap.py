@@ -13,6 +13,8 @@ from netlearn.errors import NetlearnError
 from netlearn.lessons.tcp.pcap import FIXED_EPOCH, write_pcap
 from netlearn.lessons.tcp.scenarios import SCENARIOS, Trace, run
 
+pytestmark = pytest.mark.tools("tshark")
+
 FIELDS = [
     "frame.time_epoch",
     "ip.src",

@@ -19,6 +19,8 @@ from netlearn.lessons.tcp.pcap import write_pcap
 from netlearn.lessons.tcp.scenarios import Options, Trace, run
 from netlearn.lessons.tcp.whatif import make_plan
 
+pytestmark = pytest.mark.tools("tshark")
+
 # tshark's field (tcp.analysis.X) -> netlearn's mark
 FLAGS = {
     "retransmission": "retransmission",

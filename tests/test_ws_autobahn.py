@@ -27,6 +27,8 @@ import pytest
 
 from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
+pytestmark = pytest.mark.tools("wstest")
+
 CASES = ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*"]
 GOOD = {"OK", "INFORMATIONAL"}
 

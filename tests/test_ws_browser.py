@@ -13,6 +13,8 @@ from netlearn.events import Event, Note
 from netlearn.lessons.websocket.events import HttpMessage, Unmask, WsFrame
 from netlearn.lessons.websocket.server import ServeConfig, ServerThread
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def served() -> Iterator[tuple[int, list[Event]]]:
