@@ -1,5 +1,11 @@
 """Shared fixtures: an isolated NETLEARN_HOME, environments on a string buffer, the CLI in a
-subprocess, and headless Chromium for the browser pages."""
+subprocess, and headless Chromium for the browser pages.
+
+Markers (registered in pyproject.toml): a test marked `root`, `browser` or `tools("tshark", ...)`
+is skipped, with the reason, where that is missing (not root; no Chromium; a program not found),
+so the suite runs on a laptop. With NETLEARN_CI=1 (`.ci/run`) any skipped test fails the run,
+listed at the end: CI has everything, so a skip there is a test that did not run.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,74 @@ import pytest
 from netlearn.env import Env
 
 REPO = Path(__file__).resolve().parent.parent
+CI = "NETLEARN_CI"
+
+pytest_plugins = ["pytester"]
+
+
+def find_program(name: str) -> str | None:
+    """A program a `tools` test needs, on PATH (`wstest`, Autobahn's, also by NETLEARN_WSTEST)."""
+    if name == "wstest" and os.environ.get("NETLEARN_WSTEST"):
+        return os.environ["NETLEARN_WSTEST"]
+    return shutil.which(name) or next(
+        (p for p in (f"/usr/bin/{name}", f"/usr/sbin/{name}") if os.access(p, os.X_OK)), None
+    )
+
+
+def missing(item: pytest.Item) -> str | None:
+    """Why a marked test cannot run here, or None."""
+    if item.get_closest_marker("root") is not None and os.geteuid() != 0:
+        return "needs root (sudo, or CI)"
+    if item.get_closest_marker("browser") is not None:
+        for name in ("chromium", "chromedriver"):
+            if find_program(name) is None:
+                return (
+                    f"needs a browser: {name} not found (apt-get install chromium chromium-driver)"
+                )
+    for marker in item.iter_markers("tools"):
+        for name in marker.args:
+            if find_program(name) is None:
+                return f"needs {name}: not found"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    why = missing(item)
+    if why is not None:
+        pytest.skip(why)
+
+
+_skipped: list[str] = []
+
+
+def _note_skip(report: pytest.CollectReport | pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        _skipped.append(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}")
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _note_skip(report)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _note_skip(report)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get(CI) and _skipped and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    if os.environ.get(CI) and _skipped:
+        terminalreporter.write_sep(
+            "=", f"{CI}=1: {len(_skipped)} skipped, so the run fails", red=True
+        )
+        for line in _skipped:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

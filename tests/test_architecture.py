@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 MAX_LINES = 400
 MAX_PROSE = 5000
@@ -39,3 +41,51 @@ def test_little_prose_is_left_in_python() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MARKED = """
+import pytest
+
+@pytest.mark.tools("no-such-program-anywhere")
+def test_needs_a_tool():
+    pass
+
+@pytest.mark.browser
+@pytest.mark.tools("sh")
+def test_needs_what_is_here():
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+def test_a_missing_tool_skips_with_a_reason_and_ci_fails_on_any_skip(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    pytester.makeini("[pytest]\nmarkers =\n    root\n    browser\n    tools\n")
+    pytester.makepyfile(test_marked=MARKED)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")
+    monkeypatch.delenv("NETLEARN_CI", raising=False)
+    result = pytester.runpytest_subprocess("-rs", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2 if _browser() else 1, skipped=1 if _browser() else 2)
+    result.stdout.fnmatch_lines(["*needs no-such-program-anywhere: not found*"])
+    assert result.ret == 0
+    monkeypatch.setenv("NETLEARN_CI", "1")
+    result = pytester.runpytest_subprocess("-rs", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "*NETLEARN_CI=1: * skipped, so the run fails*",
+            "test_marked.py::test_needs_a_tool: needs no-such-program-anywhere: not found",
+        ]
+    )
+
+
+def _browser() -> bool:
+    import shutil
+
+    return all(
+        shutil.which(n) or Path(f"/usr/bin/{n}").exists() for n in ("chromium", "chromedriver")
+    )
