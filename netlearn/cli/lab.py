@@ -9,11 +9,10 @@ import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import SeedOpt, build_env
+from netlearn.content.words import say
 
 lab_app = typer.Typer(
-    help="Labs: write a client or server yourself; netlearn checks its bytes and explains each "
-    "mistake.\n\n"
-    "With no command: the labs, with your best result in each.",
+    help=say("labs.cli.help") + "\n\n" + say("labs.cli.help-no-command"),
     invoke_without_command=True,
     rich_markup_mode=None,
 )
@@ -23,7 +22,7 @@ NameArg = Annotated[str, typer.Argument(help="The lab: tcp-echo, websocket-serve
 CommandArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="After --: the command that runs your program (python3 tcp_echo.py).",
+        help=say("labs.cli.command"),
         show_default=False,
         metavar="-- COMMAND [ARG...]",
     ),
@@ -33,7 +32,7 @@ LabFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="auto, plain or rich: the report as text; json: one JSON object with every stage.",
+        help=say("labs.cli.format"),
         metavar="auto|plain|rich|json",
     ),
 ]
@@ -76,7 +75,7 @@ def _formats(fmt: str) -> str:
     from netlearn.errors import NetlearnError
 
     if fmt not in ("auto", "plain", "rich", "json"):
-        raise NetlearnError(f"unknown format {fmt!r}: use auto, plain, rich or json", exit_code=2)
+        raise NetlearnError(say("labs.cli.unknown-format", fmt=repr(fmt)), exit_code=2)
     return fmt
 
 
@@ -90,7 +89,7 @@ def check(
         Path | None,
         typer.Option(
             "--gradescope",
-            help="Also write Gradescope's results.json to FILE (one test per stage).",
+            help=say("labs.cli.gradescope"),
             metavar="FILE",
             dir_okay=False,
         ),
@@ -122,7 +121,7 @@ def watch(
     seed: SeedOpt = None,
     loop: Annotated[
         bool,
-        typer.Option("--loop", help="Keep watching even when output is not a terminal."),
+        typer.Option("--loop", help=say("labs.cli.loop")),
     ] = False,
     max_runs: Annotated[
         int, typer.Option("--max-runs", help="Stop after this many checks (0: never).", min=0)

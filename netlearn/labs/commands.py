@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import items, say
 from netlearn.errors import NetlearnError
 from netlearn.labs import get_lab, lab_names
 from netlearn.labs.report import wrap
@@ -90,7 +91,7 @@ def list_labs(env: Env) -> None:
 
     with open_store(env) as store:
         best = all_best(store)
-    lines = ["The labs: you write the program, netlearn checks its bytes.", ""]
+    lines = [say("labs.commands.list-title"), ""]
     for number, name in enumerate(lab_names(), start=1):
         try:
             lab = get_lab(name)
@@ -105,12 +106,7 @@ def list_labs(env: Env) -> None:
         else:
             status = f"best {record.best}/{len(lab.stages)} stages"
         lines += wrap(f"  {number}. {name:<17} {status:<18} ", lab.title, " " * 42)
-    lines += [
-        "",
-        "netlearn lab show NAME     the task and what is checked",
-        "netlearn lab start NAME    a starter file in this folder",
-        "netlearn lab check NAME -- python3 FILE.py   grade your program",
-    ]
+    lines += ["", *items("labs.commands.list-help")]
     _emit(env, lines)
 
 
@@ -123,7 +119,7 @@ def show_lab(env: Env, name: str) -> None:
     except OSError:
         raise NetlearnError(f"the text of lab {name!r} is missing ({path})") from None
     lines = reflow(text.rstrip("\n").splitlines())
-    lines += ["", f"## The stages `netlearn lab check {name}` runs, in order", ""]
+    lines += ["", say("labs.commands.stages-heading", name=name), ""]
     for index, stage in enumerate(lab.stages, start=1):
         lines.append(f"{index}. {stage.title} ({stage.id})")
     ext = EXTENSIONS[lab.starters[0]]
@@ -157,13 +153,13 @@ def start_lab(env: Env, name: str, lang: str, force: bool, folder: Path | None =
     target = (folder or Path.cwd()) / f"{name.replace('-', '_')}.{ext}"
     exists = check_target(target)  # refuses a symlink, a folder, a FIFO, another's file
     if exists and not force:
-        raise NetlearnError(f"{target.name} exists already; use --force to replace it")
+        raise NetlearnError(say("labs.commands.exists", file=target.name))
     _write_source(target, data, replace=exists)
     run = f"{RUN_WITH[lang]} {target.name}"
     _emit(
         env,
         [
-            f"Wrote {target.name}: the socket set-up is done, the TODOs are yours.",
+            say("labs.commands.wrote", file=target.name),
             "Read the task:",
             f"  netlearn lab show {name}",
             "Check your work:",
@@ -215,8 +211,7 @@ def check_lab(
     lab = get_lab(name)
     if not command:
         raise NetlearnError(
-            f"lab check needs the command that runs your program: netlearn lab check {name} "
-            f"-- python3 {name.replace('-', '_')}.py",
+            say("labs.commands.needs-command", name=name, file=f"{name.replace('-', '_')}.py"),
             exit_code=2,
         )
     if seed is None:

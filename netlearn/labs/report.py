@@ -18,6 +18,7 @@ import json
 import shlex
 from typing import Any
 
+from netlearn.content.words import say
 from netlearn.labs.core import KEEP_BYTES, LogEntry, StageFailed
 from netlearn.labs.runner import LabResult, StageResult
 from netlearn.render.text import hex_row
@@ -284,7 +285,7 @@ def summary_lines(result: LabResult) -> list[str]:
     total, passed = result.total, result.passed
     lines = [""]
     if result.dropped_output:
-        lines.append(f"(the program printed {result.dropped_output} more lines, not shown)")
+        lines.append(say("labs.report.dropped", count=result.dropped_output))
     if result.ok:
         lines.append(f"All {total} stages passed.")
         return lines

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say
+
 if TYPE_CHECKING:
     from netlearn.env import Env
 
@@ -85,13 +87,10 @@ def watch_lab(
         if max_runs and runs >= max_runs:
             return status
         if not (env.is_tty or loop):
-            env.stderr.write(
-                "netlearn: the output is not a terminal, so watch checked once "
-                "(--loop keeps watching)\n"
-            )
+            env.stderr.write(say("labs.watch.once") + "\n")
             env.stderr.flush()
             return status
-        env.stdout.write(f"\nWatching {len(before)} files in {root} for changes (Ctrl-C stops).\n")
+        env.stdout.write("\n" + say("labs.watch.watching", count=len(before), root=root) + "\n")
         env.stdout.flush()
         changed = wait_for_change(root, before)
         shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")

@@ -14,19 +14,15 @@ import base64
 import random
 import select
 
-from netlearn.content.words import say
+from netlearn.content.words import items, say
 from netlearn.labs import ws_wire as w
 from netlearn.labs.clock import Timer, scaled
 from netlearn.labs.core import Lab, Stage, StageContext, StageFailed
 from netlearn.labs.ws_client_session import ACTOR, Session
 
-_WORD_TEXT = """
-apple anchor bridge candle cobalt delta ember falcon garnet harbor iris jasper kettle lantern maple
-nectar orbit pepper quartz raven saffron timber umber velvet walnut yarrow zephyr amber basil cedar
-dune fjord glacier hazel indigo juniper kelp lilac meadow
-"""
-WORDS = tuple(_WORD_TEXT.split())
-UNICODE_WORDS = ("café", "naïve", "façade", "smörgås", "jalapeño", "crème", "über")
+# The messages' words (lessons/labs/websocket-client.toml): a hard-coded answer fails.
+WORDS = tuple(items("labs.websocket-client.words"))
+UNICODE_WORDS = tuple(items("labs.websocket-client.unicode-words"))
 # Close codes a server may send (1005, 1006 and 1015 never appear on the wire, §7.4.1).
 CLOSE_CODES = (1001, 1003, 1007, 1008, 1009, 1011)
 AFTER_101 = "right after the 101"
