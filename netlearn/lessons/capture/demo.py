@@ -13,7 +13,6 @@ from __future__ import annotations
 import queue
 import socket
 import threading
-import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from netlearn.lessons.capture.render import ensure_ladder
 from netlearn.lessons.capture.story import Story, peers
 from netlearn.live.capture_pump import PacketPump
 from netlearn.packets.headers import TcpPacket
+from netlearn.packets.tcp_states import State
 from netlearn.packets.tracker import CLIENT, SERVER, Tracker
 
 ensure_ladder()  # segments and state changes are drawn by the TCP ladder
@@ -176,8 +176,8 @@ def told_live(
             StateChange(
                 actor=SERVER,
                 side=SERVER,
-                old="CLOSED",
-                new="LISTEN",
+                old=State.CLOSED,
+                new=State.LISTEN,
                 cause=f"listen() on 127.0.0.1:{exchange.port}",
             ),
         )
@@ -189,12 +189,12 @@ def told_live(
             if exchange.done.is_set() and deadline is None:
                 if exchange.error is not None:
                     raise NetlearnError(f"the demo connection failed: {exchange.error}")
-                deadline = time.monotonic() + TIMEOUT
+                deadline = env.clock() + TIMEOUT
             try:
                 pkt = pump.out.get(timeout=0.05)
             except queue.Empty:
                 if deadline is not None and (
-                    time.monotonic() > deadline or (conn is not None and conn.ended)
+                    env.clock() > deadline or (conn is not None and conn.ended)
                 ):
                     break  # (the last segment may have come before the exchange finished)
                 continue

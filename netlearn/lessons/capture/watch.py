@@ -9,7 +9,6 @@ connections is remembered for the summary, and packets go to `--write`'s file, n
 from __future__ import annotations
 
 import queue
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,7 +85,7 @@ class Watch:
         """Open the capture (CaptureDenied without privilege)."""
         self.pump.start()
         self._running = True
-        self.started = time.monotonic()
+        self.started = self.env.clock()
 
     def stop(self) -> None:
         if self._running:
@@ -96,12 +95,12 @@ class Watch:
     def counter(self, final: bool = False) -> CaptureCounter:
         t = self.tracker
         return CaptureCounter(
-            t=round(time.monotonic() - self.started, 3),
+            t=round(self.env.clock() - self.started, 3),
             packets=t.total_packets,
             syns=t.total_syns,
             connections=t.total_conns,
             data_bytes=self.data_bytes,
-            elapsed=round(time.monotonic() - self.started, 3),
+            elapsed=round(self.env.clock() - self.started, 3),
             kernel_drops=self.pump.sniffer.update_drops() if final else 0,
             final=final,
         )
@@ -125,11 +124,11 @@ class Watch:
         )
         yield from peers("", f"port {self.port}")
         deadline = self.started + self.duration if self.duration is not None else None
-        next_tick = time.monotonic()
+        next_tick = self.env.clock()
         out = self._drawing
         try:
             while True:
-                now = time.monotonic()
+                now = self.env.clock()
                 if deadline is not None and now >= deadline:
                     break
                 if self.count is not None and self.tracker.total_packets >= self.count:
