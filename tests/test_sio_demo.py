@@ -33,7 +33,9 @@ def _packets(events: list[dict[str, Any]], actor: str, direction: str = "") -> l
 
 
 def test_guided_demo_proves_every_item(run_cli) -> None:  # type: ignore[no-untyped-def]
-    result = run_cli("socketio", "--format", "json", timeout=120)
+    # --speed 4: the server pings four times as often, and a step ends after a quarter of the
+    # quiet it waits for at --speed 1: the same run, without waiting for real heartbeats
+    result = run_cli("socketio", "--format", "json", "--speed", "4", timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     events = [json.loads(line) for line in result.stdout.splitlines()]
     checklist = [e for e in events if e["type"] == "sio-checklist"][-1]
@@ -130,7 +132,7 @@ def demo_events() -> list[Event]:
     """A short live run (handshake, events, emits, errors, reconnection), collected once."""
     from netlearn.lessons.socketio.demo import Lab
 
-    env = Env.build("plain", stdout=StringIO(), width=80)
+    env = Env.build("plain", stdout=StringIO(), width=80, speed=4)
     events: list[Event] = []
     with Lab(env) as lab:
         for step in (Lab.handshake, Lab.events, Lab.targets, Lab.errors, Lab.reconnect):
