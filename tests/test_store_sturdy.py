@@ -93,7 +93,7 @@ def test_never_creates_through_a_symbolic_link(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-@pytest.mark.skipif(not ROOT, reason="needs root: sudo hands files back to the user")
+@pytest.mark.root  # sudo hands files back to the user
 def test_under_sudo_what_we_create_belongs_to_the_user(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -315,9 +315,8 @@ def _saved_answers(home: Path) -> int:
         conn.close()
 
 
+@pytest.mark.root  # mounting a tmpfs (without root, the RLIMIT_FSIZE test covers the rest)
 def test_full_tmpfs_mid_quiz_is_one_line(tmp_path: Path) -> None:
-    if not ROOT:
-        pytest.skip("mounting a tmpfs needs root (the RLIMIT_FSIZE test covers the rest)")
     with _tmpfs(tmp_path / "small", "2m") as home:
         proc = _start_quiz(home)
         _answer_first(proc)
