@@ -249,3 +249,41 @@ def test_plain_segments_are_numbered_for_a_listener(make_env) -> None:
     heads = [line.split()[0] for line in buf.getvalue().splitlines() if line.startswith("#")]
     closing = len(run("close", random.Random(2)).segments())
     assert heads == ["#1", "#2", "#3", *(f"#{n}" for n in range(1, closing + 1))]
+
+
+def test_one_relative_numbering_for_simulated_and_captured_segments() -> None:
+    """`RelativeNumbers.see` takes any direction keys (a tracker's sides); joined mid-stream,
+    the first byte seen counts as 1, as in Wireshark."""
+    numbers = sg.RelativeNumbers()
+    assert numbers.see("client", "server", 1000, 0, "S") == (0, 0)
+    assert numbers.see("server", "client", 5000, 1001, "SA") == (0, 1)
+    assert numbers.see("client", "server", 1001, 5001, "A") == (1, 1)
+    joined = sg.RelativeNumbers()
+    assert joined.see("a", "b", 700, 9000, "PA") == (1, 1)
+    assert joined.base("a") == 699 and joined.base("b") == 8999
+
+
+def test_one_segment_builder() -> None:
+    seg = sg.make_segment(
+        t=1.23456789,
+        src="client",
+        dst="server",
+        sport=1,
+        dport=2,
+        flags="S",
+        seq=7,
+        ack=99,
+        window=10,
+        raw=b"",
+        rel_seq=0,
+        rel_ack=0,
+        payload=b"abc",
+        payload_len=1400,
+    )
+    assert (seg.t, seg.ack, seg.payload_len, seg.actor) == (1.234568, 0, 1400, "client")
+    assert type(seg) is Segment
+    marked = sg.make_segment(
+        t=0, src="a", dst="b", sport=1, dport=2, flags="A", seq=1, ack=2, window=1, raw=b"",
+        rel_seq=1, rel_ack=1, marks=("dup-ack",),
+    )  # fmt: skip
+    assert marked.marks == ("dup-ack",) and marked.ack == 2 and marked.payload_len == 0

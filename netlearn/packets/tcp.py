@@ -6,6 +6,7 @@ Nothing here knows about the simulator. A live capture turns its packets into th
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from netlearn.events import Segment
@@ -161,25 +162,91 @@ class RelativeNumbers:
 
     Wireshark's "relative sequence numbers": the first segment seen in a direction gives that
     direction's base (its SYN's sequence number, which becomes 0). An acknowledgement is shown
-    relative to the base of the opposite direction.
+    relative to the base of the opposite direction. Joined mid-stream (no SYN seen), the first
+    byte seen counts as 1, as Wireshark does.
+
+    A direction is any hashable key: `relative(parsed)` keys by the (address, port) pairs;
+    `see(...)` takes the caller's own keys (a tracker's "client" and "server").
     """
 
     def __init__(self) -> None:
-        self._base: dict[tuple[str, int, str, int], int] = {}
+        self._base: dict[Hashable, int] = {}
 
-    def relative(self, p: Parsed) -> tuple[int, int]:
-        fwd = (p.src, p.sport, p.dst, p.dport)
-        rev = (p.dst, p.dport, p.src, p.sport)
+    def base(self, direction: Hashable) -> int | None:
+        """The sequence number that counts as 0 in `direction`, once known."""
+        return self._base.get(direction)
+
+    def see(self, fwd: Hashable, rev: Hashable, seq: int, ack: int, flags: str) -> tuple[int, int]:
+        """Learn from one segment sent in direction `fwd` (its reply goes `rev`); its relative
+        (seq, ack), ack 0 when the A flag is not set."""
         if fwd not in self._base:
             # Without its SYN we did not see the start; Wireshark then counts from 1.
-            self._base[fwd] = p.seq if "S" in p.flags else seq_add(p.seq, -1)
-        rel_seq = (p.seq - self._base[fwd]) % 2**32
+            self._base[fwd] = seq if "S" in flags else seq_add(seq, -1)
+        rel_seq = (seq - self._base[fwd]) % 2**32
         rel_ack = 0
-        if "A" in p.flags:
+        if "A" in flags:
             if rev not in self._base:
-                self._base[rev] = seq_add(p.ack, -1)
-            rel_ack = (p.ack - self._base[rev]) % 2**32
+                self._base[rev] = seq_add(ack, -1)
+            rel_ack = (ack - self._base[rev]) % 2**32
         return rel_seq, rel_ack
+
+    def relative(self, p: Parsed) -> tuple[int, int]:
+        """`see` for a parsed packet, its directions keyed by addresses and ports."""
+        fwd = (p.src, p.sport, p.dst, p.dport)
+        rev = (p.dst, p.dport, p.src, p.sport)
+        return self.see(fwd, rev, p.seq, p.ack, p.flags)
+
+
+def make_segment(
+    *,
+    t: float,
+    src: str,
+    dst: str,
+    sport: int,
+    dport: int,
+    flags: str,
+    seq: int,
+    ack: int,
+    window: int,
+    raw: bytes,
+    rel_seq: int,
+    rel_ack: int,
+    payload: bytes = b"",
+    payload_len: int | None = None,
+    options: tuple[tuple[str, str], ...] = (),
+    note: str = "",
+    lost: bool = False,
+    marks: tuple[str, ...] | None = None,
+) -> Segment:
+    """The one way a `Segment` event is made, simulated or captured: `src`/`dst` name the
+    sides, `t` is rounded to the microsecond, the ack is 0 without the A flag, and
+    `payload_len` defaults to the payload's length (a capture cut short by its snap length
+    gives the real one). With `marks`, a `TcpSegment` (the simulator knows what each is)."""
+    from netlearn.events import TcpSegment
+
+    fields = dict(
+        t=round(t, 6),
+        actor=src,
+        src=src,
+        dst=dst,
+        sport=sport,
+        dport=dport,
+        flags=flags,
+        seq=seq,
+        ack=ack if "A" in flags else 0,
+        window=window,
+        payload_len=len(payload) if payload_len is None else payload_len,
+        raw=raw,
+        rel_seq=rel_seq,
+        rel_ack=rel_ack,
+        options=options,
+        payload=payload,
+        lost=lost,
+        note=note,
+    )
+    if marks is None:
+        return Segment(**fields)  # type: ignore[arg-type]
+    return TcpSegment(marks=marks, **fields)  # type: ignore[arg-type]
 
 
 def segment_event(
@@ -195,15 +262,10 @@ def segment_event(
 ) -> Segment:
     """The `Segment` event for one packet's bytes, `src`/`dst` naming the two sides (a
     `TcpSegment` when `marks` are given: the simulator knows what each segment is)."""
-    from netlearn.events import TcpSegment
-
     p = parse(raw)
     rel_seq, rel_ack = numbers.relative(p)
-    extra: dict[str, object] = {} if marks is None else {"marks": marks}
-    cls = Segment if marks is None else TcpSegment
-    return cls(
-        t=round(t, 6),
-        actor=src,
+    return make_segment(
+        t=t,
         src=src,
         dst=dst,
         sport=p.sport,
@@ -212,13 +274,12 @@ def segment_event(
         seq=p.seq,
         ack=p.ack,
         window=p.window,
-        payload_len=len(p.payload),
         raw=raw,
         rel_seq=rel_seq,
         rel_ack=rel_ack,
-        options=p.options,
         payload=p.payload,
-        lost=lost,
+        options=p.options,
         note=note,
-        **extra,  # type: ignore[arg-type]
+        lost=lost,
+        marks=marks,
     )
