@@ -221,7 +221,7 @@ def test_syn_retry_numbers_agree_with_linux() -> None:
 def test_the_simulation_gives_up_after_six_resends_and_says_why() -> None:
     from netlearn.errors import NetlearnError
     from netlearn.lessons.tcp import scenarios
-    from netlearn.lessons.tcp.endpoint import Config
+    from netlearn.lessons.tcp.protocol import Config
 
     assert Config().syn_retries == 6
     with pytest.raises(NetlearnError, match="before 6.5"):

@@ -7,9 +7,9 @@ import random
 import pytest
 
 from netlearn.events import Segment, StateChange
-from netlearn.packets import tcp as sg
-from netlearn.lessons.tcp.endpoint import Endpoint, Moved, ProtocolError, Sent
+from netlearn.lessons.tcp.protocol import Endpoint, Moved, ProtocolError, Sent
 from netlearn.lessons.tcp.sim import Simulation
+from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_states import State
 from netlearn.packets.tcp_table import Input
 

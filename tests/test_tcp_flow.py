@@ -7,11 +7,11 @@ import random
 
 import pytest
 
-from netlearn.packets import tcp as sg
-from netlearn.lessons.tcp.endpoint import Config, Endpoint
 from netlearn.lessons.tcp.flow import persist_interval, usable_window
+from netlearn.lessons.tcp.protocol import Config, Endpoint, Why
 from netlearn.lessons.tcp.scenarios import run
 from netlearn.lessons.tcp.sim import Simulation
+from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_table import Input
 
 
@@ -79,7 +79,7 @@ def test_delayed_ack_every_second_segment_and_a_lone_one_within_the_timer() -> N
     [out] = s.on_timer(Input.DELAYED_ACK, t + 0.040)
     ack = sg.parse(out.raw)
     assert ack.ack == sg.seq_add(c.snd_nxt, 1460) and ack.flags == "A"
-    assert out.note.startswith("delayed ACK")
+    assert out.why is Why.DELAYED_ACK
 
 
 def test_no_delayed_ack_answers_every_segment() -> None:

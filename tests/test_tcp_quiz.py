@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 
-from netlearn.packets import tcp as sg
 from netlearn.lessons.tcp.quiz import what_if_next
+from netlearn.packets import tcp as sg
 
 
 def test_answer_is_the_retransmission_the_run_made() -> None:

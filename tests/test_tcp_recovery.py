@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 from netlearn.lessons.tcp import sack
-from netlearn.packets import tcp as sg
-from netlearn.lessons.tcp.endpoint import Config, Endpoint, Sent
+from netlearn.lessons.tcp.protocol import Config, Endpoint, Sent
 from netlearn.lessons.tcp.sim import Simulation
+from netlearn.packets import tcp as sg
 
 C, S = "192.0.2.10", "198.51.100.20"
 MSS = 1460

@@ -58,7 +58,7 @@ def test_timeout_scenario_waits_one_then_two_seconds_and_karn_keeps_the_backoff(
 
 
 def test_karn_no_sample_from_a_retransmitted_segment() -> None:
-    from netlearn.lessons.tcp.endpoint import Endpoint
+    from netlearn.lessons.tcp.protocol import Endpoint
     from netlearn.lessons.tcp.sim import Simulation
     from netlearn.lessons.tcp.whatif import Plan
 

@@ -8,8 +8,8 @@ import pytest
 from scapy.layers.inet import IP, TCP
 
 from netlearn.events import Segment
-from netlearn.packets import tcp as sg
 from netlearn.lessons.tcp.scenarios import REQUEST, RESPONSE, SCENARIOS, Trace, run
+from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_table import INDEX
 
 ISN_MASK = 2**32

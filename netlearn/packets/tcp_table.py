@@ -2,7 +2,7 @@
 
 Every row is one arrow of Figure 5 in RFC 9293 section 3.3.2, one of the figure's notes, or one
 rule of the event processing in section 3.10, with the section that says so. The endpoint
-(`netlearn.lessons.tcp.endpoint`) looks the row up and carries out its actions in order; a (state,
+(`netlearn.lessons.tcp.protocol`) looks the row up and carries out its actions in order; a (state,
 event) pair that has no row is not a legal move and raises `IllegalTransition`.
 
 The guard tells the two ways into SYN-RECEIVED apart, which RFC 9293 section 3.5 requires an

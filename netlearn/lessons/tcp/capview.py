@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netlearn.events import Peers, Segment, TcpSegment
+from netlearn.lessons.tcp.demo import Trace
 from netlearn.packets import tcp as sg
-from netlearn.lessons.tcp.scenarios import Trace
 
 
 @dataclass(frozen=True)

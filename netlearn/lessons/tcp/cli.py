@@ -20,7 +20,7 @@ from netlearn.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from netlearn.lessons.tcp.scenarios import Trace
+    from netlearn.lessons.tcp.demo import Trace
 
 SCENARIO_NAMES = (
     "handshake, transfer, close, reset, lost-syn, simultaneous-open, "

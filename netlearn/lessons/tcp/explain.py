@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import Note, TcpSegment
+from netlearn.render.text import plural
 
 if TYPE_CHECKING:
-    from netlearn.lessons.tcp.scenarios import Trace
+    from netlearn.lessons.tcp.demo import Trace
     from netlearn.lessons.tcp.whatif import Plan
 
 
@@ -23,8 +25,12 @@ def check_plan(trace: Trace, plan: Plan) -> None:
     total = len(numbered(trace))
     if plan.highest > total:
         raise NetlearnError(
-            f"segment {plan.highest}: the {trace.name} scenario sends {total} segments "
-            f"with this what-if; give a number from 1 to {total}"
+            say(
+                "tcp.whatif.unknown-segment",
+                segment=plan.highest,
+                scenario=trace.name,
+                total=total,
+            )
         )
 
 
@@ -40,7 +46,8 @@ def recovery_of(trace: Trace, n: int) -> tuple[int, str] | None:
         if same:
             if "fast-retransmission" in seg.marks:
                 return m, "fast retransmit"
-            if seg.note.startswith("retransmission"):
+            why = trace.reasons.get(m)
+            if why is not None and why.timeout:
                 return m, "timeout"
             return m, "retransmission"
     return None
@@ -50,11 +57,7 @@ def summary(trace: Trace, plan: Plan) -> list[Note]:
     """One note per segment the what-if touched, then a line on the recovery."""
     segs = numbered(trace)
     out: list[Note] = [
-        Note(
-            tone="tip",
-            text=f"What if: `{plan.describe()}`. The scenario's usual narration is left out: "
-            "it describes the run without these faults.",
-        )
+        Note(tone="tip", text=say("tcp.whatif.intro", plan=plan.describe())),
     ]
     for n, seg in segs:
         why = trace.fates.get(n)
@@ -64,32 +67,30 @@ def summary(trace: Trace, plan: Plan) -> list[Note]:
         if seg.lost:
             uses_numbers = bool(seg.payload_len or "S" in seg.flags or "F" in seg.flags)
             found = recovery_of(trace, n) if uses_numbers else None
-            if found is None:
-                then = (
-                    "It used no sequence number, so nothing is resent: a later segment's "
-                    "cumulative ACK does its job."
-                    if not uses_numbers
-                    else "It was never sent again within this run."
-                )
+            if found is None and not uses_numbers:
+                then = say("tcp.whatif.no-number")
+            elif found is None:
+                then = say("tcp.whatif.never-again")
             else:
                 m, how = found
                 later = segs[m - 1][1]
-                then = (
-                    f"Its bytes went again as segment {m} at {later.t:.3f} s ({how}, "
-                    f"{later.t - seg.t:.3f} s after the original)."
+                then = say(
+                    "tcp.whatif.sent-again", again=m, t=later.t, how=how, after=later.t - seg.t
                 )
-            out.append(Note(text=f"Segment {n} ({what}) was lost ({why}). {then}"))
+            out.append(Note(text=say("tcp.whatif.lost", n=n, what=what, why=why, then=then)))
         else:
-            out.append(Note(text=f"Segment {n} ({what}) arrived late ({why})."))
+            out.append(Note(text=say("tcp.whatif.late", n=n, what=what, why=why)))
     marks = [m for _, s in segs for m in s.marks]
     counts = {k: marks.count(k) for k in ("dup-ack", "fast-retransmission", "retransmission")}
-    out.append(
-        Note(
-            text=f"In all: {_n(len(segs), 'segment')}, {sum(s.lost for _, s in segs)} lost, "
-            f"{_n(counts['retransmission'], 'retransmission')} "
-            f"({counts['fast-retransmission']} fast), {_n(counts['dup-ack'], 'duplicate ACK')}."
-        )
+    text = say(
+        "tcp.whatif.in-all",
+        segments=plural(len(segs), "segment"),
+        lost=sum(s.lost for _, s in segs),
+        retransmissions=plural(counts["retransmission"], "retransmission"),
+        fast=counts["fast-retransmission"],
+        dup_acks=plural(counts["dup-ack"], "duplicate ACK"),
     )
+    out.append(Note(text=text))
     return out
 
 
@@ -101,8 +102,3 @@ def _describe(seg: TcpSegment) -> str:
     if seg.payload_len:
         text += f" len={seg.payload_len}"
     return text
-
-
-def _n(count: int, noun: str) -> str:
-    """`1 segment`, `2 segments`."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"

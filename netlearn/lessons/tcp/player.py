@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from netlearn.events import PacketView
-    from netlearn.lessons.tcp.scenarios import Trace
+    from netlearn.lessons.tcp.demo import Trace
 
 # Opens a packet in the interactive inspector; returns the app's exit code (130: Ctrl-C).
 Inspect = Callable[["PacketView"], int]

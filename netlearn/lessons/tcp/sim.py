@@ -15,10 +15,19 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from netlearn.content.words import say
 from netlearn.events import Event, Note, StateChange, WindowSample
-from netlearn.packets import tcp as sg
-from netlearn.lessons.tcp.endpoint import Endpoint, Moved, Output, ProtocolError, Sent
+from netlearn.lessons.tcp.protocol import (
+    Endpoint,
+    Moved,
+    Output,
+    ProtocolError,
+    Sent,
+    Why,
+    reason_args,
+)
 from netlearn.lessons.tcp.whatif import Plan
+from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_states import SYNCHRONIZED
 
 
@@ -61,6 +70,7 @@ class Simulation:
         self.count = 0  # segments sent so far, the ladder's numbering
         self.stopped = False
         self.fates: dict[int, str] = {}  # segment number -> why it was lost or late
+        self.reasons: dict[int, Why] = {}  # segment number -> why its sender sent it
         self._held: dict[int, tuple[Endpoint, Endpoint, bytes]] = {}  # waits for n + 1
         self._last_sample: tuple[int, int | None, int, int] | None = None
         self.now = 0.0
@@ -90,8 +100,7 @@ class Simulation:
                 self.call(ep, method, *args)
             except ProtocolError:
                 self.note(
-                    f"The {ep.name}'s program calls {method}(), but the connection is "
-                    f"{ep.state.value}: the call fails with an error.",
+                    say("tcp.sim.call-fails", who=ep.name, call=method, state=ep.state.value),
                     tone="warn",
                 )
 
@@ -122,11 +131,7 @@ class Simulation:
         except _Stop:
             pass
         self.stopped = True
-        self.note(
-            f"netlearn stopped the run after {self.count} segments: a what-if may go on for a "
-            "long time, and the ladder must stay readable.",
-            tone="warn",
-        )
+        self.note(say("tcp.sim.stopped", count=self.count), tone="warn")
 
     # ------------------------------------------------------------------ machinery
 
@@ -180,6 +185,7 @@ class Simulation:
                     raise _Stop
                 self.count += 1
                 n = self.count
+                self.reasons[n] = out.why
                 peer = self.other(ep)
                 lost = self.lose(ep, sg.parse(out.raw))
                 fate = self.plan.fate(n) if self.plan is not None else None
@@ -193,7 +199,7 @@ class Simulation:
                         dst=peer.name,
                         t=t,
                         numbers=self.numbers,
-                        note=out.note,
+                        note=say(f"tcp.reasons.{out.why}", **reason_args(out)),
                         lost=lost,
                         marks=out.marks,
                     )
