@@ -72,8 +72,20 @@ def load_book(root: Path, first: str) -> dict[str, Any]:
     return out
 
 
-def _book(first: str) -> dict[str, Any]:
+def _folder_root(first: str) -> Path:
+    """The lessons folder that holds `first`: `NETLEARN_LESSONS` when it has that folder, else the
+    shipped one (a teacher's copy of one lesson still finds the core's and glossaries' words)."""
     root = _root()
+    if (root / first).is_dir():
+        return root
+    from netlearn import paths
+
+    shipped = paths._data_dir("lessons")  # the shipped lessons, whatever NETLEARN_LESSONS says
+    return shipped if (shipped / first).is_dir() else root
+
+
+def _book(first: str) -> dict[str, Any]:
+    root = _folder_root(first)
     cache_key = (str(root), first)
     book = _books.get(cache_key)
     if book is None:
@@ -92,7 +104,7 @@ def lookup(key: str) -> Any:
     first = key.split(".", 1)[0]
     book = _book(first)
     if key not in book:
-        raise WordsError(f"no words for {key!r} under {_root() / first}")
+        raise WordsError(f"no words for {key!r} under {_folder_root(first) / first}")
     return book[key]
 
 
