@@ -41,8 +41,8 @@ def cause(key: str) -> str:
 
 def failure(name: str, *, rfc: str, cause_key: str, lesson: str, **fields: Any) -> StageFailed:
     """The failure [fail.NAME]: its message, expected and rule filled from `fields`."""
+    texts = table(f"labs.socketio-client.fail.{name}")
     key = f"labs.socketio-client.fail.{name}"
-    texts = table(key)
     fields = {"ns": NS, **fields}
 
     def put(part: str) -> str | None:

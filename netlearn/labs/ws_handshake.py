@@ -32,13 +32,13 @@ def accept_for(key: str) -> str:
 
 def switching_protocols(accept: str) -> bytes:
     """A server's 101 answer."""
-    return (
-        "HTTP/1.1 101 Switching Protocols\r\n"
-        "Upgrade: websocket\r\n"
-        "Connection: Upgrade\r\n"
-        f"Sec-WebSocket-Accept: {accept}\r\n"
-        "\r\n"
-    ).encode("ascii")
+    lines = [
+        "HTTP/1.1 101 Switching Protocols",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Accept: {accept}",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
 
 def upgrade_request(host: str, port: int, key: str | None, version: str = "13") -> bytes:
