@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from netlearn import netns
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, StateChange, Title
@@ -149,19 +150,20 @@ def told_live(
         yield (
             "handshake",
             Title(
-                text="A real TCP connection, captured on loopback",
-                subtitle=f"server 127.0.0.1:{exchange.port} (a port the kernel picked), "
-                f"capturing on {iface!r}",
+                text=say("capture.demo.title"),
+                subtitle=say("capture.demo.subtitle", port=exchange.port, iface_quoted=repr(iface)),
             ),
         )
         yield (
             "handshake",
             Note(
-                text=f"A server is listening on 127.0.0.1:{exchange.port}. netlearn watches the "
-                f"loopback interface ({iface}), the kernel's path from this machine to itself, "
-                f"with a packet socket. Filter: {pump.notice}. Now a client connects, sends the "
-                f"line `{CLIENT_LINE.decode().strip()}`, reads the server's answer and closes. "
-                "Every segment below was really sent by this machine's TCP, a moment ago."
+                text=say(
+                    "capture.demo.intro",
+                    port=exchange.port,
+                    iface=iface,
+                    filter=pump.notice,
+                    line=CLIENT_LINE.decode().strip(),
+                )
             ),
         )
         if netns.inside():
@@ -178,7 +180,7 @@ def told_live(
                 side=SERVER,
                 old=State.CLOSED,
                 new=State.LISTEN,
-                cause=f"listen() on 127.0.0.1:{exchange.port}",
+                cause=say("capture.demo.listen-cause", port=exchange.port),
             ),
         )
         exchange.start()
@@ -188,7 +190,7 @@ def told_live(
         while True:
             if exchange.done.is_set() and deadline is None:
                 if exchange.error is not None:
-                    raise NetlearnError(f"the demo connection failed: {exchange.error}")
+                    raise NetlearnError(say("capture.demo.failed", error=exchange.error))
                 deadline = env.clock() + TIMEOUT
             try:
                 pkt = pump.out.get(timeout=0.05)
@@ -208,25 +210,17 @@ def told_live(
             if conn.ended and exchange.done.is_set():
                 break
         if conn is None:
-            raise NetlearnError(
-                "no packet was captured: is the loopback interface up? (ip link set lo up)"
-            )
+            raise NetlearnError(say("capture.demo.nothing-captured"))
         entries = socktable.for_port(exchange.port)
         for event in story.time_wait(conn, entries):
             yield "close", event
         open_hint = (
-            "Next, you can open any of them in the layer inspector."
-            if env.interactive
-            else "`netlearn capture --osi N` opens packet N (the number after #) of a new "
-            "capture in the layer inspector; to keep these very packets, add `--write "
-            "FILE.pcap` and open them later with `--read FILE.pcap --osi N`."
+            say("capture.demo.open-here") if env.interactive else say("capture.demo.open-later")
         )
         yield (
             "close",
             Note(
-                text=f"{tracker.total_packets} segments, each shown once. On loopback a capture "
-                "sees every packet twice, leaving and arriving; like tcpdump, netlearn keeps only "
-                f"the arriving copy. {open_hint}",
+                text=say("capture.demo.once", n=tracker.total_packets, open_hint=open_hint),
                 tone="tip",
             ),
         )
@@ -234,10 +228,13 @@ def told_live(
             yield (
                 "close",
                 Note(
-                    text=f"The client's program read `{exchange.reply.decode().strip()}` and the "
-                    f"server's read `{CLIENT_LINE.decode().strip()}`: the "
-                    f"{conn.data_bytes[CLIENT]} and {conn.data_bytes[SERVER]} data bytes of the "
-                    "ladder. Everything else was TCP talking to TCP."
+                    text=say(
+                        "capture.demo.programs",
+                        reply=exchange.reply.decode().strip(),
+                        line=CLIENT_LINE.decode().strip(),
+                        client_bytes=conn.data_bytes[CLIENT],
+                        server_bytes=conn.data_bytes[SERVER],
+                    )
                 ),
             )
     finally:
@@ -276,7 +273,7 @@ def bundled_capture() -> Path:
 
     path = assets_dir() / "pcaps" / BUNDLED
     if not path.is_file():
-        raise NetlearnError(f"the bundled capture {str(path)!r} is missing from this install")
+        raise NetlearnError(say("capture.replay.missing", path=repr(str(path))))
     return path
 
 
@@ -306,7 +303,9 @@ def told_replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator
     path = path or bundled_capture()
     packets = stream_packets(path, stream)
     if not packets:
-        raise NetlearnError(f"{str(path)!r} has no TCP connection number {stream}")
+        raise NetlearnError(
+            say("capture.replay.no-connection", path=repr(str(path)), stream=stream)
+        )
     server_port = packets[0].dport if packets[0].flags & 0x02 else None
     tracker = Tracker(server_port=server_port)
     story = Story(tracker)
@@ -314,12 +313,11 @@ def told_replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator
     yield (
         "handshake",
         Title(
-            text="A real TCP connection, replayed from a capture",
+            text=say("capture.replay.title"),
             subtitle=(
-                "recorded on the loopback interface of a Linux machine with `netlearn capture "
-                "--write`; every byte is as the kernel sent it"
+                say("capture.replay.bundled")
                 if bundled
-                else f"{path.name}, connection {stream}"
+                else say("capture.replay.file", name=path.name, stream=stream)
             ),
         ),
     )
@@ -333,7 +331,9 @@ def told_replay(env: Env, path: Path | None = None, stream: int = 1) -> Iterator
             yield part, event
     entries, when = recorded_table(path)
     if conn is not None and entries:
-        for event in story.time_wait(conn, entries, recorded=when or "at capture time"):
+        for event in story.time_wait(
+            conn, entries, recorded=when or say("capture.replay.at-capture-time")
+        ):
             yield "close", event
 
 
