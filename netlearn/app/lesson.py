@@ -31,6 +31,7 @@ from netlearn.app.hint import HintPanel
 from netlearn.app.scene_view import SceneView
 from netlearn.content.lesson import LessonText, SceneRef
 from netlearn.content.manifest import LessonInfo
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.progress.store import ProgressStore, StoreWriteError
 
@@ -242,13 +243,18 @@ class LessonScreen(Screen[None]):
         try:
             self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
         except StoreWriteError as exc:
-            self._not_saved(exc, f"your place (step {index + 1})")
+            self._not_saved(exc, say("core.player.place", n=index + 1))
 
     def _not_saved(self, exc: StoreWriteError, what: str) -> None:
         self.store = None
         self.notify(
-            f"{exc.what}: {what} in {self.info.id!r} was not saved, nor will the rest of this "
-            f"lesson be; {exc.advice}",
+            say(
+                "core.player.not-saved",
+                what=exc.what,
+                part=what,
+                lesson=self.info.id,
+                advice=exc.advice,
+            ),
             severity="error",
             timeout=10,
         )
@@ -266,13 +272,13 @@ class LessonScreen(Screen[None]):
 
     def action_back(self) -> None:
         if self.index == 0:
-            self._status("This is the first step.")
+            self._status(say("core.player.first-step"))
         else:
             self.show(self.index - 1)
 
     def action_pause(self) -> None:
         paused = self.query_one(SceneView).toggle_pause()
-        self._status("Paused: Space plays on." if paused else "")
+        self._status(say("core.player.paused") if paused else "")
 
     def action_replay(self) -> None:
         self.query_one(SceneView).replay()
@@ -281,7 +287,7 @@ class LessonScreen(Screen[None]):
     def action_hint(self) -> None:
         hints = self.text.steps[self.index].hints
         if self._hints_shown >= len(hints):
-            self._status("No (more) hints for this step.")
+            self._status(say("core.player.no-hint"))
             return
         self.query_one(HintPanel).add(hints[self._hints_shown])
         self._hints_shown += 1
@@ -307,13 +313,14 @@ class LessonScreen(Screen[None]):
             try:
                 self.store.complete(self.info.id, last.id, len(self.text.steps))
             except StoreWriteError as exc:
-                self._not_saved(exc, "finishing the lesson")
+                self._not_saved(exc, say("core.player.finishing"))
         quiz = ""
         if (self.info.path.parent / "quiz.toml").is_file():
-            quiz = f" Check what stuck with `netlearn quiz {self.info.id}`."
-        self.app.farewell = f"You finished {self.info.title}.{quiz}"  # type: ignore[attr-defined]
+            quiz = say("core.player.quiz-hint", lesson=self.info.id)
+        done = say("core.player.finished-plain", title=self.info.title, quiz=quiz)
+        self.app.farewell = done  # type: ignore[attr-defined]
         if self.from_home:
-            self.app.notify(f"You finished {self.info.title}.{quiz}", timeout=8)
+            self.app.notify(done, timeout=8)
         self._close()
 
     def _close(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from netlearn.content.lesson import LessonText, SceneRef
 from netlearn.content.manifest import LessonInfo
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note, Progress, Title
 from netlearn.progress.store import ProgressStore, StoreWriteError
@@ -19,7 +20,10 @@ from netlearn.runner.pager import Pager
 from netlearn.runner.stepper import Action, Key, Stepper, key_of
 from netlearn.scenes import play
 
-HELP_LINE = "Enter/Space/→ next · ←/b back · r replay · h hint · q quit"
+
+def help_line() -> str:
+    """The keys, on the status line."""
+    return say("core.player.keys")
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class Player:
                 return
         self._saved(index)
         if self.keys is not None:
-            self._status(HELP_LINE)
+            self._status(help_line())
 
     def _saved(self, index: int) -> None:
         if self.store is not None:
@@ -129,14 +133,19 @@ class Player:
             try:
                 self.store.save_step(self.info.id, step.id, index, len(self.text.steps))
             except StoreWriteError as exc:
-                self._not_saved(exc, f"your place (step {index + 1})")
+                self._not_saved(exc, say("core.player.place", n=index + 1))
 
     def _not_saved(self, exc: StoreWriteError, what: str) -> None:
         """Saving failed: say so once, and go on with the lesson without saving."""
         self.store = None
         self.env.warn(
-            f"{exc.what}: {what} in {self.info.id!r} was not saved, nor will the rest of this "
-            f"lesson be; {exc.advice}"
+            say(
+                "core.player.not-saved",
+                what=exc.what,
+                part=what,
+                lesson=self.info.id,
+                advice=exc.advice,
+            )
         )
 
     def _render_lines(self, events: list[Event]) -> list[str]:
@@ -160,11 +169,11 @@ class Player:
             console.clear()
         console.file.write("\n".join(self.pager.visible()) + "\n")
         console.file.flush()
-        page = f"page {self.pager.page + 1}/{self.pager.pages}"
+        page = say("core.player.page", n=self.pager.page + 1, pages=self.pager.pages)
         if self.pager.last:
-            self._status(f"{page} · Enter/→ next step · ←/b back · r replay · h hint · q quit")
+            self._status(say("core.player.page-last", page=page))
         else:
-            self._status(f"{page} · Enter/Space/→ more · ←/b back · h hint · q quit")
+            self._status(say("core.player.page-more", page=page))
 
     def _status(self, text: str) -> None:
         if self.env.fmt == "rich":
@@ -200,30 +209,33 @@ class Player:
                 hint = self.text.steps[outcome.index].hints[outcome.hint]
                 self._emit(Note(text=hint, tone="tip"))
             elif outcome.action is Action.NO_HINT:
-                self._status("No (more) hints for this step.")
+                self._status(say("core.player.no-hint"))
             elif outcome.action is Action.AT_START:
-                self._status("This is the first step.")
+                self._status(say("core.player.first-step"))
             elif outcome.action is Action.FINISH:
                 last = self.text.steps[-1]
                 if self.store is not None:
                     try:
                         self.store.complete(self.info.id, last.id, len(self.text.steps))
                     except StoreWriteError as exc:
-                        self._not_saved(exc, "finishing the lesson")
+                        self._not_saved(exc, say("core.player.finishing"))
                 quiz = ""
                 if (self.info.path.parent / "quiz.toml").is_file():
-                    quiz = f" Check what stuck with `netlearn quiz {self.info.id}`."
+                    quiz = say("core.player.quiz-hint", lesson=self.info.id)
                 self._emit(
                     Note(
-                        text=f"You finished **{self.info.title}**.{quiz} Run `netlearn` to see "
-                        "what is next.",
+                        text=say("core.player.finished", title=self.info.title, quiz=quiz),
                         tone="tip",
                     )
                 )
                 return Result(True, outcome.index, self.events)
             elif outcome.action is Action.QUIT:
                 self._status(
-                    f"Stopped at step {outcome.index + 1} of {len(self.text.steps)}; "
-                    f"`netlearn learn {self.info.id}` resumes here."
+                    say(
+                        "core.player.stopped",
+                        n=outcome.index + 1,
+                        steps=len(self.text.steps),
+                        lesson=self.info.id,
+                    )
                 )
                 return Result(False, outcome.index, self.events)
