@@ -1,7 +1,6 @@
 """Events of the Socket.IO lesson: what crossed the wire, what it meant, what was proven.
 
-Drawn by `netlearn.lessons.socketio.render` (imported here, so that any producer importing these
-events has their drawing registered).
+Drawn by `netlearn.lessons.socketio.render`, which the render dispatch finds from this package.
 """
 
 from __future__ import annotations
@@ -154,6 +153,3 @@ class DecodedPacket(Event):
     parts: tuple[PacketPart, ...]
     details: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-
-
-import netlearn.lessons.socketio.render  # noqa: E402,F401  (registers the drawing of these events)

@@ -1,4 +1,8 @@
-"""How the Socket.IO lesson's events look: plain lines for pipes, Rich for terminals."""
+"""How the Socket.IO lesson's events look: plain lines for pipes, Rich for terminals.
+
+The code pair, the checklist and the delivery table are the named widgets of
+`netlearn.render.widgets`; the words around them are in lessons/socketio/words.toml ([render]).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import zlib
 from rich.console import Console
 from rich.text import Text
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.lessons.socketio.events import (
     BrokerMessage,
@@ -23,6 +28,13 @@ from netlearn.lessons.socketio.events import (
     WirePacket,
 )
 from netlearn.render.registry import draw_rich, plain_lines
+from netlearn.render.text import arrow as _arrow
+from netlearn.render.text import wrap
+from netlearn.render.widgets.checklist import Checklist as ChecklistWidget
+from netlearn.render.widgets.code_pair import CodePair as CodePairWidget
+from netlearn.render.widgets.code_pair import Listing
+from netlearn.render.widgets.delivery_table import DeliveryTable as DeliveryWidget
+from netlearn.render.widgets.delivery_table import Sent
 
 ACTOR_STYLES = ("bright_cyan", "bright_magenta", "bright_yellow", "bright_green", "bright_blue")
 PART_STYLES = ("bold magenta", "bold cyan", "bold yellow", "bold green", "bold blue", "bold red")
@@ -52,26 +64,6 @@ def _heartbeat(event: WirePacket) -> bool:
     return event.raw in ("2", "3") and event.eio in ("ping", "pong")
 
 
-def _arrow(direction: str, ascii_only: bool) -> str:
-    if ascii_only:
-        return "->" if direction == "up" else "<-"
-    return "──▶" if direction == "up" else "◀──"
-
-
-def _wrap(text: str, width: int, indent: int) -> list[str]:
-    pad = " " * indent
-    return textwrap.wrap(
-        text,
-        width=max(20, width),
-        initial_indent=pad,
-        subsequent_indent=pad,
-        break_long_words=True,
-        break_on_hyphens=False,
-        replace_whitespace=False,
-        drop_whitespace=False,
-    ) or [pad]
-
-
 RAW_LIMIT = 600  # characters of one packet shown; the rest is counted, not printed
 
 
@@ -86,7 +78,8 @@ def _(event: WirePacket, env: Env) -> list[str]:
     )
     raw = show_raw(event.raw, RAW_LIMIT)
     if _heartbeat(event):
-        return [head + raw + "  = " + ("heartbeat ping" if raw == "2" else "heartbeat pong")]
+        beat = say("socketio.render.ping") if raw == "2" else say("socketio.render.pong")
+        return [head + raw + "  = " + beat]
     lines = textwrap.wrap(
         head + raw,
         width=env.width,
@@ -172,75 +165,62 @@ def _(event: ServerLog, env: Env) -> list[str]:
 
 @plain_lines.register
 def _(event: Check, env: Env) -> list[str]:
-    return [
-        *textwrap.wrap(
-            f"[x] proof of life, {event.item}: {event.evidence}",
-            width=env.width,
-            subsequent_indent="    ",
-        ),
-        "",
-    ]
+    text = say("socketio.render.check", item=event.item, evidence=event.evidence)
+    return [*textwrap.wrap(text, width=env.width, subsequent_indent="    "), ""]
+
+
+def checklist(event: Checklist) -> ChecklistWidget:
+    """The proof-of-life checklist as the named widget."""
+    return ChecklistWidget(
+        say("socketio.render.checklist-title"),
+        event.items,
+        missing=say("socketio.render.not-observed"),
+    )
+
+
+def delivery_table(event: DeliveryTable) -> DeliveryWidget:
+    """Who got each emit, as the named widget."""
+    rows = [Sent(row.javascript, row.python, row.packet, row.got) for row in event.rows]
+    return DeliveryWidget(
+        event.title,
+        rows,
+        caption=event.caption,
+        style_of=actor_style,
+        heading=say("socketio.render.server-call"),
+    )
+
+
+def code_pair(event: CodePair) -> CodePairWidget:
+    """JavaScript beside Python, as the named widget."""
+    return CodePairWidget(
+        event.title,
+        Listing(say("socketio.render.javascript"), event.javascript, "javascript", "yellow"),
+        Listing(say("socketio.render.python"), event.python, "python", "blue"),
+        note=event.note,
+    )
 
 
 @plain_lines.register
 def _(event: Checklist, env: Env) -> list[str]:
-    lines = ["Proof of life: what this run showed"]
-    for item, done, evidence in event.items:
-        mark = "[x]" if done else "[ ]"
-        text = f"{mark} {item}: {evidence if done else 'not observed in this run'}"
-        lines.extend(textwrap.wrap(text, width=env.width, subsequent_indent="    "))
-    return [*lines, ""]
+    return checklist(event).plain_lines(env.width)
 
 
 @plain_lines.register
 def _(event: DeliveryTable, env: Env) -> list[str]:
-    names = [name for name, _ in event.rows[0].got] if event.rows else []
-    lines = [event.title]
-    for row in event.rows:
-        marks = ", ".join(f"{name} {'yes' if got else 'no'}" for name, got in row.got)
-        lines.extend(
-            textwrap.wrap(f"- {row.javascript}", width=env.width, subsequent_indent="    ")
-        )
-        lines.extend(
-            textwrap.wrap(
-                f"Python: {row.python}",
-                width=env.width,
-                initial_indent="    ",
-                subsequent_indent="      ",
-            )
-        )
-        lines.extend(
-            textwrap.wrap(
-                f"packet {row.packet} -> {marks}",
-                width=env.width,
-                initial_indent="    ",
-                subsequent_indent="      ",
-            )
-        )
-    if event.caption:
-        lines.extend(textwrap.wrap(event.caption, width=env.width))
-    del names
-    return [*lines, ""]
+    return delivery_table(event).plain_lines(env.width)
 
 
 @plain_lines.register
 def _(event: CodePair, env: Env) -> list[str]:
-    lines = [event.title, "  JavaScript (socket.io):"]
-    lines.extend("    " + line for line in event.javascript.splitlines())
-    lines.append("  Python (python-socketio):")
-    lines.extend("    " + line for line in event.python.splitlines())
-    if event.note:
-        lines.extend(
-            textwrap.wrap(event.note, width=env.width, initial_indent="  ", subsequent_indent="  ")
-        )
-    return [*lines, ""]
+    return code_pair(event).plain_lines(env.width)
 
 
 @plain_lines.register
 def _(event: DecodedPacket, env: Env) -> list[str]:
-    lines = [*_wrap(show_raw(event.raw, 2000), env.width, 0), event.summary]
+    raw = wrap(show_raw(event.raw, 2000), env.width, min_width=20, keep_spaces=True)
+    lines = [*raw, event.summary]
     for part in event.parts:
-        shown = "(none)" if part.text == "" else show_raw(part.text, 200)
+        shown = say("socketio.render.none") if part.text == "" else show_raw(part.text, 200)
         lines.extend(
             textwrap.wrap(
                 f"  {shown}  {part.field}: {part.meaning}",
@@ -262,7 +242,7 @@ def _(event: DecodedPacket, env: Env) -> list[str]:
     for warning in event.warnings:
         lines.extend(
             textwrap.wrap(
-                "Warning: " + warning,
+                say("socketio.render.warning", warning=warning),
                 width=env.width,
                 initial_indent="  ",
                 subsequent_indent="    ",
@@ -306,7 +286,7 @@ def _(event: WirePacket, env: Env, console: Console) -> None:
         body.append(raw[1 : 1 + sio_len], style="bold cyan")
         body.append(raw[1 + sio_len :], style="bold")
     if _heartbeat(event):
-        body.append("  heartbeat " + event.eio, style="dim italic")
+        body.append("  " + say("socketio.render.heartbeat", beat=event.eio), style="dim italic")
     elif event.meaning:
         body.append("\n" + event.meaning, style="italic")
     _line(console, event.t, _who(event), body)
@@ -358,7 +338,7 @@ def _(event: ServerLog, env: Env, console: Console) -> None:
 
 @draw_rich.register
 def _(event: Check, env: Env, console: Console) -> None:
-    text = Text("✔ proof of life: ", style="bold green")
+    text = Text(say("socketio.render.check-rich"), style="bold green")
     text.append(event.item, style="bold")
     text.append(f" · {event.evidence}", style="green")
     console.print(text, overflow="fold")
@@ -368,83 +348,18 @@ def _(event: Check, env: Env, console: Console) -> None:
 
 @draw_rich.register
 def _(event: Checklist, env: Env, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(
-        title="Proof of life: what this run showed",
-        title_justify="left",
-        expand=True,
-        show_lines=True,
-    )
-    table.add_column("", width=1, no_wrap=True)
-    table.add_column("item", style="bold", ratio=1)
-    table.add_column("observed", ratio=3)
-    for item, done, evidence in event.items:
-        table.add_row(
-            Text("✔", style="bold green") if done else Text("·", style="dim"),
-            item,
-            Text(evidence) if done else Text("not observed in this run", style="dim"),
-        )
-    console.print(table)
-    console.print()
+    console.print(checklist(event))
 
 
 @draw_rich.register
 def _(event: DeliveryTable, env: Env, console: Console) -> None:
-    from rich.table import Table
-
-    table = Table(title=event.title, title_justify="left", expand=True, show_lines=True)
-    table.add_column("server call", ratio=5, overflow="fold")
-    names = [name for name, _ in event.rows[0].got] if event.rows else []
-    for name in names:
-        table.add_column(name, justify="center", ratio=1, style=actor_style(name))
-    for row in event.rows:
-        call = Text(row.javascript, style="yellow")
-        call.append("\n" + row.python, style="blue")
-        call.append("\n" + row.packet, style="bold")
-        table.add_row(
-            call,
-            *(
-                Text("✔", style="bold green") if got else Text("—", style="dim")
-                for _, got in row.got
-            ),
-        )
-    if event.caption:
-        table.caption = event.caption
-    console.print(table)
-    console.print()
+    console.print(delivery_table(event))
     env.pause(0.6)
 
 
 @draw_rich.register
 def _(event: CodePair, env: Env, console: Console) -> None:
-    from rich.columns import Columns
-    from rich.panel import Panel
-    from rich.syntax import Syntax
-
-    js = Panel(
-        Syntax(event.javascript, "javascript", theme="ansi_dark", word_wrap=True),
-        title="JavaScript (socket.io)",
-        title_align="left",
-        border_style="yellow",
-    )
-    py = Panel(
-        Syntax(event.python, "python", theme="ansi_dark", word_wrap=True),
-        title="Python (python-socketio)",
-        title_align="left",
-        border_style="blue",
-    )
-    console.print(Text(event.title, style="bold"))
-    if console.width >= 110:
-        half = (console.width - 1) // 2
-        js.width = py.width = half
-        console.print(Columns([js, py]))
-    else:
-        console.print(js)
-        console.print(py)
-    if event.note:
-        console.print(Text(event.note, style="italic"))
-    console.print()
+    console.print(code_pair(event))
     env.pause(0.6)
 
 
@@ -464,7 +379,7 @@ def _(event: DecodedPacket, env: Env, console: Console) -> None:
     table.add_column("field", ratio=1)
     table.add_column("meaning", ratio=4)
     for n, part in enumerate(event.parts):
-        shown = "(nothing)" if part.text == "" else show_raw(part.text, 200)
+        shown = say("socketio.render.nothing") if part.text == "" else show_raw(part.text, 200)
         style = PART_STYLES[n % len(PART_STYLES)] if part.text else "dim"
         table.add_row(Text(shown, style=style), Text(part.field), Text(part.meaning))
     console.print(table)
@@ -473,5 +388,6 @@ def _(event: DecodedPacket, env: Env, console: Console) -> None:
     for detail in event.details:
         console.print(Padding(Text(detail), (0, 0, 0, 2)))
     for warning in event.warnings:
-        console.print(Padding(Text("careful: " + warning, style="red"), (0, 0, 0, 2)))
+        careful = say("socketio.render.careful", warning=warning)
+        console.print(Padding(Text(careful, style="red"), (0, 0, 0, 2)))
     console.print()
