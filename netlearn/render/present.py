@@ -15,6 +15,7 @@ from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event
 
@@ -57,7 +58,7 @@ class Pages:
         from netlearn.runner.stepper import Key, key_of
 
         console = self.env.console()
-        console.print(f"{' ' * MARGIN}[dim]Enter: next page · q: stop[/]")
+        console.print(f"{' ' * MARGIN}[dim]{say('core.render.present.next-page')}[/]")
         while True:
             raw = next(self.keys, "q")
             if raw == "\x03":

@@ -14,6 +14,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Peers, Segment, StateChange, WindowChart, WindowSample
 from netlearn.render.drawer import memory
@@ -46,7 +47,7 @@ def _(event: Peers, env: Env) -> list[str]:
     ladder.plain_count = 0
     left = f"{event.left} {event.left_addr}".strip()
     right = f"{event.right} {event.right_addr}".strip()
-    text = f"Connection: {left} <-> {right} ({event.numbers} sequence numbers)"
+    text = say("core.render.tcp.connection", left=left, right=right, numbers=event.numbers)
     return ["", *textwrap.wrap(text, width=env.width, subsequent_indent="    "), ""]
 
 
@@ -63,12 +64,15 @@ def _(event: Segment, env: Env) -> list[str]:
         f"{numbers_text(event, absolute)} win={event.window} len={event.payload_len}"
     )
     if event.lost:
-        head += " LOST (never arrives)"
-    other = "relative" if absolute else "absolute"
-    detail = f"{other}: {numbers_text(event, not absolute)}"
+        head += say("core.render.tcp.lost")
+    other = numbers_text(event, not absolute)
+    if absolute:
+        detail = say("core.render.tcp.numbers-relative", numbers=other)
+    else:
+        detail = say("core.render.tcp.numbers-absolute", numbers=other)
     opts = option_text(event.options)
     if opts:
-        detail += f"; options: {opts}"
+        detail += say("core.render.tcp.options", options=opts)
     lines = textwrap.wrap(head, width=env.width, subsequent_indent="    ")
     lines += textwrap.wrap(detail, width=env.width, initial_indent="    ", subsequent_indent="    ")
     if event.note:
@@ -135,18 +139,32 @@ def _animate_arrow(event: Segment, ladder: LadderState, env: Env, console: Conso
 
 @plain_lines.register(WindowSample)
 def _(event: WindowSample, env: Env) -> list[str]:
-    ss = "inf" if event.ssthresh is None else str(event.ssthresh)
-    return [
-        f"{event.t:.3f}s {event.side}: cwnd={event.cwnd} ssthresh={ss} "
-        f"in flight={event.flight} ({event.phase})"
-    ]
+    ss = say("core.render.tcp.no-threshold") if event.ssthresh is None else str(event.ssthresh)
+    text = say(
+        "core.render.tcp.window",
+        side=event.side,
+        cwnd=event.cwnd,
+        ssthresh=ss,
+        flight=event.flight,
+        phase=event.phase,
+    )
+    return [f"{event.t:.3f}s {text}"]
 
 
 @draw_rich.register(WindowSample)
 def _(event: WindowSample, env: Env, console: Console) -> None:
-    ss = "∞" if event.ssthresh is None else str(event.ssthresh)
+    from rich.markup import escape
+
+    ss = say("core.render.tcp.no-threshold-rich") if event.ssthresh is None else str(event.ssthresh)
+    text = say(
+        "core.render.tcp.window-rich",
+        cwnd=event.cwnd,
+        ssthresh=ss,
+        flight=event.flight,
+        phase=event.phase,
+    )
     console.print(
-        f"[dim]{'':>22}cwnd={event.cwnd} ssthresh={ss} flight={event.flight} ({event.phase})[/]",
+        f"[dim]{'':>22}{escape(text)}[/]",
         overflow="crop",
         no_wrap=True,
         highlight=False,

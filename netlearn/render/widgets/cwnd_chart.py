@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from netlearn.content.words import say
 from netlearn.events import WindowSample
 
 HEIGHT = 10
@@ -56,14 +57,14 @@ class CwndChart:
     def lines(self, width: int) -> list[str]:
         rows = self.grid(width)
         if not self.samples:
-            return [self.title, "(no window samples)"]
+            return [self.title, say("core.render.cwnd.empty")]
         top = max(max(s.cwnd, s.flight) for s in self.samples)
         top = max(top, self.smss)
         out = [self.title] if self.title else []
         for r, row in enumerate(rows):
             label = ""
             if r == 0:
-                label = f"{top / self.smss:.0f} seg"
+                label = say("core.render.cwnd.top", segments=f"{top / self.smss:.0f}")
             elif r == HEIGHT - 1:
                 label = "0"
             out.append(f"{label:>9} │" + "".join(row).rstrip())
@@ -72,7 +73,7 @@ class CwndChart:
         out.append(" " * 10 + "└" + "─" * cols)
         right = f"{t1:.2f} s"
         out.append(" " * 11 + f"{t0:.2f} s".ljust(cols - len(right)) + right)
-        out.append(" " * 11 + "█ cwnd  ▒ bytes in flight  - ssthresh")
+        out.append(" " * 11 + say("core.render.cwnd.legend"))
         return out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:

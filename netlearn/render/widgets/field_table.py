@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
+from netlearn.content.words import say
+from netlearn.content.words import table as table_words
 from netlearn.events import LayerInfo
 from netlearn.render.style import FLAG_STYLE, osi_style
 
@@ -20,18 +22,26 @@ class FieldTable:
         layer = self.layer
         style = osi_style(layer.osi)
         table = Table(
-            title=f"{layer.long_name}  ·  OSI layer {layer.osi} ({layer.osi_name})  ·  "
-            f"bytes {layer.start}-{layer.end - 1} ({layer.end - layer.start} bytes)",
+            title=say(
+                "core.render.inspector.field-table",
+                name=layer.long_name,
+                osi=layer.osi,
+                osi_name=layer.osi_name,
+                first=layer.start,
+                last=layer.end - 1,
+                size=layer.end - layer.start,
+            ),
             title_style=f"bold {style}",
             title_justify="left",
             border_style=style,
             expand=False,
             show_lines=False,
         )
-        table.add_column("field", style="bold", no_wrap=True)
-        table.add_column("bits", justify="right")
-        table.add_column("value", overflow="fold", max_width=28)
-        table.add_column("meaning", overflow="fold", ratio=1)
+        col = table_words("core.render.inspector.columns")
+        table.add_column(col["field"], style="bold", no_wrap=True)
+        table.add_column(col["bits"], justify="right")
+        table.add_column(col["value"], overflow="fold", max_width=28)
+        table.add_column(col["meaning"], overflow="fold", ratio=1)
         for f in layer.fields:
             value_style = FLAG_STYLE if f.name in self.highlight else ""
             table.add_row(

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from netlearn.content.words import say
 from netlearn.events import Event, Segment, StateChange
 from netlearn.packets.tcp import flag_names
 
@@ -160,7 +161,7 @@ class LadderState:
     def header(self, lay: Layout) -> list[Text]:
         names = Row(lay.width)
         if lay.time_w:
-            names.put(1, "time", "dim")
+            names.put(1, say("core.render.tcp.time"), "dim")
         names.center(lay.left, self.left or "", "bold")
         names.center(lay.right, self.right or "", "bold")
         lines = [names.text()]
@@ -199,7 +200,7 @@ class LadderState:
             parts.append((name, FLAG_STYLE.get(name, "bold")))
         parts.append(("] " + numbers_text(seg, self.absolute), ""))
         if resent:
-            parts.append(("  retransmission", "bold red"))
+            parts.append(("  " + say("core.render.tcp.retransmission"), "bold red"))
         width = sum(len(p) for p, _ in parts)
         top = self._blank(lay)
         col = lay.left + 1 + max(0, (lay.mid - width) // 2)
@@ -243,13 +244,14 @@ class LadderState:
             drawn[-1] = "✕" if lost and done else "▶"
             row.put(lay.left, "".join(drawn), style)
             if lost and done:
-                row.put(lay.left + reach + 1, "lost", "bold red")
+                row.put(lay.left + reach + 1, say("core.render.tcp.arrow-lost"), "bold red")
         else:
             drawn[-1] = "┤"
             drawn[0] = "✕" if lost and done else "◀"
             row.put(lay.right + 1 - reach, "".join(drawn), style)
             if lost and done:
-                row.put(lay.right - reach - 5, "lost", "bold red")
+                lost_word = say("core.render.tcp.arrow-lost")
+                row.put(lay.right - reach - 1 - len(lost_word), lost_word, "bold red")
 
     # ------------------------------------------------------------------ primitives
 

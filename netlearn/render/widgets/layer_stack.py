@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from netlearn.content.words import say
 from netlearn.events import LayerInfo
 from netlearn.packets.layers import by_number
 from netlearn.render.style import colourless, osi_style
@@ -30,13 +31,20 @@ class LayerStack:
             style = osi_style(layer.osi)
             size = layer.end - layer.start
             inner = self.total - layer.end
-            what = "data" if layer.end == self.total and depth else "header"
-            label = (
-                f"{'  ' * depth}{by_number(layer.osi).name} ({layer.osi}) · {layer.name} {what} "
-                f"{size} B"
+            if layer.end == self.total and depth:
+                what = say("core.render.inspector.data")
+            else:
+                what = say("core.render.inspector.header")
+            label = "  " * depth + say(
+                "core.render.inspector.stack-line",
+                osi_name=by_number(layer.osi).name,
+                osi=layer.osi,
+                name=layer.name,
+                what=what,
+                size=size,
             )
             if inner:
-                label += f" + {inner} B inside"
+                label += say("core.render.inspector.inside", size=inner)
             if colourless(console):  # the active layer by a marker, not by reverse video alone
                 label = ("▶ " if self.active == layer.name else "  ") + label
             line = Text(label.ljust(width)[:width], style=style)

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
+from netlearn.content.words import say, table
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import letter
 from netlearn.render.text import ascii_of
-
-KIND_NAMES = {
-    "choice": "one answer",
-    "multi": "every right answer",
-    "fill": "type the answer",
-    "order": "put in order",
-}
 
 
 def marked_hexdump(raw: bytes, highlight: int = -1, per_line: int = 16) -> list[str]:
@@ -35,7 +30,8 @@ def marked_hexdump(raw: bytes, highlight: int = -1, per_line: int = 16) -> list[
         out.append(f"{start:04x}  {hexpart}  {asc}")
         if start <= highlight < start + per_line:
             col = 6 + (highlight - start) * 3
-            out.append(" " * col + "^^" + f"  byte {highlight} (0x{highlight:04x})")
+            mark = say("core.quiz-card.question.marked-byte", offset=highlight)
+            out.append(" " * col + "^^" + f"  {mark}")
     return out
 
 
@@ -124,9 +120,12 @@ class QuizCard:
             given = [str(i + 1) for i in self.placed]
             given += ["_"] * (len(q.choices) - len(given))
             parts.append(Text(""))
-            parts.append(Text(f"Your order: {' '.join(given)}", style="bold"))
-        title = f"Question {q.number} of {q.total} · {q.lesson_title}"
-        sub = KIND_NAMES.get(q.answer_kind, q.answer_kind)
+            order = say("core.quiz-card.question.your-order", order=" ".join(given))
+            parts.append(Text(order, style="bold"))
+        title = say(
+            "core.quiz-card.question.title", number=q.number, total=q.total, lesson=q.lesson_title
+        )
+        sub = table("core.quiz-card.kinds").get(q.answer_kind, q.answer_kind)
         if q.source != "bank":
             sub += f" · {q.source}"
         yield Panel(
@@ -161,23 +160,24 @@ class AnswerCard:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         a = self.a
         parts: list[RenderableType] = []
-        given = a.given or "(no answer)"
-        verdict = Text(f"Your answer: {given}  ", style="bold")
+        given = a.given or say("core.quiz-card.answer.none")
+        verdict = Text(say("core.quiz-card.answer.yours", given=given), style="bold")
         if a.correct:
-            verdict.append("right", style="bold green")
+            verdict.append(say("core.quiz-card.answer.right"), style="bold green")
         elif not a.valid:
-            verdict.append("not a valid answer", style="bold red")
+            verdict.append(say("core.quiz-card.answer.invalid"), style="bold red")
         else:
-            verdict.append("not right", style="bold red")
+            verdict.append(say("core.quiz-card.answer.wrong"), style="bold red")
         if a.message:
             verdict.append(f"  ({a.message})", style="dim")
         parts.append(verdict)
         if not a.correct and a.answer_kind == "order":
-            parts.append(Text(f"The answer: {a.right_answer}, that is:", style="bold"))
+            order = say("core.quiz-card.answer.order", answer=a.right_answer)
+            parts.append(Text(order, style="bold"))
             for n, item in enumerate(a.right_text.split(" -> "), start=1):
                 parts.append(Padding1(Text(f"{n}. ") + inline_code(item)))
         elif not a.correct:
-            right = Text("The answer: ", style="bold")
+            right = Text(say("core.quiz-card.answer.the-answer"), style="bold")
             right.append_text(inline_code(a.right_text))
             parts.append(right)
         parts.append(Text(""))
@@ -185,12 +185,17 @@ class AnswerCard:
         if a.step_ref or a.next_review:
             parts.append(Text(""))
         if a.step_ref:
-            parts.append(Text(f"Read more: {a.step_ref}", style="dim"))
+            parts.append(Text(say("core.quiz-card.answer.read-more", ref=a.step_ref), style="dim"))
         if a.next_review:
-            parts.append(Text(f"Asked again {a.next_review}.", style="dim"))
+            again = say("core.quiz-card.answer.again", when=a.next_review)
+            parts.append(Text(again, style="dim"))
+        if a.correct:
+            title = say("core.quiz-card.answer.title-right")
+        else:
+            title = say("core.quiz-card.answer.title-wrong")
         yield Panel(
             Group(*parts),
-            title="[bold]Right[/]" if a.correct else "[bold]Not quite[/]",
+            title=f"[bold]{escape(title)}[/]",
             title_align="left",
             border_style="green" if a.correct else "red",
         )
@@ -206,25 +211,36 @@ class ScoreCard:
         from rich.table import Table
 
         s = self.s
-        pct = f" ({round(100 * s.right / s.answered)}%)" if s.answered else ""
-        head = Text(f"{s.right} of {s.answered} right{pct}", style="bold")
+        pct = ""
+        if s.answered:
+            pct = say("core.quiz-card.score.percent", percent=round(100 * s.right / s.answered))
+        head = Text(
+            say("core.quiz-card.score.head", right=s.right, answered=s.answered) + pct,
+            style="bold",
+        )
         if s.answered < s.total:
-            head.append(f"  ·  {s.answered} of {s.total} questions answered", style="dim")
+            answered = say("core.quiz-card.score.answered", answered=s.answered, total=s.total)
+            head.append(answered, style="dim")
         parts: list[RenderableType] = [head]
         if len(s.per_lesson) > 1:
-            table = Table(show_header=True, box=None, padding=(0, 2))
-            table.add_column("lesson")
-            table.add_column("right", justify="right")
+            rows = Table(show_header=True, box=None, padding=(0, 2))
+            rows.add_column(say("core.quiz-card.score.lesson"))
+            rows.add_column(say("core.quiz-card.score.right"), justify="right")
             for lesson, right, answered in s.per_lesson:
-                table.add_row(lesson, f"{right} of {answered}")
-            parts.append(table)
+                rows.add_row(
+                    lesson, say("core.quiz-card.score.per-lesson", right=right, answered=answered)
+                )
+            parts.append(rows)
         if s.advice:
             parts.append(Text(""))
             parts.append(Markdown(s.advice))
-        title = "Review done" if s.mode == "review" else "Quiz done"
+        if s.mode == "review":
+            title = say("core.quiz-card.score.review-done")
+        else:
+            title = say("core.quiz-card.score.quiz-done")
         if s.stopped == "interrupted":
-            title += " (interrupted)"
-        yield Panel(Group(*parts), title=f"[bold]{title}[/]", title_align="left")
+            title += say("core.quiz-card.score.interrupted")
+        yield Panel(Group(*parts), title=f"[bold]{escape(title)}[/]", title_align="left")
 
 
 if __name__ == "__main__":

@@ -11,13 +11,15 @@ from collections.abc import Sequence
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 
+from netlearn.content.words import say
 from netlearn.events import LayerInfo
 from netlearn.render.style import osi_style
 
 
 def _label(layer: LayerInfo, innermost: bool) -> str:
     size = layer.end - layer.start
-    return f"{'data' if innermost else layer.name} {size}B"
+    name = say("core.render.inspector.strip-data") if innermost else layer.name
+    return f"{name} {size}B"
 
 
 class WrapStrip:
