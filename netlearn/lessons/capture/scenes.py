@@ -6,6 +6,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator
 
+from netlearn.content.words import items, say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Table
@@ -45,11 +46,7 @@ def _tagged_live(env: Env) -> tuple[list[tuple[str, Event]], bool]:
                 private.close()
         else:
             ok, why = can_capture("lo")  # now saying why no namespace could be made either
-            warn = Note(
-                text=f"No live capture here: {why}. Below is the real capture bundled with "
-                "netlearn, recorded the same way on another machine.",
-                tone="warn",
-            )
+            warn = Note(text=say("capture.scenes.no-live", why=why), tone="warn")
             tagged = [("handshake", warn), *told_replay(env)]
     _kept[:] = [(weakref.ref(env), tagged)]
     return tagged, False
@@ -61,14 +58,15 @@ def _part(tagged: list[tuple[str, Event]], part: str, kept: bool) -> Iterator[Ev
     from netlearn.lessons.capture.demo import PARTS
 
     if part not in PARTS:
-        raise NetlearnError(f"unknown part {part!r}: choose one of {', '.join(PARTS)}")
+        raise NetlearnError(
+            say("capture.scenes.unknown-part", part=repr(part), parts=", ".join(PARTS))
+        )
     if part != "handshake":
         yield from (e for p, e in tagged if p == "handshake" and type(e).__name__ == "Peers")
         yield Note(
-            text="The same connection as in the step before, continued where it stopped."
+            text=say("capture.scenes.same-connection")
             if kept
-            else 'A connection captured for this step (the step "A real handshake" shows '
-            "the opening of one): its handshake is left out here.",
+            else say("capture.scenes.new-connection"),
         )
     for p, event in tagged:
         if p == part:
@@ -99,11 +97,7 @@ def live(env: Env, part: str = "") -> Iterator[Event]:
             private.close()
         return
     ok, why = can_capture("lo")  # now saying why no namespace could be made either
-    yield Note(
-        text=f"No live capture here: {why}. Below is the real capture bundled with netlearn, "
-        "recorded the same way on another machine.",
-        tone="warn",
-    )
+    yield Note(text=say("capture.scenes.no-live", why=why), tone="warn")
     yield from replay(env)
 
 
@@ -155,7 +149,7 @@ def packet(env: Env, n: str = "1") -> Iterator[Event]:
     from netlearn.packets.pcap_view import from_file
 
     if not n.isdigit():
-        raise NetlearnError(f"packet number {n!r} is not a number")
+        raise NetlearnError(say("capture.scenes.not-a-number", n=repr(n)))
     yield from_file(bundled_capture(), int(n))
 
 
@@ -173,8 +167,9 @@ def time_wait(env: Env) -> Iterator[Event]:
         conn = tracker.feed(pkt).conn
     entries, when = recorded_table(path)
     if conn is None:
-        raise NetlearnError("the bundled capture holds no connection")
-    yield from Story(tracker).time_wait(conn, entries, recorded=when or "at capture time")
+        raise NetlearnError(say("capture.scenes.no-connection"))
+    recorded = when or say("capture.replay.at-capture-time")
+    yield from Story(tracker).time_wait(conn, entries, recorded=recorded)
 
 
 def bpf(env: Env, port: str = "8080") -> Iterator[Event]:
@@ -185,19 +180,17 @@ def bpf(env: Env, port: str = "8080") -> Iterator[Event]:
     try:
         program = compiler.compile_filter(expression)
     except compiler.LibpcapMissing as exc:
-        yield Note(text=f"{exc}: without libpcap there is no filter compiler.", tone="warn")
+        yield Note(text=say("capture.scenes.no-libpcap", error=exc), tone="warn")
         return
     rows = tuple(
         (f"{i:03d}", text, meaning)
         for i, (text, meaning) in enumerate(compiler.disassemble(program))
     )
     yield Table(
-        title=f"'{expression}' compiled by libpcap: {len(program)} BPF instructions",
-        columns=("#", "instruction", "what it does"),
+        title=say("capture.scenes.bpf-title", expression=expression, n=len(program)),
+        columns=tuple(items("capture.scenes.bpf-columns")),
         rows=rows,
-        caption="The same program `tcpdump -d 'tcp port "
-        f"{port}'` prints. Offsets count from the start of the Ethernet header; "
-        "'ret' ends the program: 0 drops the packet, anything else keeps that many bytes.",
+        caption=say("capture.scenes.bpf-caption", port=port),
     )
 
 
@@ -208,19 +201,12 @@ def privilege(env: Env) -> Iterator[Event]:
 
     ok, why = can_capture("lo")
     if ok:
-        yield Note(text="This netlearn may capture on `lo`: it runs with CAP_NET_RAW.", tone="tip")
+        yield Note(text=say("capture.scenes.may-capture"), tone="tip")
         return
     if needs_private_net("lo"):
         probe = netns.probe()
         if probe is None:
-            yield Note(
-                text=f"This netlearn may not capture on this machine's interfaces: {why}. "
-                "But it may create a private network namespace of its own, with its own "
-                "loopback, where it holds CAP_NET_RAW: the live scenes run there, no sudo "
-                "needed. Watching another program (`netlearn capture --port N`) still needs "
-                "the privilege, since that program is not in the private namespace.",
-                tone="tip",
-            )
+            yield Note(text=say("capture.scenes.may-not-but-private", why=why), tone="tip")
             return
         ok, why = can_capture("lo")
-    yield Note(text=f"This netlearn may not capture: {why}.", tone="warn")
+    yield Note(text=say("capture.scenes.may-not", why=why), tone="warn")
