@@ -23,6 +23,7 @@ from netlearn.lessons.websocket.handshake import (
 from netlearn.lessons.websocket.protocol import (
     BadRequest,
     ClientConnection,
+    ClientState,
     Failure,
     Received,
     RequestIn,
@@ -185,7 +186,9 @@ def test_client_checks_the_101_response() -> None:
     client.request()
     bad = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     (resp,) = client.receive_data(bad + f"Sec-WebSocket-Accept: {wrong}\r\n\r\n".encode())
-    assert isinstance(resp, ResponseIn) and not resp.accepted and client.state == "refused"
+    assert (
+        isinstance(resp, ResponseIn) and not resp.accepted and client.state is ClientState.REFUSED
+    )
 
 
 def test_server_failures_carry_the_close_code_and_section() -> None:
