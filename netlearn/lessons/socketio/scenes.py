@@ -13,16 +13,12 @@ from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Title
-from netlearn.lessons.socketio import side_by_side
+from netlearn.lessons.socketio import side_by_side, trace
 from netlearn.lessons.socketio.demo import Lab
 from netlearn.lessons.socketio.events import Check, Checklist, HttpLine, WirePacket
 
-# The notes of the HTTP lines that only carry a long-polling client's packets (see
-# `netlearn.lessons.socketio.trace`): shown in full where the transports are taught, folded into
-# a count after.
 HANDSHAKE_CLIENTS = ("all", "alice", "bob-carol")  # repeated in netlearn.scenes
 _REGULARS = ("alice", "bob", "carol")  # the lesson's clients, whose heartbeats fold into a count
-_PLUMBING = ("long-poll:", "answers the long-poll GET", "answers the POST", "sends ")
 
 
 def _live(
@@ -40,15 +36,19 @@ def _live(
 
 def fold_polling(events: Iterator[Event]) -> Iterator[Event]:
     """The events without the HTTP requests and responses that merely carry a long-polling
-    client's packets (its packets stay, marked [polling]), and a count of them at the end."""
+    client's packets (its packets stay, marked [polling]), and a count of them at the end.
+
+    Those HTTP lines are known by their notes (`trace.plumbing()`): shown in full where the
+    transports are taught, folded into a count after."""
     gets: dict[str, int] = {}
     posts: dict[str, int] = {}
     pings: dict[str, int] = {}
+    plumbing = trace.plumbing()
     for event in events:
         if (
             isinstance(event, HttpLine)
             and event.actor in _REGULARS
-            and event.note.startswith(_PLUMBING)
+            and event.note.startswith(plumbing)
         ):
             if event.direction == "up":
                 count = posts if event.line.startswith("POST") else gets

@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
+from netlearn.content.words import say
 from netlearn.events import Event
 from netlearn.lessons.socketio import protocol as codec
 from netlearn.lessons.socketio.events import HttpLine, LinkNote, WirePacket
@@ -49,6 +50,16 @@ def _phrase(status: int) -> str:
 
 def path_of(target: str) -> str:
     return target.split("?", 1)[0]
+
+
+def plumbing() -> tuple[str, ...]:
+    """How the notes of HTTP lines that only carry a long-polling client's packets begin."""
+    return (
+        say("socketio.trace.http.long-poll") + ":",
+        say("socketio.trace.http.answers-long-poll"),
+        say("socketio.trace.http.answers-post"),
+        say("socketio.trace.http.sends") + " ",
+    )
 
 
 class Tracer:
@@ -99,7 +110,7 @@ class ConnectionTrace:
             return self.tracer.name
         if self.sid:
             return self.tracer.name_for(self.sid)
-        return self.peer_addr or "new client"
+        return self.peer_addr or say("socketio.trace.link.new-client")
 
     def _t(self) -> float:
         return round(self.tracer.clock(), 3)
@@ -122,10 +133,16 @@ class ConnectionTrace:
     def note_problem(self, from_client: bool, text: str) -> Event:
         return self._note("up" if from_client else "down", text)
 
-    def closed(self, by_client: bool, how: str = "closed") -> Event:
-        """The TCP connection ended (`how`: closed, reset, cut by the lesson)."""
-        who = "the client" if by_client else "the server"
-        text = f"TCP connection {how} by {who}" if how != "cut" else "TCP connection cut"
+    def closed(self, by_client: bool, how: str = "") -> Event:
+        """The TCP connection ended (`how`: "" for closed, or "cut" by the lesson)."""
+        if how == "cut":
+            text = say("socketio.trace.link.cut")
+        else:
+            who = say(
+                "socketio.trace.link.by-client" if by_client else "socketio.trace.link.by-server"
+            )
+            how = how or say("socketio.trace.link.closed")
+            text = say("socketio.trace.link.closed-by", how=how, who=who)
         return self._note("up" if by_client else "down", text)
 
     # -- HTTP
@@ -140,30 +157,36 @@ class ConnectionTrace:
         self.asked_upgrade = upgrade
         if not path.startswith(SOCKETIO_PATH):
             if upgrade:
-                return [self._http("up", line, f"asks to open a WebSocket at {path}")]
-            return [self._http("up", line, "asks for the page" if path == "/" else "")]
+                note = say("socketio.trace.http.asks-websocket-at", path=path)
+                return [self._http("up", line, note)]
+            page = say("socketio.trace.http.asks-page") if path == "/" else ""
+            return [self._http("up", line, page)]
         transport = q.get("transport", "")
         out: list[Event] = []
         if transport == "websocket" or upgrade:
             self.transport = "websocket"
             note = (
-                f"asks to move session {self.sid} onto a WebSocket (Upgrade: websocket)"
+                say("socketio.trace.http.move-to-websocket", sid=self.sid)
                 if self.sid
-                else "opens a WebSocket-only session (Upgrade: websocket)"
+                else say("socketio.trace.http.websocket-only")
             )
             out.append(self._http("up", line, note))
             return out
         if req.method == "GET":
             note = (
-                "long-poll: the server holds this request until it has packets to send"
+                say(
+                    "socketio.trace.http.long-poll-note",
+                    long_poll=say("socketio.trace.http.long-poll"),
+                )
                 if self.sid
-                else "Engine.IO handshake: open a session over HTTP long-polling"
+                else say("socketio.trace.http.handshake-get")
             )
             out.append(self._http("up", line, note))
             return out
         body = req.body.decode("utf-8", "replace")
         packets = body.split(codec.RECORD_SEPARATOR) if body else []
-        out.append(self._http("up", line, self._body_note("sends", packets, req.truncated)))
+        sends = say("socketio.trace.http.sends")
+        out.append(self._http("up", line, self._body_note(sends, packets, req.truncated)))
         out.extend(self._packet("up", "polling", raw) for raw in packets)
         return out
 
@@ -173,29 +196,34 @@ class ConnectionTrace:
         if resp.status == 101:
             self.websocket = True
             self.asked_upgrade = False
-            return [self._http("down", line, "from here on: WebSocket frames, one packet each")]
+            return [self._http("down", line, say("socketio.trace.http.switched"))]
         body = resp.body.decode("utf-8", "replace")
         if self.asked_upgrade:
             self.asked_upgrade = False
-            return [self._http("down", line, "the WebSocket upgrade is refused")]
+            return [self._http("down", line, say("socketio.trace.http.upgrade-refused"))]
         if not path.startswith(SOCKETIO_PATH):
-            kind = resp.header("content-type").split(";")[0] or "no type"
-            return [self._http("down", line, f"{kind}, {len(resp.body)} bytes")]
+            kind = resp.header("content-type").split(";")[0] or say("socketio.trace.http.no-type")
+            note = say("socketio.trace.http.file", kind=kind, n=len(resp.body))
+            return [self._http("down", line, note)]
         if resp.status != 200:
-            return [self._http("down", line, f"refused: {body[:120]!r}")]
+            return [self._http("down", line, say("socketio.trace.http.refused", body=body[:120]))]
         # Each response names the request it answers (the observer pairs them per
         # connection): a client may have a long-poll GET waiting on one connection while a POST
         # is answered on another.
         if resp.method == "POST":
-            return [
-                self._http("down", line, f"answers the POST: body {body!r}, its packets arrived")
-            ]
+            answers = say("socketio.trace.http.answers-post")
+            note = say("socketio.trace.http.post-body", answers=answers, body=body)
+            return [self._http("down", line, note)]
         packets = body.split(codec.RECORD_SEPARATOR) if body else []
         handshake = "sid=" not in resp.target
         if not self.sid and packets and packets[0].startswith("0"):
             with contextlib.suppress(codec.PacketError):
                 self.sid = str(codec.parse_open(packets[0][1:]).get("sid", ""))
-        verb = "answers the handshake GET with" if handshake else "answers the long-poll GET with"
+        verb = say(
+            "socketio.trace.http.answers-handshake"
+            if handshake
+            else "socketio.trace.http.answers-long-poll"
+        )
         out: list[Event] = [
             self._http("down", line, self._body_note(verb, packets, resp.truncated))
         ]
@@ -205,11 +233,14 @@ class ConnectionTrace:
     @staticmethod
     def _body_note(verb: str, packets: list[str], truncated: bool) -> str:
         n = len(packets)
-        note = f"{verb} {n} packet{'s' if n != 1 else ''} in the body"
+        if n == 1:
+            note = say("socketio.trace.http.body-one", verb=verb)
+        else:
+            note = say("socketio.trace.http.body", verb=verb, n=n)
         if n > 1:
-            note += ", separated by \\x1e"
+            note += say("socketio.trace.http.separated")
         if truncated:
-            note += " (too large: cut for display)"
+            note += say("socketio.trace.http.cut-for-display")
         return note
 
     # -- WebSocket
@@ -226,8 +257,9 @@ class ConnectionTrace:
         direction = "up" if ctl.from_client else "down"
         if ctl.opcode == "close":
             reason = f" {ctl.reason!r}" if ctl.reason else ""
-            return self._note(direction, f"WebSocket close frame, code {ctl.code}{reason}")
-        return self._note(direction, f"WebSocket {ctl.opcode} frame (RFC 6455 control frame)")
+            text = say("socketio.trace.link.close-frame", code=ctl.code, reason=reason)
+            return self._note(direction, text)
+        return self._note(direction, say("socketio.trace.link.control-frame", opcode=ctl.opcode))
 
     # -- events
 
@@ -237,7 +269,7 @@ class ConnectionTrace:
             sio, meaning = packet_line(pkt, direction)
             eio = pkt.name
         except codec.PacketError as exc:
-            sio, eio, meaning = "", "?", f"not an Engine.IO packet: {exc}"
+            sio, eio, meaning = "", "?", say("socketio.trace.link.not-eio", problem=exc)
         return WirePacket(
             t=self._t(),
             actor=self.actor,
