@@ -223,3 +223,49 @@ def test_unwrap_names_the_field_that_says_what_is_inside() -> None:
     assert notes[1] == "proto = 6 (tcp): so the next header is TCP"
     assert notes[2].startswith("destination port 8080")
     assert [len(s.stack) for s in steps] == [3, 2, 1, 0]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- words looked up by a computed key
+
+
+def test_every_osi_layer_and_tcpip_layer_has_its_words() -> None:
+    from netlearn.content.words import say
+    from netlearn.packets.layers import LAYERS, TCPIP
+
+    assert [la.number for la in LAYERS] == list(range(1, 8))
+    for la in LAYERS:
+        for field in ("name", "job", "unit", "protocols", "devices", "analogy", "tcpip"):
+            assert say(f"glossary.layers.{la.number}.{field}") == getattr(la, field)
+    assert [row[0] for row in TCPIP] == ["Application", "Transport", "Internet", "Link"]
+    assert {la.tcpip for la in LAYERS} == {row[0] for row in TCPIP}
+
+
+def test_every_layer_of_the_samples_has_a_glossary_and_a_unit() -> None:
+    from netlearn.content.words import known, table
+    from netlearn.packets.layers import osi_of
+    from netlearn.packets.meanings import MEANINGS
+
+    units = table("osi.scenes.units")
+    for layers in KIND_LAYERS.values():
+        for name in layers:
+            assert known(f"glossary.fields.layers.{name}"), name
+            assert name in units or str(osi_of(name)) in units, name
+    assert set(MEANINGS) >= {n for layers in KIND_LAYERS.values() for n in layers}
+    assert set(MEANINGS) >= {"Padding"}
+
+
+def test_every_sample_packet_has_a_description_and_a_quiz_name() -> None:
+    from netlearn.content.words import table
+    from netlearn.lessons.osi.quiz import PACKETS
+    from netlearn.packets.build import SAMPLES
+
+    assert tuple(KINDS) == SAMPLES and all(KINDS.values())
+    assert set(table("core.packets.samples")) == set(SAMPLES)
+    assert set(table("osi.quiz.app-names")) == set(PACKETS)
+
+
+def test_every_port_service_is_a_number() -> None:
+    from netlearn.packets.meanings import SERVICES, service
+
+    assert SERVICES[80] == "HTTP" and service(8080) == "http-alt (alternative HTTP)"
+    assert service(9) is None and all(0 < port < 65536 for port in SERVICES)

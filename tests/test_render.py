@@ -283,3 +283,11 @@ def test_render_and_packets_import_no_lesson() -> None:
                 )
                 bad += [f"{path.name}: {n}" for n in names if n.startswith("netlearn.lessons")]
     assert bad == []
+
+
+def test_every_answer_kind_and_note_tone_has_its_words() -> None:
+    from netlearn.content.words import table
+    from netlearn.quiz.model import ANSWER_KINDS
+
+    assert set(table("core.quiz-card.kinds")) == set(ANSWER_KINDS)
+    assert set(table("core.render.note-title")) <= set(table("core.render.note-prefix"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 
+from netlearn.content import words
 from netlearn.content.words import say
-from netlearn.content.words import table as table_words
 from netlearn.events import LayerInfo
 from netlearn.render.style import FLAG_STYLE, osi_style
 
@@ -37,7 +37,7 @@ class FieldTable:
             expand=False,
             show_lines=False,
         )
-        col = table_words("core.render.inspector.columns")
+        col = words.table("core.render.inspector.columns")
         table.add_column(col["field"], style="bold", no_wrap=True)
         table.add_column(col["bits"], justify="right")
         table.add_column(col["value"], overflow="fold", max_width=28)
