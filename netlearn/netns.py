@@ -18,28 +18,26 @@ says why and what would allow it.
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import errno
 import fcntl
 import os
-import pickle
-import select
-import signal
 import socket
 import struct
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
+
+if TYPE_CHECKING:
+    from netlearn.live.capture_child import PrivateNet
 
 CAP_NET_RAW = 13
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
-PR_SET_PDEATHSIG = 1
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
@@ -47,14 +45,18 @@ IFF_UP = 0x1
 # Test hook: make the unshare call fail with this errno name (EPERM, ENOSPC, EINVAL, ENOSYS).
 FAIL_ENV = "NETLEARN_NETNS_FAIL"
 
-NOTICE = (
-    "No capture privilege: this runs in a private network namespace of your own (its own "
-    "loopback, 127.0.0.1 inside it), where capturing needs no sudo."
-)
-
-_LEN = struct.Struct("!I")
 _inside = False
 _refused = ""  # why the kernel last refused this process a namespace ("" if it never did)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NOTICE":  # the notice's text (lessons/core/netns.toml), for tests that compare
+        return say("core.netns.notice")
+    if name == "PrivateNet":
+        from netlearn.live.capture_child import PrivateNet
+
+        return PrivateNet
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NamespaceUnavailable(NetlearnError):
@@ -71,7 +73,13 @@ def last_refusal() -> str:
     return _refused
 
 
-def _refusal_seen(why: str) -> NamespaceUnavailable:
+def mark_inside() -> None:
+    """Called by the child once it is in its private namespace (see `inside`)."""
+    global _inside
+    _inside = True
+
+
+def refusal_seen(why: str) -> NamespaceUnavailable:
     global _refused
     _refused = why
     return NamespaceUnavailable(why)
@@ -98,41 +106,21 @@ def _read_sysctl(path: str) -> str:
 
 def refusal(err: int) -> str:
     """Why the kernel refused a user namespace (errno `err`), and what would allow it."""
-    fix_sudo = 'or run it with sudo: sudo "$(command -v netlearn)" capture'
+    fix = say("core.netns.fix-sudo")
     if sys.platform != "linux" or err == errno.ENOSYS:
-        return (
-            "this system has no network namespaces (they are a Linux feature), so there is no "
-            f"private loopback to capture on without privilege; {fix_sudo}"
-        )
+        return say("core.netns.refused.not-linux", fix=fix)
     if _read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == "0":
-        return (
-            "this system forbids unprivileged user namespaces (kernel.unprivileged_userns_clone "
-            "is 0); allow them with `sudo sysctl -w kernel.unprivileged_userns_clone=1`, "
-            + fix_sudo
-        )
+        return say("core.netns.refused.userns-clone", fix=fix)
     if _read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1":
-        return (
-            "AppArmor restricts unprivileged user namespaces here "
-            "(kernel.apparmor_restrict_unprivileged_userns is 1); allow them with `sudo sysctl "
-            "-w kernel.apparmor_restrict_unprivileged_userns=0`, " + fix_sudo
-        )
+        return say("core.netns.refused.apparmor", fix=fix)
     if err == errno.ENOSPC or _read_sysctl("/proc/sys/user/max_user_namespaces") == "0":
-        return (
-            "no user namespace may be created here (user.max_user_namespaces is 0 or used up); "
-            "allow them with `sudo sysctl -w user.max_user_namespaces=15000`, " + fix_sudo
-        )
+        return say("core.netns.refused.max-namespaces", fix=fix)
     if err == errno.EINVAL:
-        return (
-            "this kernel cannot create user namespaces (built without CONFIG_USER_NS, or "
-            f"asked from a threaded process); {fix_sudo}"
-        )
-    return (
-        f"the kernel answered {errno.errorcode.get(err, err)}: a container or a security policy "
-        f"forbids unprivileged user namespaces here; run netlearn outside the container, {fix_sudo}"
-    )
+        return say("core.netns.refused.no-userns", fix=fix)
+    return say("core.netns.refused.other", error=errno.errorcode.get(err, err), fix=fix)
 
 
-def _libc() -> ctypes.CDLL:
+def libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -165,8 +153,8 @@ def enter_private_net() -> None:
         raise NamespaceUnavailable(refusal(getattr(errno, forced, errno.EPERM)))
     if sys.platform != "linux":
         raise NamespaceUnavailable(refusal(errno.ENOSYS))
-    libc = _libc()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+    c_lib = libc()
+    if c_lib.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
         raise NamespaceUnavailable(refusal(ctypes.get_errno()))
     try:
         _write("/proc/self/setgroups", "deny")  # required before an unprivileged gid_map
@@ -175,236 +163,14 @@ def enter_private_net() -> None:
         lo_up()
     except OSError as exc:
         raise NamespaceUnavailable(
-            f"the private network namespace could not be set up ({exc.strerror or exc}); "
-            'run it with sudo: sudo "$(command -v netlearn)" capture'
+            say("core.netns.refused.setup", error=exc.strerror or exc)
         ) from None
-
-
-# ---------------------------------------------------------------- the child and its pipe
-
-
-def _send(fd: int, message: tuple[Any, ...]) -> None:
-    try:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an event that cannot cross: say which
-        data = pickle.dumps(("error", f"an event could not be passed on ({exc})", 1))
-    view = memoryview(_LEN.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _recv_exact(fd: int, size: int) -> bytes:
-    out = bytearray()
-    while len(out) < size:
-        chunk = os.read(fd, size - len(out))
-        if not chunk:
-            raise EOFError
-        out += chunk
-    return bytes(out)
-
-
-def _recv(fd: int) -> tuple[Any, ...]:
-    (size,) = _LEN.unpack(_recv_exact(fd, _LEN.size))
-    message = pickle.loads(_recv_exact(fd, size))
-    assert isinstance(message, tuple)
-    return message
-
-
-class _Stop(BaseException):
-    """SIGTERM in the child: unwind through the producer's `finally` blocks."""
-
-
-def _on_term(_sig: int, _frame: object) -> None:
-    raise _Stop
-
-
-def _child(factory: Callable[[], Iterator[Any]], commands: int, replies: int, parent: int) -> None:
-    """Runs in the forked child; never returns (os._exit), whatever happens."""
-    global _inside
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-        signal.signal(signal.SIGTERM, _on_term)
-        try:
-            enter_private_net()
-        except NamespaceUnavailable as exc:
-            _send(replies, ("denied", str(exc)))
-            return
-        with contextlib.suppress(OSError, AttributeError):  # the parent's death ends us too
-            _libc().prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:
-            return
-        _inside = True
-        _send(replies, ("ready",))
-        gen: Iterator[Any] | None = None
-        try:
-            gen = iter(factory())
-            while _recv_exact(commands, 1) == b"n":
-                try:
-                    item = next(gen)
-                except StopIteration as stop:
-                    _send(replies, ("end", stop.value))
-                    break
-                _send(replies, ("item", item))
-        except (EOFError, _Stop, BrokenPipeError):
-            code = 1
-        except NetlearnError as exc:
-            _send(replies, ("error", str(exc), exc.exit_code))
-        except BaseException as exc:  # one clear line in the parent, no traceback
-            _send(replies, ("error", f"{type(exc).__name__}: {exc}", 1))
-        finally:
-            close = getattr(gen, "close", None)
-            if close is not None:
-                with contextlib.suppress(BaseException):
-                    close()
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)
-
-
-class PrivateNet:
-    """A producer running in a child in its own user + network namespace; iterate its events.
-
-    Creating one forks the child and waits until it is inside (or raises NamespaceUnavailable,
-    or NetlearnError). Each `next()` asks the child for one event, so a producer that does its
-    network work as its events are pulled keeps doing so. `close()` (also on Ctrl-C) stops the
-    child within half a second; `result` is the producer's return value once it has finished.
-    """
-
-    STOP_GRACE = 0.2  # seconds the child has to finish its `finally` blocks before SIGKILL
-
-    def __init__(self, factory: Callable[[], Iterator[Any]], start_timeout: float = 10.0):
-        self.result: Any = None
-        self._pid = 0
-        self._done = False
-        cmd_r, cmd_w = os.pipe()
-        rep_r, rep_w = os.pipe()
-        parent = os.getpid()
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()  # not written twice by the child's copy of the buffers
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover (the child ends in os._exit)
-            os.close(cmd_w)
-            os.close(rep_r)
-            _child(factory, cmd_r, rep_w, parent)
-        os.close(cmd_r)
-        os.close(rep_w)
-        self._pid, self._cmd, self._rep = pid, cmd_w, rep_r
-        try:
-            ready, _w, _x = select.select([rep_r], [], [], start_timeout)
-            if not ready:
-                raise NetlearnError("the private network namespace did not start in time")
-            message = self._get()
-            if message[0] == "denied":
-                raise _refusal_seen(message[1])
-            if message[0] != "ready":
-                raise NetlearnError(f"the private network namespace failed: {message}")
-        except BaseException:
-            self.close()
-            raise
-
-    def _get(self) -> tuple[Any, ...]:
-        try:
-            return _recv(self._rep)
-        except (EOFError, OSError):
-            raise self._gone() from None
-        except Exception as exc:  # an event this process cannot rebuild
-            self.close()
-            raise NetlearnError(
-                f"an event from the private network namespace could not be read ({exc})"
-            ) from None
-
-    def _gone(self) -> NetlearnError:
-        status = self._reap(wait=0.2)
-        self.close()
-        return NetlearnError(
-            "the process running in the private network namespace ended unexpectedly"
-            + (f" ({status})" if status else "")
-        )
-
-    def __iter__(self) -> PrivateNet:
-        return self
-
-    def __next__(self) -> Any:
-        if self._done:
-            raise StopIteration
-        try:
-            os.write(self._cmd, b"n")
-        except OSError:
-            raise self._gone() from None
-        try:
-            message = self._get()
-        except BaseException:
-            self.close()
-            raise
-        kind = message[0]
-        if kind == "item":
-            return message[1]
-        self.close()
-        if kind == "end":
-            self.result = message[1]
-            raise StopIteration
-        if kind == "error":
-            raise NetlearnError(message[1], exit_code=message[2])
-        raise NetlearnError(f"the private network namespace sent {kind!r}")
-
-    def close(self) -> None:
-        """Stop the child (its `finally` blocks get STOP_GRACE seconds), reap it, close pipes."""
-        if self._done:
-            return
-        self._done = True
-        with contextlib.suppress(OSError):
-            os.write(self._cmd, b"c")
-        with contextlib.suppress(OSError):
-            os.close(self._cmd)
-        if self._reap(wait=self.STOP_GRACE) is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGTERM)
-            if self._reap(wait=self.STOP_GRACE) is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self._pid, signal.SIGKILL)
-                self._reap(wait=None)
-        with contextlib.suppress(OSError):
-            os.close(self._rep)
-
-    def _reap(self, wait: float | None) -> str | None:
-        """Wait for the child (at most `wait` seconds; None: as long as it takes).
-
-        Returns how it ended ("" for a clean exit), or None while it still runs."""
-        if not self._pid:
-            return ""
-        deadline = None if wait is None else time.monotonic() + wait
-        while True:
-            try:
-                pid, status = os.waitpid(self._pid, 0 if wait is None else os.WNOHANG)
-            except ChildProcessError:
-                self._pid = 0
-                return ""
-            if pid:
-                self._pid = 0
-                if os.WIFSIGNALED(status):
-                    return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-                code = os.waitstatus_to_exitcode(status)
-                return f"exit status {code}" if code else ""
-            if deadline is not None and time.monotonic() >= deadline:
-                return None
-            time.sleep(0.01)
-
-    def __enter__(self) -> PrivateNet:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
 
 
 def in_private_net(factory: Callable[[], Iterator[Any]]) -> PrivateNet:
     """Run `factory()` (a producer of events) in a private user + network namespace."""
+    from netlearn.live.capture_child import PrivateNet
+
     return PrivateNet(factory)
 
 
@@ -421,7 +187,7 @@ def notice() -> Any:
     """The one line that says where a live demo runs, and why (a Note event)."""
     from netlearn.events import Note
 
-    return Note(text=NOTICE, tone="tip")
+    return Note(text=say("core.netns.notice"), tone="tip")
 
 
 def with_notice(events: Iterator[Any], *, after_title: bool) -> Iterator[Any]:
