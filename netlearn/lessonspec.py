@@ -38,6 +38,13 @@ from typing import Any
 from netlearn.errors import NetlearnError
 
 
+def _quote(value: object) -> str:
+    """`repr(value)`, cut short, as `netlearn.content.lesson.quote` (the spec types import
+    nothing from the engine above them: `netlearn.content` reads the registries)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:36] + "...'"
+
+
 @dataclass(frozen=True)
 class Arg:
     """One scene argument and the values it accepts: `choices`, or those `test` says yes to."""
@@ -49,8 +56,6 @@ class Arg:
 
     def problem(self, value: str) -> str | None:
         """Why `value` is refused (None when it is accepted)."""
-        from netlearn.content.lesson import quote
-
         if self.choices:
             if value in self.choices:
                 return None
@@ -58,10 +63,10 @@ class Arg:
 
             close = difflib.get_close_matches(value[:100], self.choices, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            return f"{self.name}={quote(value)}: choose one of {', '.join(self.choices)}{hint}"
+            return f"{self.name}={_quote(value)}: choose one of {', '.join(self.choices)}{hint}"
         if self.test is None or self.test(value):
             return None
-        return f"{self.name}={quote(value)}: give {self.about}"
+        return f"{self.name}={_quote(value)}: give {self.about}"
 
 
 @dataclass(frozen=True)
@@ -78,15 +83,13 @@ class SceneSpec:
 
     def problems(self, name: str, args: dict[str, str]) -> list[str]:
         """What is wrong with the arguments a lesson gives scene `name` (empty when all is well)."""
-        from netlearn.content.lesson import quote
-
         out: list[str] = []
         known = {arg.name: arg for arg in self.args}
         for key, value in args.items():
             arg = known.get(key)
             if arg is None:
                 allowed = ", ".join(known) or "none"
-                out.append(f"scene {name!r} takes no argument {quote(key)} (allowed: {allowed})")
+                out.append(f"scene {name!r} takes no argument {_quote(key)} (allowed: {allowed})")
                 continue
             problem = arg.problem(value)
             if problem is not None:
@@ -170,6 +173,24 @@ def _load(name: str) -> LessonSpec:
     return spec
 
 
+def manifest_ids(root: Path) -> list[str]:
+    """The lesson ids `root/lessons.toml` lists, in order, read leniently: for ordering the
+    registries, never for checking (that is `netlearn.content.manifest`). [] when unreadable."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((root / "lessons.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return []
+    entries = data.get("lesson")
+    out: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        lid = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(lid, str) and lid not in out:
+            out.append(lid)
+    return out
+
+
 def lesson_specs() -> tuple[LessonSpec, ...]:
     """Every lesson's spec, in `lessons.toml` order, then lessons the manifest does not list.
 
@@ -178,7 +199,6 @@ def lesson_specs() -> tuple[LessonSpec, ...]:
     """
     import importlib
 
-    from netlearn.content.manifest import ids
     from netlearn.paths import lessons_dir
 
     # By name, as every lesson is reached from the core: the core never imports the lessons.
@@ -190,7 +210,7 @@ def lesson_specs() -> tuple[LessonSpec, ...]:
     if cached is not None:
         return cached
     found = _packages(folders)
-    order = [package_name(lid) for lid in ids(root)]
+    order = [package_name(lid) for lid in manifest_ids(root)]
     ranked = [name for name in order if name in found]
     ranked += sorted(name for name in found if name not in ranked)
     specs = tuple(_load(name) for name in ranked)

@@ -214,13 +214,13 @@ def test_a_bad_scene_argument_is_refused_by_check(house: dict[str, str], tmp_pat
 
 def test_the_registries_follow_the_manifest() -> None:
     from netlearn.cli.lazy import LAZY, ORDER
-    from netlearn.content.manifest import ids
+    from netlearn.content.manifest import load
     from netlearn.lessonspec import lesson_specs
     from netlearn.quiz.generators import GENERATORS
     from netlearn.scenes import SCENES
 
     shipped = [spec.id for spec in lesson_specs()]
-    assert shipped == ids()
+    assert shipped == [lesson.id for lesson in load()]
     assert list(dict.fromkeys(name.split(".")[0] for name in SCENES)) == shipped
     assert [name for name in LAZY if name in shipped] == shipped
     assert ("lessons", "learn", *shipped, "quiz", "review", "lab", "progress", "check") == ORDER
@@ -304,3 +304,13 @@ def test_reading_every_spec_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]", "[]"], out.stdout + out.stderr
+
+
+def test_an_unreadable_manifest_orders_the_lessons_by_name(tmp_path: Path) -> None:
+    from netlearn.lessonspec import manifest_ids
+
+    assert manifest_ids(tmp_path) == []
+    (tmp_path / "lessons.toml").write_text("[[lesson]\n")
+    assert manifest_ids(tmp_path) == []
+    (tmp_path / "lessons.toml").write_text('[[lesson]]\nid = "b"\n[[lesson]]\nid = "a"\n')
+    assert manifest_ids(tmp_path) == ["b", "a"]

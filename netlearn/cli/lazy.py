@@ -3,16 +3,14 @@
 Typer builds every command's Click object (and imports every module that declares one) before it
 can print help. For the lesson families (each lesson's command, declared in its spec:
 `netlearn.lessonspec`) and the quiz and lab commands, we keep their names and one-line help and
-import a family's module only when its command runs, or when its own `--help` is asked for. A
-test checks that these lines match the real commands.
+import a family's module only when its command runs, or when its own `--help` is asked for
+(`netlearn.cli.app.LazyGroup`). A test checks that these lines match the real commands.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
-
-from typer.core import TyperGroup
 
 # The core's lazy commands: name -> (module that registers it on `netlearn.cli.app.app`, its
 # one-line help). Each lesson's command comes from its spec.
@@ -82,49 +80,3 @@ class OutputClosed(Exception):
 
 class Interrupted(Exception):
     """Ctrl-C reached the top: Typer would turn it into a silent exit; `main` says so first."""
-
-
-class LazyGroup(TyperGroup):
-    """The top-level group: core commands built eagerly, lesson families on first use."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            raise OutputClosed() from None
-        except KeyboardInterrupt:
-            raise Interrupted() from None
-
-    def list_commands(self, ctx: Any) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(lazy_table())
-        known = order()
-        return [n for n in known if n in names] + sorted(names - set(known))
-
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        command = super().get_command(ctx, cmd_name)
-        lazy = lazy_table()
-        if command is None and cmd_name in lazy:
-            from typer.main import get_command
-
-            from netlearn.cli.app import app
-
-            importlib.import_module(lazy[cmd_name][0])
-            command = get_command(app).commands.get(cmd_name)  # type: ignore[attr-defined]
-            if command is not None:
-                self.add_command(command, cmd_name)
-        return command
-
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
-        rows = []
-        lazy = lazy_table()
-        for name in self.list_commands(ctx):
-            if name in self.commands:
-                cmd = self.commands[name]
-                if cmd.hidden:
-                    continue
-                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
-            else:
-                rows.append((name, lazy[name][1]))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)

@@ -202,22 +202,3 @@ def find(
     raise NetlearnError(
         f"no lesson {quote(query)}.{hint} Lessons: {', '.join(ids)} (or {by_number}).{also}"
     )
-
-
-def ids(root: Path | None = None) -> list[str]:
-    """The lesson ids the manifest lists, in order, read leniently: for ordering the registries
-    (`netlearn.lessonspec`), never for checking. A manifest that cannot be read gives []."""
-    path = (root or lessons_dir()) / MANIFEST
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return []
-    entries = data.get("lesson")
-    if not isinstance(entries, list):
-        return []
-    out: list[str] = []
-    for entry in entries:
-        lid = entry.get("id") if isinstance(entry, dict) else None
-        if isinstance(lid, str) and ID_RE.fullmatch(lid) and lid not in out:
-            out.append(lid)
-    return out
