@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from netlearn.content.lesson import ContentError
 from netlearn.content.manifest import MANIFEST, LessonInfo, load_report
+from netlearn.content.words import say
 from netlearn.progress.store import LessonProgress, ProgressStore
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def status_of(progress: LessonProgress | None) -> str:
         return "new"
     if progress.done:
         return "done"
-    return f"step {progress.step_index + 1} of {progress.steps_total}"
+    return say("core.home.step-of", n=progress.step_index + 1, total=progress.steps_total)
 
 
 def resume_index(progress: LessonProgress | None, step_ids: list[str]) -> int:
@@ -70,12 +71,19 @@ def stopped_message(
 ) -> str:
     """What quitting at step `index` says; "resumes here" only when it will."""
     total = len(text.steps)
-    where = f"Stopped at step {index + 1} of {total}"
+    where = say("core.home.stopped.at", n=index + 1, total=total)
     if store is not None:
         saved = store.get(info.id)
         if resume_index(saved, [s.id for s in text.steps]) == index:
-            return f"{where}; `netlearn learn {info.id}` resumes here."
-    return f"{where}; `netlearn learn {info.id} --step {index + 1}` opens it again."
+            return say("core.home.stopped.resumes", where=where, lesson=info.id)
+    return say("core.home.stopped.opens-again", where=where, lesson=info.id, n=index + 1)
+
+
+def due_text(due: int) -> str:
+    """The line about questions due for review (empty when none are)."""
+    if not due:
+        return ""
+    return say("core.home.due-one" if due == 1 else "core.home.due-many", n=due)
 
 
 def lesson_table(
@@ -89,7 +97,7 @@ def lesson_table(
     lessons = lessons if lessons is not None else survey().lessons
     done = store.all()
     return Table(
-        title="Lessons",
+        title=say("core.home.lessons"),
         columns=("#", "id", "title", "minutes", "status"),
         rows=tuple(
             (
@@ -126,31 +134,23 @@ def home_events(store: ProgressStore, found: Survey | None = None) -> Iterator[E
 
     found = found or survey()
     lessons = found.lessons
-    yield Title(
-        text="netlearn: networking, shown happening",
-        subtitle="Each lesson explains an idea, then shows it on real bytes: packets built with "
-        "scapy, real sockets on 127.0.0.1, real captures.",
-    )
+    yield Title(text=say("core.home.title"), subtitle=say("core.home.about"))
     yield lesson_table(store, lessons, found.broken)
     finished = sum(1 for p in store.all().values() if p.done)
     nxt = next_lesson(store, lessons, found.broken)
     if nxt is None:
-        text = f"You finished all {len(lessons)} lessons."
+        text = say("core.home.all-done", n=len(lessons))
     else:
-        text = (
-            f"Finished {finished} of {len(lessons)}. Next: **{nxt.title}** "
-            f"(`netlearn learn {nxt.id}`, about {nxt.minutes} minutes)."
+        text = say(
+            "core.home.next",
+            done=finished,
+            total=len(lessons),
+            title=nxt.title,
+            lesson=nxt.id,
+            minutes=nxt.minutes,
         )
     from netlearn.quiz.store import QuizStore
 
-    due = len(QuizStore(store).due(store.clock()))
-    if due:
-        text += (
-            f"\n\n{due} quiz question{'s are' if due != 1 else ' is'} due for review: "
-            "`netlearn review`."
-        )
-    text += (
-        "\n\nMore: `netlearn osi` opens the layer inspector; `netlearn progress` shows your "
-        "record; `netlearn --help` lists every command."
-    )
+    text += due_text(len(QuizStore(store).due(store.clock())))
+    text += say("core.home.more")
     yield Note(text=text, tone="tip")

@@ -14,7 +14,8 @@ from textual.widgets import Footer, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from netlearn.content.manifest import LessonInfo
-from netlearn.home import Survey, next_lesson, resume_index, status_of
+from netlearn.content.words import say
+from netlearn.home import Survey, due_text, next_lesson, resume_index, status_of
 from netlearn.progress.store import ProgressStore
 
 
@@ -55,14 +56,10 @@ class HomeScreen(Screen[None]):
         self.store = store
 
     def compose(self) -> ComposeResult:
-        yield Static("netlearn: networking, shown happening", classes="step-header")
-        yield Static(
-            "Each lesson explains an idea, then shows it on real bytes: packets built with scapy, "
-            "real sockets on 127.0.0.1, real captures.",
-            id="about",
-        )
+        yield Static(say("core.home.title"), classes="step-header")
+        yield Static(say("core.home.about"), id="about")
         menu = OptionList(id="lessons")
-        menu.border_title = "Lessons"
+        menu.border_title = say("core.home.lessons")
         yield menu
         yield Markdown("", id="next")
         yield Footer()
@@ -119,23 +116,21 @@ class HomeScreen(Screen[None]):
         finished = sum(1 for p in progress.values() if p.done)
         nxt = self._suggested()
         if nxt is None and self.store is not None:
-            text = f"You finished all {len(lessons)} lessons."
+            text = say("core.home.all-done", n=len(lessons))
         elif nxt is None:
             text = ""
         else:
-            text = (
-                f"Finished {finished} of {len(lessons)}. Next: **{nxt.title}** "
-                f"(about {nxt.minutes} minutes): press **c**."
+            text = say(
+                "core.home.next-key",
+                done=finished,
+                total=len(lessons),
+                title=nxt.title,
+                minutes=nxt.minutes,
             )
         if self.store is not None:
             from netlearn.quiz.store import QuizStore
 
-            due = len(QuizStore(self.store).due(self.store.clock()))
-            if due:
-                text += (
-                    f"\n\n{due} quiz question{'s are' if due != 1 else ' is'} due for review: "
-                    "`netlearn review`."
-                )
+            text += due_text(len(QuizStore(self.store).due(self.store.clock())))
         return text
 
     # ---------------------------------------------------------------- keys
@@ -158,7 +153,7 @@ class HomeScreen(Screen[None]):
     def action_continue(self) -> None:
         nxt = self._suggested()
         if nxt is None:
-            self.notify("Nothing to continue: pick a lesson to review.")
+            self.notify(say("core.home.nothing-to-continue"))
             return
         self.open(nxt)
 
@@ -174,9 +169,7 @@ class HomeScreen(Screen[None]):
         from netlearn.paths import lessons_dir
 
         if info.id in self.found.broken:
-            self.notify(
-                f"Lesson {info.id!r} has a problem: run `netlearn check`.", severity="error"
-            )
+            self.notify(say("core.home.broken", lesson=info.id), severity="error")
             return
         try:
             text = load_lesson(info, lessons_dir() / MANIFEST)
