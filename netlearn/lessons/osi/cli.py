@@ -56,7 +56,7 @@ def osi(
     env = build_env(fmt, speed=speed)
     interactive = uses_app(env) and export is None and not walk and not present
     if pcap is not None:
-        from netlearn.lessons.osi.pcapfile import read_packet
+        from netlearn.lessons.osi.scenes import read_packet
 
         view = read_packet(pcap, index)
         if interactive:

@@ -1,19 +1,6 @@
-"""Open one packet of a capture file in the inspector, with clear errors for bad files.
+"""Old path of `netlearn.lessons.osi.scenes.read_packet`, kept while tests/test_fuzz_pcap.py and
+tests/test_capture_damaged.py import it from here."""
 
-`osi --pcap FILE --index N` reads the file exactly as `capture --read FILE --osi N` does: with
-netlearn's own reader (bounded; it names a damaged record), and scapy dissects only the frame.
-Two readers used to disagree on damaged files.
-"""
+from netlearn.lessons.osi.scenes import read_packet
 
-from __future__ import annotations
-
-from pathlib import Path
-
-from netlearn.events import PacketView
-
-
-def read_packet(path: Path, index: int) -> PacketView:
-    """Packet number `index` (1-based) of a pcap or pcapng file, dissected."""
-    from netlearn.packets.pcap_view import from_file
-
-    return from_file(path, index, label=f"{path.name} packet {index}")
+__all__ = ["read_packet"]

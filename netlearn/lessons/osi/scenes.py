@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from netlearn.content.words import say, table
 from netlearn.env import Env
@@ -138,3 +139,13 @@ def inspect(env: Env, packet: str = "http") -> Iterator[Event]:
 
     view = _view(packet)  # refuses an unknown kind in one line, with a suggestion
     yield replace(view, label=KINDS[packet])
+
+
+def read_packet(path: Path, index: int) -> PacketView:
+    """Packet number `index` (1-based) of a pcap or pcapng file, dissected for the inspector.
+
+    The file is read as `capture --read FILE --osi N` reads it (`netlearn.packets.pcap_view`:
+    netlearn's own bounded reader names a damaged record; scapy dissects only the frame)."""
+    from netlearn.packets.pcap_view import from_file
+
+    return from_file(path, index, label=say("osi.scenes.pcap-label", file=path.name, index=index))
