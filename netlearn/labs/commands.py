@@ -43,6 +43,13 @@ def _emit(env: Env, lines: list[str]) -> None:
     env.stdout.flush()
 
 
+def _open_store(env: Env):  # type: ignore[no-untyped-def]
+    """The progress store for this environment (warnings go to stderr), as the CLI opens it."""
+    from netlearn.progress.store import ProgressStore
+
+    return ProgressStore.open(env.data_dir, env.warn)
+
+
 def lab_file(name: str) -> Path:
     from netlearn.paths import lessons_dir
 
@@ -86,10 +93,9 @@ def reflow(lines: list[str]) -> list[str]:
 
 def list_labs(env: Env) -> None:
     """The labs in order, with each one's best result."""
-    from netlearn.cli.common import open_store
     from netlearn.labs.progress import all_best
 
-    with open_store(env) as store:
+    with _open_store(env) as store:
         best = all_best(store)
     lines = [say("labs.commands.list-title"), ""]
     for number, name in enumerate(lab_names(), start=1):
@@ -243,11 +249,10 @@ def check_lab(
 
 def _record(env: Env, result: LabResult) -> None:
     """The learner's best result for this lab (never lowered by a worse run)."""
-    from netlearn.cli.common import open_store
     from netlearn.labs.progress import record
 
     try:
-        with open_store(env) as store:
+        with _open_store(env) as store:
             record(store, result.lab.name, result.passed, result.total)
     except NetlearnError as exc:
         env.warn(f"the result was not saved: {exc}")

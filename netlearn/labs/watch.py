@@ -8,11 +8,11 @@ exits, unless `--loop` asks it to keep watching.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netlearn.content.words import say
+from netlearn.labs.clock import pause
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -53,10 +53,10 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 def wait_for_change(root: Path, before: dict[str, tuple[int, int]]) -> list[str]:
     """Block until a file changes (then until it is quiet for a moment); the changed names."""
     while True:
-        time.sleep(POLL)
+        pause(POLL)
         now = snapshot(root)
         if now != before:
-            time.sleep(0.15)  # an editor writes in several steps
+            pause(0.15)  # an editor writes in several steps
             now = snapshot(root)
             changed = sorted(set(now.items()) ^ set(before.items()))
             return sorted({os.path.relpath(path, root) for path, _ in changed})
