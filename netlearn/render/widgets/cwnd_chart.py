@@ -89,32 +89,7 @@ class CwndChart:
             yield text
 
 
-def demo_samples(smss: int = 1460) -> list[WindowSample]:
-    """Slow start doubling to a loss, the threshold halved, then one segment more per round
-    trip (the widget's runnable demo)."""
-    samples, cwnd, ssthresh, t = [], smss, None, 0.0
-    for _ in range(14):
-        phase = "slow start" if ssthresh is None or cwnd < ssthresh else "congestion avoidance"
-        samples.append(
-            WindowSample(
-                t=t,
-                side="client",
-                cwnd=cwnd,
-                ssthresh=ssthresh,
-                flight=cwnd * 3 // 4,
-                rwnd=65535,
-                phase=phase,
-            )
-        )
-        t += 0.1
-        if cwnd >= 16 * smss and ssthresh is None:  # a loss: halve and start again from one
-            ssthresh, cwnd = cwnd // 2, smss
-        elif ssthresh is None or cwnd < ssthresh:
-            cwnd *= 2
-        else:
-            cwnd += smss
-    return samples
-
-
 if __name__ == "__main__":
-    Console().print(CwndChart(demo_samples(), 1460, "cwnd: slow start, a loss, avoidance"))
+    from netlearn.render.widgets.demo_events import window_samples
+
+    Console().print(CwndChart(window_samples(), 1460, "cwnd: slow start, a loss, avoidance"))

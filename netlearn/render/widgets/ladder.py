@@ -355,52 +355,7 @@ class Ladder:
         yield from self.lines(options.max_width)
 
 
-def demo_events() -> list[Event]:
-    """A connection opened and closed between two sockets on 127.0.0.1: real packets from
-    `netlearn.packets.tcp`, numbered as Wireshark does (the widget's runnable demo)."""
-    from netlearn.events import Peers, StateChange
-    from netlearn.packets.tcp import RelativeNumbers, build, segment_event
-
-    numbers = RelativeNumbers()
-    c, s = ("client", "127.0.0.1", 50000, 1000), ("server", "127.0.0.1", 8080, 5000)
-    events: list[Event] = [Peers(left="client", right="server")]
-    steps = [  # sender, flags, its sequence offset, acked offset of the other side, data
-        (c, "S", 0, None, b""),
-        (s, "SA", 0, 1, b""),
-        (c, "A", 1, 1, b""),
-        (c, "PA", 1, 1, b"hi"),
-        (s, "A", 1, 3, b""),
-        (c, "FA", 3, 1, b""),
-        (s, "FA", 1, 4, b""),
-        (c, "A", 4, 2, b""),
-    ]
-    changes = {  # after step i: (side, old state, new state)
-        0: [("client", "CLOSED", "SYN-SENT")],
-        1: [("server", "LISTEN", "SYN-RECEIVED")],
-        2: [("client", "SYN-SENT", "ESTABLISHED"), ("server", "SYN-RECEIVED", "ESTABLISHED")],
-        5: [("client", "ESTABLISHED", "FIN-WAIT-1"), ("server", "ESTABLISHED", "CLOSE-WAIT")],
-        6: [("server", "CLOSE-WAIT", "LAST-ACK"), ("client", "FIN-WAIT-1", "TIME-WAIT")],
-        7: [("server", "LAST-ACK", "CLOSED")],
-    }
-    for i, (me, flags, off, acked, data) in enumerate(steps):
-        other = s if me is c else c
-        raw = build(
-            src=me[1],
-            dst=other[1],
-            sport=me[2],
-            dport=other[2],
-            seq=me[3] + off,
-            ack=0 if acked is None else other[3] + acked,
-            flags=flags,
-            window=65535,
-            payload=data,
-        )
-        t = 0.001 * i
-        events.append(segment_event(raw, src=me[0], dst=other[0], t=t, numbers=numbers))
-        for side, old, new in changes.get(i, ()):
-            events.append(StateChange(t=t, side=side, old=old, new=new))
-    return events
-
-
 if __name__ == "__main__":
-    Console().print(Ladder(demo_events()))
+    from netlearn.render.widgets.demo_events import open_and_close
+
+    Console().print(Ladder(open_and_close()))
