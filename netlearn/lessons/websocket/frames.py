@@ -8,51 +8,43 @@ and to refuse an oversized message before its payload arrives. `frame_event` bui
 
 from __future__ import annotations
 
-import codecs
 import re
 import struct
 from dataclasses import dataclass
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.lessons.websocket.events import Unmask, WsFrame
-from netlearn.packets.opcodes import OPCODES
+from netlearn.lessons.websocket.frames_text import (
+    OPNAMES,
+    close_code_name,
+    close_codes,
+    describe_payload,
+    is_control,
+)
 
-OPNAMES = OPCODES  # RFC 6455 section 5.2 (scapy-free: the server's hot path)
-
-# RFC 6455 section 7.4.1, and the IANA registry it created (section 11.7) for 1012-1014.
-CLOSE_CODES: dict[int, str] = {
-    1000: "normal closure",
-    1001: "going away",
-    1002: "protocol error",
-    1003: "unsupported data",
-    1005: "no status received (never sent on the wire)",
-    1006: "abnormal closure (never sent on the wire)",
-    1007: "invalid frame payload data",
-    1008: "policy violation",
-    1009: "message too big",
-    1010: "mandatory extension",
-    1011: "internal error",
-    1012: "service restart",
-    1013: "try again later",
-    1014: "bad gateway",
-    1015: "TLS handshake failed (never sent on the wire)",
-}
-
-
-def close_code_name(code: int) -> str:
-    """What a close status code means (RFC 6455 sections 7.4.1 and 7.4.2)."""
-    if code in CLOSE_CODES:
-        return CLOSE_CODES[code]
-    if 3000 <= code <= 3999:
-        return "registered for libraries and frameworks"
-    if 4000 <= code <= 4999:
-        return "private use by applications"
-    return "not a valid status code"
+__all__ = [
+    "OPNAMES",
+    "FrameHead",
+    "close_code_name",
+    "close_codes",
+    "describe_payload",
+    "frame_event",
+    "head_problems",
+    "is_control",
+    "parse_head",
+    "parse_hex",
+    "split_frames",
+    "unmask_event",
+    "xor_mask",
+]
 
 
-def is_control(opcode: int) -> bool:
-    """Close, ping and pong (opcodes 0x8-0xF) are control frames (RFC 6455 section 5.5)."""
-    return opcode >= 0x8
+def __getattr__(name: str) -> dict[int, str]:
+    """`CLOSE_CODES`, read from the glossary on first use."""
+    if name == "CLOSE_CODES":
+        return close_codes()
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -122,38 +114,20 @@ def head_problems(head: FrameHead) -> list[str]:
     problems = []
     if head.opcode not in OPNAMES:
         kind = "control" if is_control(head.opcode) else "data"
-        problems.append(
-            f"opcode {head.opcode:#x} is reserved for future {kind} frames "
-            "(RFC 6455 section 5.2): a receiver must fail the connection"
-        )
+        opcode = f"{head.opcode:#x}"
+        problems.append(say("websocket.frames.problems.reserved-opcode", opcode=opcode, kind=kind))
     if is_control(head.opcode) and not head.fin:
-        problems.append(
-            "a control frame must not be fragmented: FIN must be 1 (RFC 6455 section 5.5)"
-        )
+        problems.append(say("websocket.frames.problems.control-fragmented"))
     if is_control(head.opcode) and head.length > 125:
-        problems.append(
-            f"a control frame carries at most 125 payload bytes, this one {head.length} "
-            "(RFC 6455 section 5.5)"
-        )
+        problems.append(say("websocket.frames.problems.control-too-long", length=head.length))
     if head.rsv2 or head.rsv3:
-        problems.append(
-            "RSV2/RSV3 are set, but no extension defines them (RFC 6455 section 5.2): a "
-            "receiver must fail the connection"
-        )
+        problems.append(say("websocket.frames.problems.rsv"))
     if head.len_field == 126 and head.length < 126:
-        problems.append(
-            f"length {head.length} is sent in 16 bits, but the minimal encoding (7 bits) is "
-            "required (RFC 6455 section 5.2)"
-        )
+        problems.append(say("websocket.frames.problems.len16", length=head.length))
     if head.len_field == 127 and head.length < 1 << 16:
-        problems.append(
-            f"length {head.length} is sent in 64 bits, but the minimal encoding is required "
-            "(RFC 6455 section 5.2)"
-        )
+        problems.append(say("websocket.frames.problems.len64", length=head.length))
     if head.len_field == 127 and head.length >> 63:
-        problems.append(
-            "the most significant bit of a 64-bit length must be 0 (RFC 6455 section 5.2)"
-        )
+        problems.append(say("websocket.frames.problems.msb"))
     return problems
 
 
@@ -162,90 +136,6 @@ def xor_mask(data: bytes, key: bytes) -> bytes:
     if not key:
         return data
     return bytes(b ^ key[i % 4] for i, b in enumerate(data))
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _hex(data: bytes, limit: int = 16) -> str:
-    out = data[:limit].hex(" ")
-    return out + (" …" if len(data) > limit else "")
-
-
-def describe_payload(
-    opcode: int, payload: bytes, fin: bool, message: int | None = None, prefix: bytes | None = None
-) -> str:
-    """A one-line reading of a frame's (unmasked) payload.
-
-    `message` is the opcode of the message a continuation frame belongs to, when known, and
-    `prefix` the payload bytes of that message's earlier fragments, when known. UTF-8 is checked
-    across the message, not per frame (RFC 6455 section 5.6): a character may start in one
-    fragment and end in the next.
-    """
-    name = OPNAMES.get(opcode, f"reserved opcode {opcode:#x}")
-    kind = message if opcode == 0 else opcode
-    part = ""
-    if opcode == 0:
-        part = " (last fragment)" if fin else " (middle fragment)"
-    elif not fin and not is_control(opcode):
-        part = " (first fragment)"
-    if opcode == 0x8:
-        if not payload:
-            return "close, no status code"
-        if len(payload) == 1:
-            return "close with a 1-byte payload: invalid, a status code takes 2 bytes"
-        code = int.from_bytes(payload[:2], "big")
-        try:
-            reason = payload[2:].decode("utf-8")
-        except UnicodeDecodeError:
-            return f"close, code {code} ({close_code_name(code)}), reason not valid UTF-8"
-        text = f"close, code {code} ({close_code_name(code)})"
-        return text + (f', reason "{_short(reason)}"' if reason else "")
-    if kind == 0x1:
-        label = name if opcode else "continuation of a text message"
-        reading = _text_fragment(payload, fin, opcode == 0, prefix)
-        if reading is None:
-            return f"{label}{part}, {len(payload)} bytes, NOT valid UTF-8: {_hex(payload)}"
-        text, note = reading
-        return f'{label}{part} "{_short(text)}"{note}'
-    if opcode in (0x9, 0xA):
-        if not payload:
-            return f"{name}, empty payload"
-        try:
-            return f'{name}, payload "{_short(payload.decode("utf-8"))}"'
-        except UnicodeDecodeError:
-            return f"{name}, payload {_hex(payload)}"
-    label = name if opcode or kind is None else f"continuation of a {OPNAMES.get(kind)} message"
-    return f"{label}{part}, {len(payload)} bytes: {_hex(payload)}"
-
-
-def _text_fragment(
-    payload: bytes, fin: bool, continuation: bool, prefix: bytes | None
-) -> tuple[str, str] | None:
-    """This fragment's text and a note on characters split at its edges; None if invalid.
-
-    The message's UTF-8 is decoded incrementally, as a receiver must (RFC 6455 section 5.6).
-    With `prefix` unknown, a continuation may begin with up to 3 bytes that end a character
-    started in the previous fragment."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    skipped = 0
-    try:
-        if prefix:
-            decoder.decode(prefix, final=False)
-        elif continuation:
-            while skipped < min(3, len(payload)) and 0x80 <= payload[skipped] <= 0xBF:
-                skipped += 1
-        carried = bool(decoder.getstate()[0])
-        text = decoder.decode(payload[skipped:], final=fin)
-    except UnicodeDecodeError:
-        return None
-    notes = []
-    if carried or skipped:
-        notes.append("begins by finishing a character started in the previous fragment")
-    if decoder.getstate()[0]:
-        notes.append("ends inside a character that the next fragment finishes")
-    return text, (f" ({'; '.join(notes)})" if notes else "")
 
 
 def frame_event(
@@ -293,7 +183,11 @@ def frame_event(
         length=head.length,
         payload=payload,
         meaning=(
-            f"{OPNAMES.get(head.opcode, 'reserved')} frame announcing {head.length} payload bytes"
+            say(
+                "websocket.frames.payload.announced",
+                name=OPNAMES.get(head.opcode, "reserved"),
+                length=head.length,
+            )
             if partial
             else describe_payload(head.opcode, payload, head.fin, message, prefix)
         ),
@@ -323,26 +217,20 @@ MAX_FRAMES = 1000  # frames in one paste
 def parse_hex(text: str) -> bytes:
     """Hex as people paste it: '81 05 48 65', '0x81 0x05', '81:05:48', '8105486c6c6f'."""
     if len(text) > 6 * MAX_INPUT:  # generous for '0x81, ' separators; checked before any work
-        raise NetlearnError(
-            f"too much input ({len(text)} characters): give at most {MAX_INPUT // 1024} KiB "
-            "of frames at a time"
-        )
+        kib = MAX_INPUT // 1024
+        raise NetlearnError(say("websocket.frames.errors.too-much", chars=len(text), kib=kib))
     cleaned = re.sub(r"0[xX](?=[0-9a-fA-F])", "", text)
     cleaned = _HEX_JUNK.sub("", cleaned)
     if not cleaned:
-        raise NetlearnError("no hex bytes given: paste a frame such as '81 05 48 65 6c 6c 6f'")
+        raise NetlearnError(say("websocket.frames.errors.no-hex"))
     bad = re.search(r"[^0-9a-fA-F]", cleaned)
     if bad:
-        raise NetlearnError(f"not hex: {bad.group(0)!r} is not a hex digit (0-9, a-f)")
+        raise NetlearnError(say("websocket.frames.errors.not-hex", char=repr(bad.group(0))))
     if len(cleaned) % 2:
-        raise NetlearnError(
-            f"odd number of hex digits ({len(cleaned)}): each byte is two digits, like 0a"
-        )
+        raise NetlearnError(say("websocket.frames.errors.odd", n=len(cleaned)))
     if len(cleaned) // 2 > MAX_INPUT:
-        raise NetlearnError(
-            f"{len(cleaned) // 2} bytes given: this explainer takes at most "
-            f"{MAX_INPUT // 1024} KiB of frames at a time"
-        )
+        n, kib = len(cleaned) // 2, MAX_INPUT // 1024
+        raise NetlearnError(say("websocket.frames.errors.too-many-bytes", n=n, kib=kib))
     return bytes.fromhex(cleaned)
 
 
@@ -353,22 +241,30 @@ def split_frames(data: bytes) -> list[tuple[FrameHead, bytes]]:
     while pos < len(data):
         n = len(out) + 1
         if n > MAX_FRAMES:
-            raise NetlearnError(
-                f"more than {MAX_FRAMES} frames given: paste at most {MAX_FRAMES} at a time"
-            )
-        which = f"frame {n}" if n > 1 else "the frame"
+            raise NetlearnError(say("websocket.frames.errors.too-many-frames", max=MAX_FRAMES))
+        if n > 1:
+            which = say("websocket.frames.errors.which-nth", n=n)
+        else:
+            which = say("websocket.frames.errors.which-first")
         head = parse_head(data, pos)
         if head is None:
             have = len(data) - pos
             raise NetlearnError(_truncated_header(which, data[pos:], have))
         problems = head_problems(head)
         if problems:
-            raise NetlearnError(f"{which} is not a valid WebSocket frame: {problems[0]}")
+            problem = problems[0]
+            raise NetlearnError(
+                say("websocket.frames.errors.invalid", which=which, problem=problem)
+            )
         if pos + head.total > len(data):
             have = len(data) - pos - head.header_len
             raise NetlearnError(
-                f"{which} is truncated: its header announces {head.length} payload bytes, "
-                f"but only {have} follow"
+                say(
+                    "websocket.frames.errors.truncated-payload",
+                    which=which,
+                    length=head.length,
+                    have=have,
+                )
             )
         out.append((head, data[pos : pos + head.total]))
         pos += head.total
@@ -377,17 +273,19 @@ def split_frames(data: bytes) -> list[tuple[FrameHead, bytes]]:
 
 def _truncated_header(which: str, rest: bytes, have: int) -> str:
     if have < 2:
-        return f"{which} is truncated: a frame header is at least 2 bytes, only {have} given"
+        return say("websocket.frames.errors.truncated-short", which=which, have=have)
     len_field = rest[1] & 0x7F
     need = 2 + {126: 2, 127: 8}.get(len_field, 0) + (4 if rest[1] & 0x80 else 0)
     parts = []
     if len_field in (126, 127):
-        parts.append(
-            f"payload length {len_field} means a {16 if len_field == 126 else 64}-bit length"
-        )
+        bits = 16 if len_field == 126 else 64
+        parts.append(say("websocket.frames.errors.ext-length", field=len_field, bits=bits))
     if rest[1] & 0x80:
-        parts.append("MASK=1 means a 4-byte masking key")
-    return (
-        f"{which} is truncated: {' and '.join(parts)} must follow, so the header is {need} "
-        f"bytes; only {have} given"
+        parts.append(say("websocket.frames.errors.mask-key"))
+    return say(
+        "websocket.frames.errors.truncated-header",
+        which=which,
+        parts=" and ".join(parts),
+        need=need,
+        have=have,
     )
