@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from netlearn.content.words import say
 from netlearn.events import Event
 from netlearn.quiz.bank import parse_number
 from netlearn.quiz.model import Asked, letter
@@ -42,17 +43,17 @@ def judge(asked: Asked, given: str) -> Scored:
             judged,
             valid=False,
             correct=False,
-            message=f"{text!r} is not a number; answer with {syntax_help(asked)}",
+            message=say("core.quizzing.judge.not-a-number", text=text, syntax=syntax_help(asked)),
         )
     return judged
 
 
 def refusal(asked: Asked, judged: Scored) -> str:
     """The one line that says why an input was refused and how to answer."""
-    message = judged.message or "not an answer"
+    message = judged.message or say("core.quizzing.judge.not-an-answer")
     if syntax_help(asked) not in message:
-        message = f"{message}; answer with {syntax_help(asked)}"
-    return f"Not an answer: {message}."
+        message = f"{message}; {say('core.quizzing.judge.answer-with', syntax=syntax_help(asked))}"
+    return say("core.quizzing.judge.refused", message=message)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,9 @@ class AnswerPad:
             return Outcome()
         if index >= self.n:
             help_ = syntax_help(self.asked)
-            return Outcome("refuse", f"Not an answer: there is no choice {key!r}; use {help_}.")
+            return Outcome(
+                "refuse", say("core.quizzing.keys.no-such-choice", key=key, syntax=help_)
+            )
         self.cursor = index
         if kind == "choice":
             return Outcome("submit", letter(index))
@@ -134,7 +137,7 @@ class AnswerPad:
             self.ticked ^= {index}
             return Outcome()
         if index in self.order:
-            return Outcome("refuse", f"{index + 1} is already placed; Backspace takes one back")
+            return Outcome("refuse", say("core.quizzing.keys.placed", n=index + 1))
         self.order.append(index)
         return Outcome()
 
@@ -142,15 +145,10 @@ class AnswerPad:
         line = self.line()
         judged = judge(self.asked, line)
         if self.asked.kind == "multi" and not self.ticked:
-            return Outcome(
-                "refuse", "Not an answer yet: tick at least one choice (or ? if you don't know)."
-            )
+            return Outcome("refuse", say("core.quizzing.keys.tick"))
         if self.asked.kind == "order" and len(self.order) < self.n:
             left = self.n - len(self.order)
-            return Outcome(
-                "refuse",
-                f"Not an answer yet: place every item ({left} left; ? if you don't know).",
-            )
+            return Outcome("refuse", say("core.quizzing.keys.place-all", left=left))
         if not judged.valid:
             return Outcome("refuse", refusal(self.asked, judged))
         return Outcome("submit", line)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import netlearn.quiz.render  # noqa: F401  (registers how quiz events are drawn)
 from netlearn.content.manifest import LessonInfo
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note
@@ -114,7 +115,7 @@ def prepare(
         except QuestionUnavailable as exc:
             if str(exc) not in warned:
                 warned.add(str(exc))
-                env.warn(f"skipping question {q.id!r}: {exc}")
+                env.warn(say("core.quizzing.run.skipping", id=q.id, why=exc))
             continue
         out.append(Prepared(q, asked))
     return out
@@ -185,7 +186,7 @@ class QuizRun:
 
     def _answer(self, number: int, asked: Asked) -> str:
         """A valid answer: anything else is refused and the question asked again."""
-        prompt = f"[bold]Your answer[/] [dim]({syntax_help(asked)}; ? don't know; q stop)[/]: "
+        prompt = say("core.quizzing.run.prompt", syntax=syntax_help(asked))
         while True:
             if not self.interactive:
                 text = self._read_line()
@@ -194,9 +195,7 @@ class QuizRun:
                 if text.strip().lower() in QUIT_WORDS:
                     raise Stop("quit")
                 if not text.strip():
-                    self.env.console().print(
-                        "[dim]Type an answer, ? if you don't know, q to stop.[/]"
-                    )
+                    self.env.console().print(say("core.quizzing.run.type-something"))
                     continue
             judged = judge(asked, text)
             if judged.valid:
@@ -219,7 +218,7 @@ class QuizRun:
             for number, item in enumerate(self.prepared, start=1):
                 self._ask_one(number, total, item)
                 if self.interactive and number < total:
-                    text = self._input("[dim]Enter: next question · q: stop[/] ")
+                    text = self._input(say("core.quizzing.run.next"))
                     if text.strip().lower() in QUIT_WORDS:
                         raise Stop("quit")
         except Stop as stop:
@@ -281,12 +280,19 @@ class QuizRun:
         except StoreWriteError as exc:
             # One line: what happened, what was lost (this answer; earlier ones are saved).
             raise NetlearnError(
-                f"{exc.what}: your answer to question {number} was not saved; "
-                f"{exc.advice} and run `{self.again}` again"
+                say(
+                    "core.quizzing.run.not-saved",
+                    what=exc.what,
+                    n=number,
+                    advice=exc.advice,
+                    again=self.again,
+                )
             ) from None
         message = judged.message
         if not judged.valid and syntax_help(asked) not in message:
-            message = f"{message}; expected {syntax_help(asked)}"
+            message = say(
+                "core.quizzing.judge.expected", message=message, syntax=syntax_help(asked)
+            )
         answer = QuizAnswer(
             number=number,
             question_id=asked.question_id,
@@ -320,15 +326,14 @@ class QuizRun:
         wrong = len(self.results) - right
         advice = []
         if wrong:
-            missed = "the one you missed comes" if wrong == 1 else f"the {wrong} you missed come"
-            advice.append(
-                f"{missed.capitalize()} back in `netlearn review` in 10 minutes; the right "
-                "ones come back after longer and longer waits."
-            )
+            if wrong == 1:
+                advice.append(say("core.quizzing.run.missed-one"))
+            else:
+                advice.append(say("core.quizzing.run.missed-many", n=wrong))
         elif self.results:
-            advice.append("All right: these come back in `netlearn review` in a day or more.")
+            advice.append(say("core.quizzing.run.all-right"))
         if self.results:
-            advice.append("Every answer is saved: `netlearn progress` shows your record.")
+            advice.append(say("core.quizzing.run.saved"))
         return QuizScore(
             mode=self.mode,
             right=right,
@@ -344,16 +349,16 @@ def nothing_due(qstore: QuizStore, known: set[str]) -> Note:
     """What `review` says when no question is due."""
     upcoming = [c for c in qstore.cards() if c.question_id in known]
     if not upcoming:
-        return Note(
-            text="Nothing to review yet: questions join the review once you have answered them. "
-            "Start with `netlearn quiz`.",
-            tone="tip",
-        )
+        return Note(text=say("core.quizzing.run.nothing-yet"), tone="tip")
     now = qstore.clock()
     first = min(upcoming, key=lambda c: c.due)
     same = sum(1 for c in upcoming if c.due - first.due < 3600)
     return Note(
-        text=f"Nothing is due for review. Next: {same} question(s) {describe_wait(first.due - now)}"
-        f" ({len(upcoming)} in your review boxes). `netlearn quiz` asks new ones.",
+        text=say(
+            "core.quizzing.run.nothing-due",
+            n=same,
+            wait=describe_wait(first.due - now),
+            boxes=len(upcoming),
+        ),
         tone="tip",
     )

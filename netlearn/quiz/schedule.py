@@ -59,13 +59,16 @@ def update(card: Card | None, question_id: str, lesson: str, correct: bool, now:
 
 def describe_wait(seconds: float) -> str:
     """A wait in words: 'now', 'in 10 minutes', 'in 3 days'."""
+    from netlearn.content.words import say
+
     if seconds <= 0:
-        return "now"
+        return say("core.quizzing.wait.now")
     if seconds < 2 * 3600:
         minutes = max(1, round(seconds / MINUTE))
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return say(
+            "core.quizzing.wait.minute" if minutes == 1 else "core.quizzing.wait.minutes", n=minutes
+        )
     if seconds < 23.5 * 3600:
-        hours = round(seconds / 3600)
-        return f"in {hours} hours"
+        return say("core.quizzing.wait.hours", n=round(seconds / 3600))
     days = round(seconds / DAY)
-    return f"in {days} day{'s' if days != 1 else ''}"
+    return say("core.quizzing.wait.day" if days == 1 else "core.quizzing.wait.days", n=days)

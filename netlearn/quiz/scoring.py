@@ -23,6 +23,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from netlearn.content.words import say
 from netlearn.quiz.bank import parse_number
 from netlearn.quiz.model import Asked, letter
 
@@ -41,15 +42,15 @@ def syntax_help(asked: Asked) -> str:
     """How to type an answer to this question, in one short line."""
     n = len(asked.choices)
     if asked.kind == "choice":
-        return f"one letter a-{letter(n - 1)}"
+        return say("core.quizzing.syntax.choice", last=letter(n - 1))
     if asked.kind == "multi":
-        return f"every right letter a-{letter(n - 1)}, like a,c"
+        return say("core.quizzing.syntax.multi", last=letter(n - 1))
     if asked.kind == "order":
         example = " ".join(str(i) for i in range(n, 0, -1))
-        return f"the numbers 1-{n} in the right order, like {example}"
+        return say("core.quizzing.syntax.order", n=n, example=example)
     if asked.numeric:
-        return "a number (0x... for hex)"
-    return "the missing word(s)"
+        return say("core.quizzing.syntax.number")
+    return say("core.quizzing.syntax.words")
 
 
 def right_answer(asked: Asked) -> str:
@@ -86,50 +87,61 @@ def _letters(text: str, n: int) -> tuple[list[int], str]:
     out: list[int] = []
     for token in tokens:
         if len(token) != 1 or not "a" <= token <= "z":
-            return [], f"{token!r} is not a choice letter"
+            return [], say("core.quizzing.judge.not-a-letter", token=token)
         index = ord(token) - ord("a")
         if index >= n:
-            return [], f"there is no choice {token!r} (a-{letter(n - 1)})"
+            return [], say("core.quizzing.judge.no-such-choice", token=token, last=letter(n - 1))
         if index not in out:
             out.append(index)
     return out, ""
+
+
+def _answer_with(asked: Asked) -> str:
+    return say("core.quizzing.judge.answer-with", syntax=syntax_help(asked))
+
+
+def _letter_list(indexes: list[int]) -> str:
+    return ",".join(letter(i) for i in indexes)
 
 
 def score(asked: Asked, given: str) -> Scored:
     """Score one line of input against a question."""
     text = given.strip()
     if text in DONT_KNOW:
-        return Scored(text, True, False, "no answer")
+        return Scored(text, True, False, say("core.quizzing.judge.no-answer"))
     n = len(asked.choices)
     if asked.kind == "choice":
         picked, err = _letters(text, n)
         if err or len(picked) != 1:
-            return Scored(text, False, False, err or f"answer with {syntax_help(asked)}")
+            return Scored(text, False, False, err or _answer_with(asked))
         return Scored(text, True, picked[0] == asked.correct[0])
     if asked.kind == "multi":
         picked, err = _letters(text, n)
         if err or not picked:
-            return Scored(text, False, False, err or f"answer with {syntax_help(asked)}")
+            return Scored(text, False, False, err or _answer_with(asked))
         want = set(asked.correct)
         got = set(picked)
         missed = sorted(want - got)
         extra = sorted(got - want)
         notes = []
         if missed:
-            notes.append("missed " + ",".join(letter(i) for i in missed))
+            notes.append(say("core.quizzing.judge.missed", letters=_letter_list(missed)))
         if extra:
-            notes.append("not right: " + ",".join(letter(i) for i in extra))
+            notes.append(say("core.quizzing.judge.not-right", letters=_letter_list(extra)))
         return Scored(text, True, got == want, "; ".join(notes))
     if asked.kind == "order":
         digits = re.sub(r"[\s,;>-]+", " ", text).strip().split()
         if len(digits) == 1 and len(digits[0]) == n:
             digits = list(digits[0])  # "312"
         if not all(d.isdigit() for d in digits):
-            return Scored(text, False, False, f"answer with {syntax_help(asked)}")
+            return Scored(text, False, False, _answer_with(asked))
         order = [int(d) - 1 for d in digits]
         if sorted(order) != list(range(n)):
             return Scored(
-                text, False, False, f"use each number 1-{n} exactly once ({syntax_help(asked)})"
+                text,
+                False,
+                False,
+                say("core.quizzing.judge.each-once", n=n, syntax=syntax_help(asked)),
             )
         return Scored(text, True, tuple(order) == asked.correct)
     # fill
