@@ -1,7 +1,8 @@
-"""The OSI model: the layer table, sample packets, and the walker that dissects any packet.
+"""The OSI lesson: the seven layers, and any packet opened layer by layer in the inspector.
 
-`SPEC` declares the lesson's command, scenes and quiz generators (strings only: importing this
-package stays cheap).
+The layer table, the sample packets and the field walker are shared parts (`netlearn.packets`);
+here are the lesson's scenes, its quiz generator and `netlearn osi`. `SPEC` declares them
+(strings only: importing this package stays cheap).
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The Socket.IO lesson: what the library adds on top of WebSocket, shown on the wire.
 
-Sans-I/O pieces: `codec` (Engine.IO v4 and Socket.IO v5 packets), `explain` (what a packet
-means), `observer` (HTTP/1.1 and WebSocket seen from the middle of a TCP connection), `trace`
-(what the observer saw, as lesson events). Live pieces: `proxy` (a logging relay on loopback),
-`server` (the python-socketio application), `stack` (server, relays and clients in one process),
-`demo` (the guided demo and the lesson's scenes), `serve` (the chat page for real browsers).
-
-`SPEC` declares the lesson's command, scenes and quiz generators (strings only: importing this
+The lesson follows the floor plan every lesson shares (`protocol` and `codec` sans-I/O,
+`events`, `render`, `live`, `demo`, `scenes`, `quiz`, `cli`; each module's docstring says its
+one idea). `SPEC` declares its command, scenes and quiz generators (strings only: importing this
 package stays cheap).
 """
 

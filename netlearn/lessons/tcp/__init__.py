@@ -1,14 +1,10 @@
-"""TCP, simulated: a sans-I/O endpoint driven by RFC 9293's state table, and the lesson's scenarios.
+"""The TCP lesson, simulated: a sans-I/O endpoint driven by RFC 9293's state table, and the
+lesson's scenarios (handshake to TIME-WAIT, losses and recovery, flow and congestion control) as
+traces of events and real packets.
 
-- `endpoint`: one TCP endpoint that takes real IP/TCP bytes in and gives bytes and events out
-  (the state table and the segment builder it uses are shared: `netlearn.packets`).
-- `sim`: two endpoints joined by a wire with a delay, a clock, timers and losses.
-- `scenarios`: the lesson's scenarios (handshake, transfer, close, reset, lost-syn,
-  simultaneous-open) as traces of events and captured packets.
-- `pcap`: writing a trace's packets as a capture file Wireshark and tshark open.
-
-`SPEC` declares the lesson's command, scenes and quiz generators (strings only: importing this
-package stays cheap).
+The lesson follows the floor plan every lesson shares (`protocol`, `events`, `render`, `live`,
+`demo`, `scenes`, `quiz`, `cli`; each module's docstring says its one idea). `SPEC` declares its
+command, scenes and quiz generators (strings only: importing this package stays cheap).
 """
 
 from __future__ import annotations
