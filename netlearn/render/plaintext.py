@@ -8,7 +8,8 @@ learner copies commands from it), fenced code and tables are kept as they are.
 from __future__ import annotations
 
 import re
-import textwrap
+
+from netlearn.render.text import wrap
 
 _NBSP = "\u00a0"
 _ITEM = re.compile(r"^(\s*)([-*+] |\d{1,3}[.)] |> )")
@@ -36,15 +37,10 @@ def _inline(text: str) -> str:
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    lines = textwrap.wrap(
-        _inline(text),
-        width=max(20, width),
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_on_hyphens=False,
-        break_long_words=False,
-    )
-    return [line.replace(_NBSP, " ") for line in lines] or [first.rstrip()]
+    lines = wrap(_inline(text), width, first, rest, min_width=20, long_words=False)
+    if lines == [first]:  # nothing to wrap
+        return [first.rstrip()]
+    return [line.replace(_NBSP, " ") for line in lines]
 
 
 def markdown_to_plain(text: str, width: int) -> list[str]:
