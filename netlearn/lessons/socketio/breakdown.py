@@ -71,9 +71,10 @@ def explain_eio(text: str, where: str) -> DecodedPacket:
     details: list[str] = []
     if data:
         probe = pkt.type in (codec.PING, codec.PONG) and data == "probe"
-        meaning = say(
-            "socketio.explain.decode.probe-data" if probe else "socketio.explain.decode.extra-data"
-        )
+        if probe:
+            meaning = say("socketio.explain.decode.probe-data")
+        else:
+            meaning = say("socketio.explain.decode.extra-data")
         parts.append(
             PacketPart(text=data, field=say("socketio.explain.decode.data"), meaning=meaning)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -19,9 +19,7 @@ from netlearn.cli.common import (
     show,
     uses_app,
 )
-
-if TYPE_CHECKING:
-    pass
+from netlearn.content.words import say
 
 socketio_app = typer.Typer(
     name="socketio",
@@ -40,7 +38,7 @@ def socketio_demo(
     speed: SpeedOpt = 1.0,
     auto: Annotated[
         bool,
-        typer.Option("--auto", help="On a terminal, run every part without waiting for Enter."),
+        typer.Option("--auto", help=say("socketio.cli.help.auto")),
     ] = False,
     export: ExportOpt = None,
     present: PresentOpt = False,
@@ -68,15 +66,16 @@ def socketio_demo(
         run_live(
             env,
             events,
-            title="Socket.IO, live",
-            noun="part",
+            title=say("socketio.cli.demo.title"),
+            noun=say("socketio.cli.demo.noun"),
             auto=auto,
             present=present,
-            stopped="Stopped; servers and clients closed.",
+            stopped=say("socketio.cli.demo.stopped"),
         )
         return
     try:
-        gated = stepped(events, env, noun="part", stopped="Stopped; servers and clients closed.")
+        stopped = say("socketio.cli.demo.stopped")
+        gated = stepped(events, env, noun=say("socketio.cli.demo.noun"), stopped=stopped)
         step = env.interactive and not auto and not present
         show(gated if step else events, env, export, present=present, auto=auto, theme=theme)
     finally:
@@ -88,8 +87,7 @@ def decode(
     packet: Annotated[
         str,
         typer.Argument(
-            help='A packet as seen on the wire, e.g. 42["chat",{"text":"hi"}]; quote it in '
-            "the shell. Several packets of a polling body: separate them with \\x1e.",
+            help=say("socketio.cli.help.packet"),
             metavar="PACKET",
         ),
     ],
@@ -98,8 +96,7 @@ def decode(
         typer.Option(
             "--socketio",
             "-s",
-            help="Read PACKET as a bare Socket.IO packet (no Engine.IO 4 in front), as the "
-            "Socket.IO specification writes its examples.",
+            help=say("socketio.cli.help.socketio-only"),
         ),
     ] = False,
     fmt: FormatOpt = "auto",
@@ -109,8 +106,8 @@ def decode(
 ) -> None:
     """Explain an Engine.IO/Socket.IO packet: its type, namespace, ack id and arguments."""
     from netlearn.errors import NetlearnError
-    from netlearn.lessons.socketio.codec import PacketError
     from netlearn.lessons.socketio.explain import explain
+    from netlearn.lessons.socketio.problems import PacketError
 
     env = build_env(fmt)
     # Under a non-UTF-8 locale Python decoded the argument with that locale: recover the bytes
@@ -124,44 +121,21 @@ def decode(
     show(events, env, export, present=present, theme=theme)
 
 
-SERVE_HELP = """Serve the chat page for real browsers and show every packet here. Ctrl-C stops it.
-
-Made for a class. Limits (stated again at start): at most --max-clients Socket.IO clients
-(default 500) and three connections per client; one more gets HTTP 503 with Retry-After: 5 and
-the reason, not a reset. A request head must arrive whole within 5 s of connecting, and a later
-one within 5 s of its first byte: slow senders (slowloris) are closed and hold nothing. An idle
-HTTP connection is closed after 15 s; a client that stops answering pings is dropped after 45 s;
-a message is at most 16000 bytes; the listen backlog is 1024. When the terminal cannot keep up,
-packets are counted instead of shown; the server does not slow down for it.
-
-Only requests whose Host is 127.0.0.1, localhost or [::1] (with the port), the --host address or
-an --allow-host name are served (any other Host gets 421), and a browser's Origin must be one of
-those pages (any other gets 403), each with a line here: this keeps out pages that rebind their own
-name to this machine (DNS rebinding).
-
-With --redis URL, several serve processes (behind a load balancer) share rooms and broadcasts
-through Redis (python-socketio's AsyncRedisManager); without it, everything stays in memory.
-"""
-
-
-@socketio_app.command("serve", help=SERVE_HELP)
+@socketio_app.command("serve", help=say("socketio.cli.help.serve"))
 def serve(
     port: Annotated[
         int,
-        typer.Option(
-            "--port", "-p", help="Port to listen on (0: let the kernel choose).", min=0, max=65535
-        ),
+        typer.Option("--port", "-p", help=say("socketio.cli.help.port"), min=0, max=65535),
     ] = 0,
     host: Annotated[
         str,
-        typer.Option("--host", help="Address to listen on; loopback unless you ask otherwise."),
+        typer.Option("--host", help=say("socketio.cli.help.host")),
     ] = "127.0.0.1",
     allow_host: Annotated[
         list[str] | None,
         typer.Option(
             "--allow-host",
-            help="Also accept this name in Host and Origin (e.g. the machine's DNS name); "
-            "repeat it for several.",
+            help=say("socketio.cli.help.allow-host"),
             metavar="NAME",
         ),
     ] = None,
@@ -169,7 +143,7 @@ def serve(
         int,
         typer.Option(
             "--max-clients",
-            help="Socket.IO clients at once; one more is answered 503 with Retry-After.",
+            help=say("socketio.cli.help.max-clients"),
             min=1,
             max=100_000,
         ),
@@ -178,13 +152,12 @@ def serve(
         str | None,
         typer.Option(
             "--redis",
-            help="Share rooms and broadcasts with other serve processes through this Redis, "
-            "e.g. redis://127.0.0.1:6379/0.",
+            help=say("socketio.cli.help.redis"),
             metavar="URL",
         ),
     ] = None,
     open_browser: Annotated[
-        bool, typer.Option("--open", help="Open the chat page in your web browser.")
+        bool, typer.Option("--open", help=say("socketio.cli.help.open"))
     ] = False,
     fmt: FormatOpt = "auto",
 ) -> None:

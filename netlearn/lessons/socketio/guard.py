@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from netlearn.content.words import say
 from netlearn.events import Event, Note
 from netlearn.hostcheck import HostPolicy
 
@@ -53,9 +54,9 @@ class Gate:
                 hosts += 1
             headers.setdefault(name, value.decode("latin-1"))
         if self.policy is None:
-            return 503, "the server is still starting"
+            return 503, say("socketio.serve.gate.starting")
         if hosts > 1:
-            return 400, "more than one Host header"
+            return 400, say("socketio.serve.gate.two-hosts")
         ok, why = self.policy.host_ok(headers.get("host"))
         if not ok:  # 421 Misdirected Request (RFC 9110 §15.5.20): not a name this server serves
             return 421, why
@@ -65,10 +66,11 @@ class Gate:
         if self.max_clients and self._opens_session(scope):
             now = self.sessions()
             if now >= self.max_clients:
-                return 503, (
-                    f"the class is full: {now} clients are connected and this server takes "
-                    f"at most {self.max_clients} (--max-clients); try again in {RETRY_AFTER} s"
+                limit = self.max_clients
+                full = say(
+                    "socketio.serve.gate.class-full", now=now, limit=limit, retry_after=RETRY_AFTER
                 )
+                return 503, full
         return None
 
     @staticmethod
@@ -79,13 +81,15 @@ class Gate:
 
     def report(self, scope: Scope, status: int, reason: str) -> None:
         self.refused += 1
-        what = "WebSocket handshake" if scope["type"] == "websocket" else scope.get("method", "")
-        self.sink(
-            Note(
-                text=f"Refused {what} {scope.get('path', '')} with {status}: {reason}",
-                tone="warn",
-            )
+        if scope["type"] == "websocket":
+            what = say("socketio.serve.gate.websocket-handshake")
+        else:
+            what = scope.get("method", "")
+        path = scope.get("path", "")
+        text = say(
+            "socketio.serve.gate.refused", what=what, path=path, status=status, reason=reason
         )
+        self.sink(Note(text=text, tone="warn"))
 
 
 class GateMiddleware:

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+from netlearn.content.words import say
 from netlearn.events import Event, Note
 from netlearn.lessons.socketio.observer import ConnectionObserver, RequestSeen, ResponseSeen
 from netlearn.lessons.socketio.trace import ConnectionTrace, Tracer
@@ -137,7 +138,8 @@ class Relay:
             pass  # the relay is closing; the connection was aborted
         except Exception as exc:  # noqa: BLE001 - one connection's trouble stays with it
             writer.transport.abort()
-            self._tell("error", f"A relayed connection failed: {type(exc).__name__}: {exc}")
+            failed = say("socketio.serve.relay.failed", kind=type(exc).__name__, problem=exc)
+            self._tell("error", failed)
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -147,11 +149,9 @@ class Relay:
     ) -> None:
         """Over the limit: answer 503 with Retry-After (after reading the head, so no reset)."""
         self.counts["full"] += 1
-        self._tell(
-            "full",
-            f"At the limit of {self.max_connections} connections (--max-clients): "
-            f"answered 503 with Retry-After: {RETRY_AFTER}",
-        )
+        limit = self.max_connections
+        full = say("socketio.serve.relay.full", limit=limit, retry_after=RETRY_AFTER)
+        self._tell("full", full)
         if self._refusing >= MAX_REFUSING:
             writer.transport.abort()
             return
@@ -163,8 +163,7 @@ class Relay:
                 http_error(
                     503,
                     "Service Unavailable",
-                    f"the server is full ({self.max_connections} connections at once, "
-                    f"--max-clients); try again in {RETRY_AFTER} s",
+                    say("socketio.serve.relay.full-body", limit=limit, retry_after=RETRY_AFTER),
                     RETRY_AFTER,
                 )
             )
@@ -182,23 +181,16 @@ class Relay:
             return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.head_timeout)
         except TimeoutError:
             self.counts["slow"] += 1
-            self._tell(
-                "slow",
-                f"Closed a connection that sent no whole request within {self.head_timeout:g} s",
-            )
-            writer.write(
-                http_error(
-                    408,
-                    "Request Timeout",
-                    f"no whole request within {self.head_timeout:g} s",
-                )
-            )
+            seconds = self.head_timeout
+            self._tell("slow", say("socketio.serve.relay.slow", seconds=seconds))
+            body = say("socketio.serve.relay.slow-body", seconds=seconds)
+            writer.write(http_error(408, "Request Timeout", body))
         except asyncio.LimitOverrunError:
             writer.write(
                 http_error(
                     431,
                     "Request Header Fields Too Large",
-                    f"a request head is at most {MAX_HEAD} bytes",
+                    say("socketio.serve.relay.head-too-large", limit=MAX_HEAD),
                 )
             )
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
@@ -217,7 +209,8 @@ class Relay:
                 asyncio.open_connection(*self.upstream), CONNECT_TIMEOUT
             )
         except (TimeoutError, OSError):
-            writer.write(http_error(502, "Bad Gateway", "the Socket.IO server did not answer"))
+            no_server = say("socketio.serve.relay.no-server")
+            writer.write(http_error(502, "Bad Gateway", no_server))
             writer.close()
             return
         observer = ConnectionObserver()
@@ -276,7 +269,8 @@ class Relay:
             except Exception as exc:  # noqa: BLE001 - a decoding bug must not cut the connection
                 observer.mode = "opaque"
                 seen = []
-                events = [trace.note_problem(from_client, f"stopped decoding: {exc!r}")]
+                problem = say("socketio.trace.link.stopped-decoding", problem=exc)
+                events = [trace.note_problem(from_client, problem)]
             watch.saw(from_client, seen, observer.mode)
             for event in events:
                 self.sink(event)
@@ -295,7 +289,7 @@ class Relay:
             self._told[kind] = (last, missed + 1)
             return
         self._told[kind] = (now, 0)
-        more = f" ({missed} more like it in the last second)" if missed else ""
+        more = say("socketio.serve.relay.more-like-it", n=missed) if missed else ""
         self.sink(Note(text=text + more, tone="warn"))
 
 
@@ -355,6 +349,6 @@ class _Watchdog:
         self.timer = None
         self.relay.counts[why] += 1
         if why == "slow":
-            self.relay._tell("slow", f"Closed a connection whose request took over {seconds:g} s")
+            self.relay._tell("slow", say("socketio.serve.relay.slow-later", seconds=seconds))
         for writer in (self.client, self.server):
             writer.transport.abort()

@@ -15,10 +15,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import queue
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Note, Title
@@ -42,13 +42,16 @@ REDIS_TIMEOUT = 3.0
 
 def limits_text(max_clients: int, connections: int) -> str:
     """The limits and timeouts, as said at start (and in `--help`)."""
-    return (
-        f"Limits: {max_clients} clients at once (--max-clients) and {connections} connections; "
-        f"one more gets HTTP 503 with Retry-After: {RETRY_AFTER} and the reason. A request "
-        f"head must arrive whole within {HEAD_TIMEOUT:g} s (slow senders are closed); an idle "
-        f"HTTP connection is closed after {IDLE_TIMEOUT:g} s; a client that stops answering "
-        f"pings is dropped after {PING_INTERVAL + PING_TIMEOUT:g} s; a message is at most "
-        f"{MAX_PAYLOAD} bytes; listen backlog {BACKLOG}."
+    return say(
+        "socketio.serve.serve.limits",
+        max_clients=max_clients,
+        connections=connections,
+        retry_after=RETRY_AFTER,
+        head_timeout=HEAD_TIMEOUT,
+        idle_timeout=IDLE_TIMEOUT,
+        ping_limit=PING_INTERVAL + PING_TIMEOUT,
+        max_payload=MAX_PAYLOAD,
+        backlog=BACKLOG,
     )
 
 
@@ -65,7 +68,7 @@ def serve(
 ) -> None:
     """Run until Ctrl-C (KeyboardInterrupt propagates, after everything is closed)."""
     if max_clients < 1:
-        raise NetlearnError("--max-clients must be at least 1")
+        raise NetlearnError(say("socketio.serve.serve.min-clients"))
     connections = _connection_budget(max_clients * CONNECTIONS_PER_CLIENT)
     folder = assets_dir() / "web" / "socketio"
     gate = Gate(sink=lambda event: None, max_clients=max_clients)
@@ -78,6 +81,7 @@ def serve(
         max_connections=connections,
         max_events=MAX_EVENTS,
         gate=gate,
+        now=env.clock,
     )
     gate.sink = stack.sink
     try:
@@ -90,39 +94,19 @@ def serve(
         gate.policy = HostPolicy.make(host, bound, list(allow_hosts))
         shown_host = f"[{host}]" if ":" in host else host
         url = f"http://{shown_host}:{bound}/"
-        renderer.emit(Title(text="Socket.IO chat", subtitle=f"Open {url} in a browser."))
-        renderer.emit(
-            Note(
-                text=(
-                    f"Listening on {url} (python-socketio {_version()}). Events: `chat` "
-                    '({"text": ...}) goes to every connected client; `echo` is answered through '
-                    "the acknowledgement. Every packet is shown below. Ctrl-C stops the server."
-                )
-            )
-        )
+        title = say("socketio.serve.serve.title")
+        renderer.emit(Title(text=title, subtitle=say("socketio.serve.serve.open-it", url=url)))
+        listening = say("socketio.serve.serve.listening", url=url, version=_version())
+        renderer.emit(Note(text=listening))
         renderer.emit(Note(text=limits_text(max_clients, connections)))
-        renderer.emit(
-            Note(
-                text=f"Accepted Host names: {gate.policy.names()}, on port {bound} "
-                "(--allow-host adds one). A request with another Host, or from a page of "
-                "another origin, gets 403: that is how a page that rebinds its own name to this "
-                "machine (DNS rebinding) is kept out."
-            )
-        )
+        names = gate.policy.names()
+        renderer.emit(Note(text=say("socketio.serve.serve.hosts", names=names, port=bound)))
         if redis_url is not None:
-            renderer.emit(
-                Note(
-                    text=f"Rooms and broadcasts are shared through Redis at {_safe_url(redis_url)}"
-                    ": run more `serve` processes with the same --redis behind a load balancer."
-                )
-            )
+            shared = say("socketio.serve.serve.redis", url=_safe_url(redis_url))
+            renderer.emit(Note(text=shared))
         if host not in LOOPBACK:
-            renderer.emit(
-                Note(
-                    text=f"{host} is not loopback: anyone who can reach this machine can join.",
-                    tone="warn",
-                )
-            )
+            warning = say("socketio.serve.serve.not-loopback", host=host)
+            renderer.emit(Note(text=warning, tone="warn"))
         if ready is not None:
             ready(url)
         if open_browser:
@@ -131,8 +115,8 @@ def serve(
             try:
                 webbrowser.open(url)
             except Exception:  # noqa: BLE001 - no browser is not an error
-                env.warn("could not open a browser; open the address yourself")
-        _show_forever(stack, renderer)
+                env.warn(say("socketio.serve.serve.no-browser"))
+        _show_forever(stack, renderer, env.clock)
     except KeyboardInterrupt:
         stack.close(timeout=CLOSE_WITHIN)
         if _drain(stack.events) or stack.dropped:
@@ -167,10 +151,10 @@ def _stdout_to_devnull() -> None:
         os.close(devnull)
 
 
-def _show_forever(stack: LiveStack, renderer: Renderer) -> None:
+def _show_forever(stack: LiveStack, renderer: Renderer, clock: Callable[[], float]) -> None:
     """Print what the servers report; say how much was skipped when the terminal fell behind."""
     told = 0
-    last = time.monotonic()
+    last = clock()
     while True:
         try:
             event = stack.events.get(timeout=0.5)
@@ -178,15 +162,10 @@ def _show_forever(stack: LiveStack, renderer: Renderer) -> None:
             event = None
         if event is not None:
             renderer.emit(event)
-        now = time.monotonic()
+        now = clock()
         if stack.dropped > told and now - last >= 1.0:
-            renderer.emit(
-                Note(
-                    text=f"{stack.dropped - told} packets and notes not shown: more than the "
-                    "terminal can print (they were delivered all the same)",
-                    tone="warn",
-                )
-            )
+            text = say("socketio.serve.serve.not-shown", n=stack.dropped - told)
+            renderer.emit(Note(text=text, tone="warn"))
             told, last = stack.dropped, now
 
 
@@ -221,7 +200,7 @@ def _safe_url(url: str) -> str:
         user = f"{parts.username}:***@" if parts.username else "***@"
         return urlunsplit(parts._replace(netloc=user + netloc))
     except ValueError:
-        return "(a URL that does not parse)"
+        return say("socketio.serve.serve.bad-url")
 
 
 async def redis_manager(url: str) -> Any:
@@ -235,26 +214,26 @@ async def redis_manager(url: str) -> Any:
     except ValueError:
         scheme = ""
     if scheme not in ("redis", "rediss", "unix"):
-        raise NetlearnError(
-            f"--redis {shown}: not a Redis URL (redis://HOST:PORT/0, rediss://... or unix://PATH)"
-        )
+        raise NetlearnError(say("socketio.serve.serve.not-redis-url", url=shown))
     try:
         import redis.asyncio as aioredis
     except ImportError:
-        raise NetlearnError("--redis needs the redis package: pip install redis") from None
+        raise NetlearnError(say("socketio.serve.serve.no-redis-package")) from None
     try:
         client = aioredis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT)
     except (ValueError, TypeError) as exc:
-        raise NetlearnError(f"--redis {shown}: {exc}") from None
+        raise NetlearnError(
+            say("socketio.serve.serve.redis-url-error", url=shown, problem=exc)
+        ) from None
     try:
         await asyncio.wait_for(client.ping(), REDIS_TIMEOUT + 1)
     except TimeoutError:
-        raise NetlearnError(
-            f"cannot reach Redis at {shown}: no answer in {REDIS_TIMEOUT:g} s"
-        ) from None
+        silent = say("socketio.serve.serve.redis-silent", url=shown, seconds=REDIS_TIMEOUT)
+        raise NetlearnError(silent) from None
     except Exception as exc:  # noqa: BLE001 - any failure here is one line for the user
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise NetlearnError(f"cannot reach Redis at {shown}: {reason}") from None
+        unreachable = say("socketio.serve.serve.redis-unreachable", url=shown, reason=reason)
+        raise NetlearnError(unreachable) from None
     finally:
         with contextlib.suppress(Exception):
             await client.aclose()

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from netlearn.content.words import say
 from netlearn.events import Event
 from netlearn.lessons.socketio.events import BrokerMessage, HandlerRan
 
@@ -78,46 +79,46 @@ def make_server(
 
     @sio.event
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-        ran(f"connect(sid={sid!r}) -- a client joined namespace /")
+        ran(say("socketio.serve.server.connect", sid=sid))
         return True
 
     @sio.event
     async def disconnect(sid: str, reason: Any = None) -> None:
-        ran(f"disconnect(sid={sid!r}, reason={str(reason)!r})")
+        ran(say("socketio.serve.server.disconnect", sid=sid, reason=str(reason)))
 
     @sio.on("chat")
     async def chat(sid: str, data: Any = None) -> dict[str, Any]:
         text = data.get("text") if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
-            ran(f'chat(sid={sid!r}, {short(data)}) -- refused: needs {{"text": ...}}')
-            return {"ok": False, "error": 'send {"text": "..."}'}
+            ran(say("socketio.serve.server.chat-refused", sid=sid, data=short(data)))
+            return {"ok": False, "error": say("socketio.serve.server.send-text")}
         if len(text) > MAX_TEXT:
-            ran(f"chat(sid={sid!r}, ...) -- refused: {len(text)} characters")
-            return {"ok": False, "error": f"at most {MAX_TEXT} characters"}
-        ran(f"chat(sid={sid!r}, {short(data)}) -> sio.emit('chat', ...) to everyone")
+            ran(say("socketio.serve.server.chat-too-long", sid=sid, n=len(text)))
+            return {"ok": False, "error": say("socketio.serve.server.at-most", limit=MAX_TEXT)}
+        ran(say("socketio.serve.server.chat", sid=sid, data=short(data)))
         await sio.emit("chat", {"text": text, "from": sid[:6]})
         return {"ok": True}
 
     @sio.on("echo")
     async def echo(sid: str, *args: Any) -> Any:
         data = args[0] if len(args) == 1 else list(args)
-        ran(f"echo(sid={sid!r}, {short(data)}) -> returns it: the ack carries it back")
+        ran(say("socketio.serve.server.echo", sid=sid, data=short(data)))
         return data
 
     @sio.on("join")
     async def join(sid: str, room: Any = None) -> dict[str, Any]:
         if not isinstance(room, str) or not room or len(room) > MAX_ROOM:
-            return {"ok": False, "error": f"a room is a name of 1-{MAX_ROOM} characters"}
+            return {"ok": False, "error": say("socketio.serve.server.room-name", limit=MAX_ROOM)}
         await sio.enter_room(sid, room)
-        ran(f"join(sid={sid!r}, {room!r}) -> sio.enter_room(sid, {room!r})")
+        ran(say("socketio.serve.server.join", sid=sid, room=room))
         return {"ok": True, "room": room}
 
     if demo_handlers:
 
         @sio.on("boom")
         async def boom(sid: str, data: Any = None) -> Any:
-            ran(f"boom(sid={sid!r}, {short(data)}) -- about to raise")
-            raise RuntimeError("this handler has a bug")
+            ran(say("socketio.serve.server.boom", sid=sid, data=short(data)))
+            raise RuntimeError(say("socketio.serve.server.boom-error"))
 
     return sio
 
@@ -153,7 +154,8 @@ class StaticFiles:
             return
         path = self.files.get(scope.get("path", ""))
         if scope.get("method") not in ("GET", "HEAD") or path is None:
-            await _respond(send, 404, b"Not Found: the chat page is at /\n", "text/plain")
+            not_found = say("socketio.serve.server.not-found") + "\n"
+            await _respond(send, 404, not_found.encode(), "text/plain")
             return
         body = path.read_bytes()
         await _respond(
@@ -238,9 +240,9 @@ def broker_manager(broker: MemoryBroker, server_name: str, sink: Sink, clock: Ca
             raw = json.dumps(data, separators=(",", ":"))
             meaning = ""
             if isinstance(data, dict) and data.get("method") == "emit":
-                meaning = (
-                    f"every other server: emit {data.get('event')!r} to "
-                    f"{data.get('room') or 'everyone'} among YOUR clients"
+                room = data.get("room") or say("socketio.serve.server.everyone")
+                meaning = say(
+                    "socketio.serve.server.broker-emit", event=data.get("event"), room=room
                 )
             sink(BrokerMessage(t=round(clock(), 3), server=server_name, raw=raw, meaning=meaning))
             broker.publish(raw)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import Event
 from netlearn.lessons.socketio.events import ServerLog
@@ -118,7 +119,7 @@ class LiveStack:
         try:
             runner.start(START_TIMEOUT)
         except LoopError:
-            raise NetlearnError("the Socket.IO demo could not start its event loop") from None
+            raise NetlearnError(say("socketio.serve.stack.no-loop")) from None
         self.runner = runner
         return self
 
@@ -129,7 +130,7 @@ class LiveStack:
         try:
             return self.runner.call(coro, timeout)
         except LoopError:
-            raise NetlearnError("the Socket.IO demo timed out waiting for its server") from None
+            raise NetlearnError(say("socketio.serve.stack.timed-out")) from None
 
     # -- servers and relays
 
@@ -203,7 +204,7 @@ class LiveStack:
         if not server.started:
             server.should_exit = True
             sock.close()
-            raise NetlearnError("the Socket.IO server did not start")
+            raise NetlearnError(say("socketio.serve.stack.no-server"))
         return handle
 
     def add_relay(
@@ -223,7 +224,10 @@ class LiveStack:
         try:
             bound = self.call(relay.start(host, port))
         except OSError as exc:
-            raise NetlearnError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            problem = say(
+                "socketio.serve.stack.cannot-listen", host=host, port=port, reason=exc.strerror
+            )
+            raise NetlearnError(problem) from None
         key = name or f"relay-{len(self.relays) + 1}"
         self.relays[key] = relay
         self.relay_ports[key] = bound

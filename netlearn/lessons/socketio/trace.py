@@ -138,9 +138,10 @@ class ConnectionTrace:
         if how == "cut":
             text = say("socketio.trace.link.cut")
         else:
-            who = say(
-                "socketio.trace.link.by-client" if by_client else "socketio.trace.link.by-server"
-            )
+            if by_client:
+                who = say("socketio.trace.link.by-client")
+            else:
+                who = say("socketio.trace.link.by-server")
             how = how or say("socketio.trace.link.closed")
             text = say("socketio.trace.link.closed-by", how=how, who=who)
         return self._note("up" if by_client else "down", text)
@@ -219,11 +220,10 @@ class ConnectionTrace:
         if not self.sid and packets and packets[0].startswith("0"):
             with contextlib.suppress(codec.PacketError):
                 self.sid = str(codec.parse_open(packets[0][1:]).get("sid", ""))
-        verb = say(
-            "socketio.trace.http.answers-handshake"
-            if handshake
-            else "socketio.trace.http.answers-long-poll"
-        )
+        if handshake:
+            verb = say("socketio.trace.http.answers-handshake")
+        else:
+            verb = say("socketio.trace.http.answers-long-poll")
         out: list[Event] = [
             self._http("down", line, self._body_note(verb, packets, resp.truncated))
         ]
