@@ -37,9 +37,17 @@ def step(step_id: str) -> str:
 
 
 def narration() -> str:
-    files = sorted((ROOT / "netlearn" / "tcp").glob("*.py"))
-    files.append(ROOT / "netlearn" / "quiz" / "generators" / "tcp.py")
-    return "\n".join(f.read_text(encoding="utf-8") for f in files)
+    """Every word the TCP lesson's code prints: its words files, the states glossary, and what
+    is left in the code (netlearn/lessons/tcp/, the shared TCP state table)."""
+    from netlearn.content.words import words_files
+
+    files = sorted((ROOT / "netlearn" / "lessons" / "tcp").glob("*.py"))
+    files = [f for f in files if f.name != "__init__.py"]  # the spec: scene summaries, not prose
+    files += [ROOT / "netlearn" / "packets" / "tcp_states.py"]
+    files += words_files(lessons_dir() / "tcp")
+    files += [lessons_dir() / "glossary" / "tcp-states.toml"]
+    text = "\n".join(f.read_text(encoding="utf-8") for f in files)
+    return re.sub(r"\\\n", "", text)  # a TOML string continued on the next line
 
 
 @cache

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import sys
 
 import pytest
 
-from netlearn.lessons.tcp.kernel import measure, tcp_info
+from netlearn.env import Env
+from netlearn.lessons.tcp.live import measure, tcp_info
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
 
 def test_tcp_info_of_a_real_connection_is_plausible() -> None:
-    info = measure(64 * 1024)
+    info = measure(Env.build("plain", stdout=io.StringIO()), 64 * 1024)
     assert info.rtt > 0
     assert info.snd_cwnd >= 10  # Linux's initial window (RFC 6928)
     assert info.rto >= 0.2  # TCP_RTO_MIN: 200 ms

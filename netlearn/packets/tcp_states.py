@@ -1,4 +1,8 @@
-"""The eleven states of a TCP connection (RFC 9293 section 3.3.2), with what each one waits for."""
+"""The eleven states of a TCP connection (RFC 9293 section 3.3.2), with what each one waits for.
+
+What each state means, in a newcomer's words, is content: `lessons/glossary/tcp-states.toml`,
+keyed by the state's name (`meaning(State.LISTEN)`).
+"""
 
 from __future__ import annotations
 
@@ -21,21 +25,6 @@ class State(StrEnum):
     TIME_WAIT = "TIME-WAIT"
 
 
-# RFC 9293 section 3.3.2, in a newcomer's words.
-MEANING: dict[State, str] = {
-    State.CLOSED: "no connection at all",
-    State.LISTEN: "waiting for a connection request (a SYN) from any remote peer",
-    State.SYN_SENT: "sent a SYN, waiting for a matching SYN back",
-    State.SYN_RECEIVED: "got a SYN and sent one, waiting for the ACK of our SYN",
-    State.ESTABLISHED: "open: data flows both ways",
-    State.FIN_WAIT_1: "we closed (sent FIN); waiting for its ACK or the peer's FIN",
-    State.FIN_WAIT_2: "our FIN is acknowledged; waiting for the peer's FIN",
-    State.CLOSE_WAIT: "the peer closed (we got its FIN); waiting for our program to close",
-    State.CLOSING: "both sent FIN at once; waiting for the ACK of ours",
-    State.LAST_ACK: "peer closed first, we closed too; waiting for the ACK of our FIN",
-    State.TIME_WAIT: "all done; waiting 2 x MSL so that late segments die out",
-}
-
 # Once both sides know each other's initial sequence number the connection is "synchronized"
 # (RFC 9293 section 3.5): every segment must then carry an acknowledgement.
 SYNCHRONIZED: frozenset[State] = frozenset(
@@ -49,3 +38,10 @@ SYNCHRONIZED: frozenset[State] = frozenset(
         State.TIME_WAIT,
     }
 )
+
+
+def meaning(state: State) -> str:
+    """What the endpoint is doing in `state` (the TCP states glossary)."""
+    from netlearn.content.words import say
+
+    return say(f"glossary.tcp-states.{state.value}")

@@ -18,6 +18,7 @@ from netlearn.cli.common import (
     build_env,
     show,
 )
+from netlearn.content.words import say
 
 if TYPE_CHECKING:
     from netlearn.lessons.tcp.demo import Trace
@@ -32,7 +33,7 @@ SCENARIO_NAMES = (
 def tcp(
     scenario: Annotated[
         str,
-        typer.Argument(help=f"One of: {SCENARIO_NAMES}.", metavar="SCENARIO"),
+        typer.Argument(help=say("tcp.cli.scenario", names=SCENARIO_NAMES), metavar="SCENARIO"),
     ],
     seed: SeedOpt = None,
     write: Annotated[
@@ -40,48 +41,42 @@ def tcp(
         typer.Option(
             "--write",
             "-w",
-            help="Also save the packets as a capture file for Wireshark or tshark.",
+            help=say("tcp.cli.write"),
             metavar="FILE.pcap",
             dir_okay=False,
         ),
     ] = None,
     absolute: Annotated[
         bool,
-        typer.Option(
-            "--absolute", help="Show absolute sequence numbers, not relative ones (key a)."
-        ),
+        typer.Option("--absolute", help=say("tcp.cli.absolute")),
     ] = False,
     losses: Annotated[
         int | None,
-        typer.Option("--losses", help="lost-syn only: how many SYNs are lost (1-6; 2).", min=1),
+        typer.Option("--losses", help=say("tcp.cli.losses"), min=1),
     ] = None,
     drop: Annotated[
         list[int] | None,
-        typer.Option("--drop", help="What if segment N were lost? (repeatable)", metavar="N"),
+        typer.Option("--drop", help=say("tcp.cli.drop"), metavar="N"),
     ] = None,
     delay: Annotated[
         list[str] | None,
-        typer.Option(
-            "--delay", help="Deliver segment N SECONDS late (repeatable).", metavar="N:SECONDS"
-        ),
+        typer.Option("--delay", help=say("tcp.cli.delay"), metavar="N:SECONDS"),
     ] = None,
     reorder: Annotated[
         list[int] | None,
-        typer.Option("--reorder", help="Segment N arrives after N+1 (repeatable).", metavar="N"),
+        typer.Option("--reorder", help=say("tcp.cli.reorder"), metavar="N"),
     ] = None,
     loss_rate: Annotated[
         float | None,
         typer.Option(
             "--loss-rate",
-            help="Lose each segment with probability P (0-0.5; use --seed).",
+            help=say("tcp.cli.loss-rate"),
             metavar="P",
         ),
     ] = None,
-    no_sack: Annotated[
-        bool, typer.Option("--no-sack", help="Neither side offers SACK (RFC 2018).")
-    ] = False,
+    no_sack: Annotated[bool, typer.Option("--no-sack", help=say("tcp.cli.no-sack"))] = False,
     no_delayed_ack: Annotated[
-        bool, typer.Option("--no-delayed-ack", help="ACK every segment at once.")
+        bool, typer.Option("--no-delayed-ack", help=say("tcp.cli.no-delayed-ack"))
     ] = False,
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,
@@ -115,14 +110,14 @@ def tcp(
 
     plan = make_plan(drop, delay, reorder, loss_rate, seed)
     if loss_rate and seed is None:
-        raise NetlearnError("--loss-rate needs --seed S, so that the run can be repeated")
+        raise NetlearnError(say("tcp.cli.needs-seed"))
     opts = scenarios.Options(
         plan=None if plan.empty else plan, sack=not no_sack, delayed_acks=not no_delayed_ack
     )
     options: dict[str, object] = {"absolute": absolute, "opts": opts}
     if losses is not None:
         if scenario != "lost-syn":
-            raise NetlearnError("--losses only applies to the lost-syn scenario")
+            raise NetlearnError(say("tcp.cli.losses-only"))
         options["losses"] = losses
     if export is not None:
         from netlearn.render import check_export_path
@@ -135,7 +130,6 @@ def tcp(
 
     import random
 
-    import netlearn.render.tcp  # noqa: F401  (registers the drawing of TCP events)
     from netlearn.events import Note
 
     base = env.rng.getrandbits(32) if seed is None else seed
@@ -153,11 +147,8 @@ def tcp(
         else:
             start = FIXED_EPOCH
         count = write_pcap(write, trace.captured, start)
-        saved = Note(
-            tone="tip",
-            text=f"Saved {count} packets, as a capture at the {_capture_side(trace)} saw "
-            f"them, to `{write}`. Open it in Wireshark, or: `tshark -r {write}`",
-        )
+        text = say("tcp.cli.saved", count=count, side=_capture_side(trace), path=write)
+        saved = Note(tone="tip", text=text)
         events.append(saved)
     if env.interactive and not present:
         from netlearn.cli.common import uses_app

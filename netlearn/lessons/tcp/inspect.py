@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netlearn.content.words import say
 from netlearn.events import PacketView, Segment
 from netlearn.packets.tcp import flag_names
 
@@ -40,7 +41,7 @@ def segment_view(seg: Segment, label: str = "") -> PacketView:
                 text = _meaning(seg, f.name, names)
                 if f.name == "dataofs":
                     size = layer.end - layer.start
-                    text = f"header length: {size // 4} words x 4 = {size} bytes"
+                    text = say("tcp.inspect.header-length", words=size // 4, size=size)
                 fields.append(replace(f, meaning=text) if text else f)
             layer = replace(layer, fields=tuple(fields))
         layers.append(layer)
@@ -50,29 +51,30 @@ def segment_view(seg: Segment, label: str = "") -> PacketView:
 def _meaning(seg: Segment, field: str, names: list[str]) -> str:
     """One short line per field (the inspector must fit an 80x24 terminal)."""
     if field == "sport":
-        return f"source port: the {seg.src}'s end"
+        return say("tcp.inspect.sport", src=seg.src)
     if field == "dport":
         service = WELL_KNOWN.get(seg.dport)
-        about = f" ({service})" if service else ""
-        return f"destination port{about}: the {seg.dst}'s end"
+        if service:
+            return say("tcp.inspect.dport-service", service=service, dst=seg.dst)
+        return say("tcp.inspect.dport", dst=seg.dst)
     if field == "seq":
         if "S" in seg.flags:
-            return "initial sequence number (ISN), used by the SYN"
-        return f"number of the first data byte (relative {seg.rel_seq})"
+            return say("tcp.inspect.seq-syn")
+        return say("tcp.inspect.seq", rel=seg.rel_seq)
     if field == "ack":
         if "A" not in seg.flags:
-            return "unused: the ACK bit is off"
-        return f"next byte expected (relative {seg.rel_ack})"
+            return say("tcp.inspect.ack-off")
+        return say("tcp.inspect.ack", rel=seg.rel_ack)
     if field == "reserved":
-        return "reserved, always zero"
+        return say("tcp.inspect.reserved")
     if field == "flags":
-        return "set: " + ", ".join(names)
+        return say("tcp.inspect.flags", names=", ".join(names))
     if field == "window":
-        return f"bytes the {seg.src} can still take in"
+        return say("tcp.inspect.window", src=seg.src)
     if field == "chksum":
-        return "over IP addresses, TCP header and data"
+        return say("tcp.inspect.chksum")
     if field == "urgptr":
-        return "urgent pointer, only with URG"
+        return say("tcp.inspect.urgptr")
     if field == "options":
-        return "MSS: largest segment it takes; SACK_PERM" if seg.options else "none"
+        return say("tcp.inspect.options") if seg.options else say("tcp.inspect.no-options")
     return ""

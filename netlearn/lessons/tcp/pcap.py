@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.lessons.tcp.sim import Captured
 from netlearn.safefile import check_target, open_private
@@ -22,9 +23,9 @@ FIXED_EPOCH = 1_700_000_000.0
 def check_pcap_path(path: Path) -> None:
     """Fail before a scenario runs on a file name we cannot honour."""
     if path.suffix.lower() == ".pcapng":
-        raise NetlearnError(f"{path.name!r}: netlearn writes classic pcap; name it .pcap")
+        raise NetlearnError(say("tcp.errors.pcapng", name=path.name))
     if path.suffix.lower() not in (".pcap", ".cap"):
-        raise NetlearnError(f"cannot write a capture to {path.name!r}: use a name ending in .pcap")
+        raise NetlearnError(say("tcp.errors.not-pcap", name=path.name))
     check_target(path)  # a missing folder, a symlink, a FIFO ... fail here, before the run
 
 
@@ -48,5 +49,7 @@ def write_pcap(path: Path, packets: Iterable[Captured], start: float = FIXED_EPO
                 count += 1
             writer.flush()
         except OSError as exc:
-            raise NetlearnError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+            raise NetlearnError(
+                say("tcp.errors.cannot-write", path=str(path), reason=exc.strerror)
+            ) from None
     return count

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note, Segment, Title
 
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
 
 # Opens a packet in the interactive inspector; returns the app's exit code (130: Ctrl-C).
 Inspect = Callable[["PacketView"], int]
-
-HELP = "Enter next, b back, a abs/rel, f fields, o OSI, x drop it, q quit"
 
 
 @dataclass(frozen=True)
@@ -128,9 +127,8 @@ class Player:
                     self.segments = self.trace.segments()
                     view = replace(view, total=len(self.segments))
             if view.quit:
-                self.env.console().print(
-                    f"[dim]Stopped at segment {view.shown} of {view.total}.[/]", highlight=False
-                )
+                stopped = say("tcp.player.stopped", shown=view.shown, total=view.total)
+                self.env.console().print(f"[dim]{stopped}[/]", highlight=False)
                 return view
 
     # ------------------------------------------------------------------ drawing
@@ -172,11 +170,17 @@ class Player:
         else:
             seg = self.segments[view.shown - 1]
             notes.append(self._bits(seg))
-        numbering = "absolute" if view.absolute else "relative"
+        numbering = say("tcp.player.absolute") if view.absolute else say("tcp.player.relative")
         if view.finished:
-            status = "The end. Enter or q: leave"
+            status = say("tcp.player.the-end")
         else:
-            status = f"segment {view.shown}/{view.total} · {numbering} · {HELP}"
+            status = say(
+                "tcp.player.status",
+                shown=view.shown,
+                total=view.total,
+                numbering=numbering,
+                keys=say("tcp.player.keys"),
+            )
         below = console.render_lines(Group(*notes), console.options.update(width=width))
         room = max(4, height - 2 - len(below) - 2)
         lines = Ladder(shown, absolute=view.absolute).lines(width)
@@ -212,7 +216,7 @@ class Player:
         for layer in packet.layers:
             if layer.name == "TCP":
                 console.print(FieldTable(layer))
-        console.print(Text("any key: back to the ladder · q quit", style="dim"))
+        console.print(Text(say("tcp.player.back"), style="dim"))
 
     def _osi(self, view: View) -> None:
         from rich.text import Text
@@ -223,7 +227,7 @@ class Player:
         console = self.env.console()
         seg = self.segments[view.shown - 1]
         draw_rich(segment_view(seg), self.env, console)
-        console.print(Text("any key: back to the ladder · q quit", style="dim"))
+        console.print(Text(say("tcp.player.back"), style="dim"))
 
 
 def app_inspector(env: Env) -> Inspect:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say
 from netlearn.quiz.generators.common import (
     FLAG_CHOICES,
     flag_names,
@@ -97,20 +98,12 @@ def synack_ack(rng: random.Random, question: Question) -> Asked:
     )
     answer = int(synack[TCP].ack)
     wrap = (
-        f" The sum passes 2^32 - 1 = {MOD - 1}, so it wraps around to {answer}: sequence "
-        "numbers are counted modulo 2^32 (RFC 9293 section 3.4)."
-        if seq + 1 >= MOD
-        else ""
+        say("tcp.questions.synack-ack.wrap", top=MOD - 1, answer=answer) if seq + 1 >= MOD else ""
     )
     return make(
         "fill",
-        "A client opens a connection with this SYN. What acknowledgment number does the "
-        "server's SYN-ACK carry?",
-        f"The SYN's sequence number is {seq}. A SYN carries no data, yet it occupies one "
-        f"sequence number (RFC 9293 section 3.4), so the server acknowledges {seq} + 1 = "
-        f"{answer}: the acknowledgment number is the next sequence number the server expects "
-        f"to receive.{wrap} The SYN-ACK also carries the server's own initial sequence number, "
-        "which the client will acknowledge the same way.",
+        say("tcp.questions.synack-ack.ask"),
+        say("tcp.questions.synack-ack.explain", seq=seq, answer=answer, wrap=wrap),
         accepted=(str(answer),),
         numeric=True,
         exhibit=(
@@ -154,22 +147,18 @@ def next_ack(rng: random.Random, question: Question) -> Asked:
         window=509,
     )
     answer = int(reply[TCP].ack)
-    wrap = (
-        f" The sum passes 2^32 - 1, so it wraps around to {answer} (modulo 2^32, RFC 9293 "
-        "section 3.4)."
-        if seq + n >= MOD
-        else ""
-    )
+    wrap = say("tcp.questions.next-ack.wrap", answer=answer) if seq + n >= MOD else ""
     return make(
         "fill",
-        f"In an open connection the client sends this segment: sequence number {seq}, carrying "
-        f"{n} bytes of data. What acknowledgment number does the server's ACK carry?",
-        f"The segment's {n} bytes occupy sequence numbers {seq} through "
-        f"{(seq + n - 1) % MOD}. The "
-        "acknowledgment number names the next byte the receiver expects (RFC 9293 section "
-        f"3.4), so once all {n} bytes have arrived the server acknowledges {seq} + {n} = "
-        f"{answer}.{wrap} The 'length' tcpdump prints is the payload alone: the IP total length "
-        "minus the IP and TCP headers.",
+        say("tcp.questions.next-ack.ask", seq=seq, n=n),
+        say(
+            "tcp.questions.next-ack.explain",
+            n=n,
+            seq=seq,
+            last=(seq + n - 1) % MOD,
+            answer=answer,
+            wrap=wrap,
+        ),
         accepted=(str(answer),),
         numeric=True,
         exhibit=("client -> server:", "  " + segment_line(data)),
@@ -214,13 +203,6 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             ack=ack_of(cseq, 1),
             syn_options=True,
         )
-        story = f"A server program is listening on port {sport}. This SYN arrives."
-        why = (
-            "A SYN reaching a LISTEN socket is answered with SYN and ACK together: ACK "
-            "acknowledges the client's SYN (ack = its seq + 1) and SYN sends the server's own "
-            "initial sequence number (RFC 9293 section 3.10.7.2, the second segment of the "
-            "three-way handshake of section 3.5)."
-        )
     elif situation == "closed-port":
         incoming = segment(
             src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="S", seq=cseq, syn_options=True
@@ -234,13 +216,6 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             seq=0,
             ack=ack_of(cseq, 1),
             window=0,
-        )
-        story = f"Nothing is listening on port {sport} of the server. This SYN arrives."
-        why = (
-            "No socket means the CLOSED state: any segment but a RST is answered with a reset. "
-            "The SYN has no ACK bit, so the reset is <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> "
-            "(RFC 9293 section 3.10.7.1): RST and ACK. The client's connect() fails with "
-            "'connection refused'."
         )
     elif situation == "synack":
         incoming = segment(
@@ -261,12 +236,6 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             flags="A",
             seq=ack_of(cseq, 1),
             ack=ack_of(sseq, 1),
-        )
-        story = "The client sent a SYN and is in SYN-SENT. This segment arrives from the server."
-        why = (
-            "The SYN-ACK acknowledges the client's SYN, so the client enters ESTABLISHED and "
-            "sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC 9293 section 3.10.7.3): just ACK, "
-            "the third segment of the handshake."
         )
     elif situation == "data":
         n = rng.randint(1, 1200)
@@ -289,16 +258,6 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             seq=sseq,
             ack=ack_of(cseq, n),
         )
-        story = (
-            "The connection is ESTABLISHED; the server's program has nothing to send. This "
-            "data segment arrives."
-        )
-        why = (
-            "Data that arrives in order is acknowledged with <SEQ=SND.NXT><ACK=RCV.NXT>"
-            "<CTL=ACK> (RFC 9293 section 3.10.7.4): just ACK, with ack = seq + length. PSH on "
-            "the incoming segment asks the receiver to hand the data to the program at once; "
-            "it is not echoed."
-        )
     elif situation == "fin":
         incoming = segment(
             src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="FA", seq=cseq, ack=sseq
@@ -311,15 +270,6 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             flags="A",
             seq=sseq,
             ack=ack_of(cseq, 1),
-        )
-        story = (
-            "The connection is ESTABLISHED. The client closes its side; the server's program "
-            "has not closed yet. This segment arrives."
-        )
-        why = (
-            "A FIN occupies one sequence number; the receiver acknowledges it (ack = seq + 1) "
-            "and enters CLOSE-WAIT (RFC 9293 section 3.10.7.4, 'check the FIN bit'). It sends "
-            "its own FIN only when its program closes too, so this reply is just ACK."
         )
     else:
         incoming = segment(
@@ -335,23 +285,14 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
         reply = segment(
             src=SERVER, dst=CLIENT, sport=sport, dport=cport, flags="R", seq=sseq, window=0
         )
-        story = (
-            "The server rebooted and has no memory of this connection (nothing listens on "
-            f"port {sport} any more). This segment arrives."
-        )
-        why = (
-            "A segment for a connection that does not exist gets a reset. This one has the ACK "
-            "bit, so the reset is <SEQ=SEG.ACK><CTL=RST> (RFC 9293 section 3.10.7.1): RST "
-            "alone, with the sequence number the client expects, so the client accepts it and "
-            "drops the connection."
-        )
     flags = str(reply[TCP].flags)
     letters = [code for code, _ in FLAG_CHOICES]
     correct = tuple(i for i, code in enumerate(letters) if code in flags)
+    story, why = _situation(situation, sport)
     return make(
         "multi",
-        f"{story} Which flags does the reply carry?",
-        f"The reply carries {flag_names(flags)}. {why}",
+        say("tcp.questions.reply-flags.ask", story=story),
+        say("tcp.questions.reply-flags.explain", flags=flag_names(flags), why=why),
         choices=tuple(name for _, name in FLAG_CHOICES),
         correct=correct,
         exhibit=("  " + segment_line(incoming),),
@@ -384,26 +325,18 @@ def what_if_next(rng: random.Random, question: Question) -> Asked:
     dups = [s for s in segs[n:m] if "dup-ack" in s.marks]
     rel, length = lost.rel_seq, lost.payload_len
     if how == "fast retransmit":
-        right = f"seq {rel} again at {again.t:.3f} s, as the third duplicate ACK arrives"
-        timer = f"seq {rel} again at {lost.t + 1:.3f} s, when its 1 s retransmission timer runs out"
-        why = (
-            f"The segments after it arrived, so the server sent duplicate ACKs ({len(dups)} of "
-            f"them, all ACK {rel}). The third one triggers fast retransmit (RFC 5681 section "
-            "3.2): the client does not wait for its RTO."
-        )
+        right = say("tcp.questions.what-if-next.fast.right", seq=rel, t=again.t)
+        timer = say("tcp.questions.what-if-next.fast.wrong", seq=rel, t=lost.t + 1)
+        why = say("tcp.questions.what-if-next.fast.why", dups=len(dups), seq=rel)
     else:
-        right = f"seq {rel} again at {again.t:.3f} s, when the retransmission timer runs out"
-        timer = f"seq {rel} again at {lost.t + 0.045:.3f} s, as the third duplicate ACK arrives"
-        why = (
-            f"Fewer than three segments followed it, so only {len(dups)} duplicate ACK(s) came: "
-            "not enough for fast retransmit (RFC 5681 section 3.2). The client waits for its "
-            "RTO (RFC 6298: at least 1 s), restarted by the last ACK of new data."
-        )
+        right = say("tcp.questions.what-if-next.timeout.right", seq=rel, t=again.t)
+        timer = say("tcp.questions.what-if-next.timeout.wrong", seq=rel, t=lost.t + 0.045)
+        why = say("tcp.questions.what-if-next.timeout.why", dups=len(dups))
     choices = [
         right,
         timer,
-        f"seq {rel + length}, new bytes: a NAK from the server will ask for seq {rel}",
-        f"every unacknowledged segment from seq {rel} on, at {again.t:.3f} s",
+        say("tcp.questions.what-if-next.nak", next_seq=rel + length, seq=rel),
+        say("tcp.questions.what-if-next.go-back-n", seq=rel, t=again.t),
     ]
     order = list(range(4))
     rng.shuffle(order)
@@ -416,13 +349,31 @@ def what_if_next(rng: random.Random, question: Question) -> Asked:
     )
     return make(
         "choice",
-        f"What if segment {n} (client -> server, seq {rel}, {length} bytes) were lost? Which "
-        "segment does the client send next with those bytes, and when?",
-        f"Segment {m}: {right}. {why} The receiver never asks for the missing bytes by name "
-        "(TCP has no negative acknowledgment; SACK reports what did arrive), and only the "
-        "missing segment is resent: the duplicate ACKs prove the others got through.",
+        say("tcp.questions.what-if-next.ask", n=n, seq=rel, length=length),
+        say("tcp.questions.what-if-next.explain", m=m, right=right, why=why),
         choices=shown,
         correct=(order.index(0),),
         exhibit=exhibit,
         packets=(lost.raw, again.raw),
     )
+
+
+def _situation(name: str, port: int) -> tuple[str, str]:
+    """The story of a `reply_flags` situation and why the reply is what it is."""
+    if name == "listening":
+        story = say("tcp.questions.reply-flags.listening.story", port=port)
+        return story, say("tcp.questions.reply-flags.listening.why")
+    if name == "closed-port":
+        story = say("tcp.questions.reply-flags.closed-port.story", port=port)
+        return story, say("tcp.questions.reply-flags.closed-port.why")
+    if name == "synack":
+        story = say("tcp.questions.reply-flags.synack.story")
+        return story, say("tcp.questions.reply-flags.synack.why")
+    if name == "data":
+        story = say("tcp.questions.reply-flags.data.story")
+        return story, say("tcp.questions.reply-flags.data.why")
+    if name == "fin":
+        story = say("tcp.questions.reply-flags.fin.story")
+        return story, say("tcp.questions.reply-flags.fin.why")
+    story = say("tcp.questions.reply-flags.unknown-connection.story", port=port)
+    return story, say("tcp.questions.reply-flags.unknown-connection.why")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import netlearn.render.tcp  # noqa: F401  (registers the drawing of TCP events)
+from netlearn.content.words import items, say, table
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Segment, StateChange, Table, WindowChart, WindowSample
 from netlearn.lessons.tcp import scenarios
-from netlearn.packets.tcp_states import MEANING, State
+from netlearn.packets.tcp_states import State, meaning
 
 
 def _yes(value: str, name: str) -> bool:
@@ -20,7 +20,7 @@ def _yes(value: str, name: str) -> bool:
         return True
     if value.lower() in ("no", "false", "0", "off"):
         return False
-    raise NetlearnError(f"{name}={value!r}: use yes or no")
+    raise NetlearnError(say("tcp.scenes.errors.yes-no", name=name, value=value))
 
 
 # The lesson's scenes leave out what the lesson's own text says next to them: the scenario's
@@ -44,10 +44,7 @@ def _play(name: str, env: Env, absolute: str, **options: object) -> Iterator[Eve
         shown += isinstance(event, Segment)
         if cut and isinstance(event, WindowChart):
             total = len(trace.segments())
-            yield Note(
-                text=f"... and {total - shown} more segments: `netlearn tcp {name}` "
-                "steps through all of them. The chart sums them up:"
-            )
+            yield Note(text=say("tcp.scenes.more-segments", more=total - shown, name=name))
         yield event
 
 
@@ -74,7 +71,7 @@ def reset(env: Env, absolute: str = "no") -> Iterator[Event]:
 def lost_syn(env: Env, absolute: str = "no", losses: str = "2") -> Iterator[Event]:
     """Lost SYNs and the doubling retransmission timeout."""
     if not losses.isdigit():
-        raise NetlearnError(f"losses={losses!r}: give a number from 1 to 6")
+        raise NetlearnError(say("tcp.scenes.errors.losses", value=losses))
     return _play("lost-syn", env, absolute, losses=int(losses))
 
 
@@ -109,16 +106,48 @@ def what_if(env: Env, scenario: str = "transfer", drop: str = "4") -> Iterator[E
     from netlearn.lessons.tcp.whatif import Plan
 
     if not drop.isdigit() or int(drop) < 1:
-        raise NetlearnError(f"drop={drop!r}: give a segment number from 1")
+        raise NetlearnError(say("tcp.scenes.errors.drop", value=drop))
     opts = scenarios.Options(plan=Plan(drop=frozenset({int(drop)})))
     return _play(scenario, env, "no", opts=opts)
 
 
 def kernel(env: Env) -> Iterator[Event]:
-    """A real connection on 127.0.0.1: the kernel's RTT, RTO and cwnd beside the simulation's."""
-    from netlearn.lessons.tcp.kernel import kernel_scene
+    """A real connection on 127.0.0.1: the kernel's RTT, RTO and cwnd beside the simulation's
+    (the `loss` scenario's client)."""
+    import random
 
-    return kernel_scene(env)
+    from netlearn.lessons.tcp.live import measure
+
+    info = measure(env)
+    trace = scenarios.run("loss", random.Random(env.rng.getrandbits(32)))
+    sim = trace.endpoints.get("client")
+    retrans = sum("retransmission" in getattr(s, "marks", ()) for s in trace.segments())
+    names = items("tcp.scenes.kernel.rows")
+    kernel_side = (
+        f"{info.rtt * 1000:.3f} ms",
+        f"{info.rttvar * 1000:.3f} ms",
+        f"{info.rto * 1000:.0f} ms",
+        say("tcp.scenes.kernel.segments", n=info.snd_cwnd),
+        say("tcp.scenes.kernel.bytes", n=info.snd_mss),
+        str(info.total_retrans),
+    )
+    if sim is None:
+        sim_side: tuple[str, ...] = ("-",) * 4
+    else:
+        sim_side = (
+            f"{(sim.srtt or 0.0) * 1000:.3f} ms",
+            f"{sim.rttvar * 1000:.3f} ms",
+            f"{sim.rto * 1000:.0f} ms",
+            say("tcp.scenes.kernel.segments", n=f"{sim.cc.cwnd / sim.smss:.1f}"),
+        )
+    sim_side += (say("tcp.scenes.kernel.bytes", n=1460), str(retrans))
+    yield Table(
+        title=say("tcp.scenes.kernel.title"),
+        columns=tuple(items("tcp.scenes.kernel.columns")),
+        rows=tuple(zip(names, kernel_side, sim_side, strict=True)),
+        caption=say("tcp.scenes.kernel.caption"),
+    )
+    yield Note(tone="tip", text=say("tcp.scenes.kernel.ss"))
 
 
 def states(env: Env) -> Iterator[Event]:
@@ -127,9 +156,9 @@ def states(env: Env) -> Iterator[Event]:
     from netlearn.packets.tcp_table import Input, state_changes
 
     yield Table(
-        title="The eleven states of a TCP connection (RFC 9293 section 3.3.2)",
-        columns=("state", "what the endpoint is doing"),
-        rows=tuple((s.value, MEANING[s]) for s in State),
+        title=say("tcp.scenes.states.title"),
+        columns=tuple(items("tcp.scenes.states.columns")),
+        rows=tuple((s.value, meaning(s)) for s in State),
     )
     rows = []
     for row in state_changes():
@@ -138,32 +167,22 @@ def states(env: Env) -> Iterator[Event]:
         ):
             continue  # summed up in the caption
         when = ""
-        if row.guard:
-            when = " (after an active OPEN)" if row.guard == "active" else " (after a passive OPEN)"
+        if row.guard == "active":
+            when = say("tcp.scenes.moves.after-active")
+        elif row.guard:
+            when = say("tcp.scenes.moves.after-passive")
         rows.append((f"{row.source.value} → {row.target.value}", row.label + when, row.rfc))
     yield Table(
-        title="Every move between states: the transition table netlearn's TCP runs on",
-        columns=("from → to", "event / action", "RFC 9293 section"),
+        title=say("tcp.scenes.moves.title"),
+        columns=tuple(items("tcp.scenes.moves.columns")),
         rows=tuple(rows),
-        caption="'rcv' = a segment arrives, 'snd' = one is sent; OPEN and CLOSE are the "
-        "program's calls (listen/connect and close). Also in the table, one row per state: "
-        "a reset received once the connection is synchronized closes it (section 3.10.7.4), "
-        "and so do too many retransmissions (section 3.8.3).",
+        caption=say("tcp.scenes.moves.caption"),
     )
 
 
-# What each control bit means (RFC 9293 section 3.1; ECE and CWR: RFC 3168).
-_BIT_MEANING = {
-    "FIN": ("no more data from the sender", "1"),
-    "SYN": ("synchronize sequence numbers: open a connection", "1"),
-    "RST": ("reset: abort the connection at once", "0"),
-    "PSH": ("push: hand the data to the receiving program now", "0"),
-    "ACK": ("the acknowledgment number is valid", "0"),
-    "URG": ("the urgent pointer is valid (new programs should not use it)", "0"),
-    "ECE": ("ECN-Echo: the network marked congestion (RFC 3168)", "0"),
-    "CWR": ("congestion window reduced (RFC 3168)", "0"),
-    "AE": ("accurate ECN; formerly NS (RFC 3540), and reserved in RFC 9293", "0"),
-}
+# The control bits that use up a sequence number (RFC 9293 section 3.4): SYN and FIN. What each
+# bit means is in lessons/tcp/scenes.toml, [flags.meaning].
+_USES_A_NUMBER = frozenset({"FIN", "SYN"})
 
 
 def flags(env: Env) -> Iterator[Event]:
@@ -173,14 +192,15 @@ def flags(env: Env) -> Iterator[Event]:
     from netlearn.packets.tcp import FLAG_NAMES
 
     field = next(f for f in TCP.fields_desc if f.name == "flags")
+    meanings = table("tcp.scenes.flags.meaning")
     rows = []
     for bit, letter in enumerate(field.names):
         name = FLAG_NAMES.get(letter, letter)
-        meaning, uses = _BIT_MEANING.get(name, ("", "0"))
-        rows.append((name, f"{1 << bit:#05x}", letter, meaning, uses))
+        uses = "1" if name in _USES_A_NUMBER else "0"
+        rows.append((name, f"{1 << bit:#05x}", letter, meanings.get(name, ""), uses))
     yield Table(
-        title=f"TCP's {field.size} control bits (flags), lowest bit first",
-        columns=("bit", "value", "scapy", "meaning", "sequence numbers used"),
+        title=say("tcp.scenes.flags.title", bits=field.size),
+        columns=tuple(items("tcp.scenes.flags.columns")),
         rows=tuple(rows),
     )
 
@@ -190,27 +210,30 @@ def segment(env: Env, scenario: str = "handshake", n: str = "1") -> Iterator[Eve
     from netlearn.lessons.tcp.inspect import segment_view
 
     if not n.isdigit() or int(n) < 1:
-        raise NetlearnError(f"n={n!r}: give a segment number from 1")
+        raise NetlearnError(say("tcp.scenes.errors.n", value=n))
     trace = scenarios.run(scenario, env.rng)
     segs = [e for e in trace.events if isinstance(e, Segment)]
     if int(n) > len(segs):
-        raise NetlearnError(f"scenario {scenario!r} has {len(segs)} segments, not {n}")
+        raise NetlearnError(
+            say("tcp.scenes.errors.too-few", scenario=scenario, count=len(segs), n=n)
+        )
     seg = segs[int(n) - 1]
-    yield segment_view(seg, f"{scenario}, segment {n}: {seg.src} -> {seg.dst}")
+    label = say("tcp.scenes.segment.label", scenario=scenario, n=n, src=seg.src, dst=seg.dst)
+    yield segment_view(seg, label)
 
 
 def isn(env: Env, connections: str = "5") -> Iterator[Event]:
     """Several handshakes in a row and their initial sequence numbers."""
     if not connections.isdigit() or not 1 <= int(connections) <= 20:
-        raise NetlearnError(f"connections={connections!r}: give a number from 1 to 20")
+        raise NetlearnError(say("tcp.scenes.errors.connections", value=connections))
     rows = []
     for i in range(1, int(connections) + 1):
         trace = scenarios.handshake(env.rng)
         syn, synack = trace.segments()[:2]
         rows.append((str(i), str(syn.sport), str(syn.seq), str(synack.seq)))
     yield Table(
-        title="Initial sequence numbers of consecutive connections",
-        columns=("connection", "client port", "client ISN", "server ISN"),
+        title=say("tcp.scenes.isn.title"),
+        columns=tuple(items("tcp.scenes.isn.columns")),
         rows=tuple(rows),
-        caption="Each ISN is a 32-bit number, from 0 to 4294967295.",
+        caption=say("tcp.scenes.isn.caption"),
     )

@@ -11,6 +11,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 
 MAX_LOSS_RATE = 0.5
@@ -40,17 +41,17 @@ class Plan:
     def __post_init__(self) -> None:
         for n in (*self.drop, *self.delay, *self.reorder):
             if not 1 <= n <= MAX_SEGMENT:
-                raise NetlearnError(f"segment {n}: give a segment number from 1 to {MAX_SEGMENT}")
+                raise NetlearnError(say("tcp.errors.segment-range", n=n, top=MAX_SEGMENT))
         for n, s in self.delay.items():
             if not 0 < s <= MAX_DELAY:
-                raise NetlearnError(f"--delay {n}:{s:g}: give from 0 to {MAX_DELAY:g} seconds")
+                raise NetlearnError(say("tcp.errors.delay-range", n=n, seconds=s, top=MAX_DELAY))
         if not 0 <= self.loss_rate <= MAX_LOSS_RATE:
             raise NetlearnError(
-                f"--loss-rate {self.loss_rate:g}: give a probability from 0 to {MAX_LOSS_RATE}"
+                say("tcp.errors.loss-rate-range", rate=self.loss_rate, top=MAX_LOSS_RATE)
             )
         both = set(self.drop) & (set(self.delay) | set(self.reorder))
         if both:
-            raise NetlearnError(f"segment {min(both)} cannot be both dropped and delivered late")
+            raise NetlearnError(say("tcp.errors.dropped-and-late", n=min(both)))
         self._rng = random.Random(f"netlearn-loss-{self.seed}")
 
     @property
@@ -86,7 +87,7 @@ def parse_delay(text: str) -> tuple[int, float]:
     """'7:0.5' -> (7, 0.5)."""
     m = re.fullmatch(r"\s*(\d{1,4})\s*:\s*(\d{1,3}(?:\.\d{1,6})?)\s*", text)
     if m is None:
-        raise NetlearnError(f"--delay {text!r}: write N:SECONDS, such as 5:0.2")
+        raise NetlearnError(say("tcp.errors.delay-format", text=text))
     return int(m.group(1)), float(m.group(2))
 
 

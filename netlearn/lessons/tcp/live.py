@@ -1,5 +1,8 @@
 """The real kernel's view of a connection: TCP_INFO, read with getsockopt (no privilege needed).
 
+The lesson's only real sockets: a connection on 127.0.0.1 (port 0), bounded by a deadline on the
+`Env`'s clock and by socket timeouts, so it never hangs.
+
 `struct tcp_info` is declared in linux/tcp.h; its first 104 bytes have kept their layout since
 Linux 2.6: eight one-byte fields, then 32-bit counters. Times are in microseconds.
 """
@@ -10,12 +13,11 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.events import Event, Note, Table
 
 _LAYOUT = struct.Struct("=8B24I")  # tcpi_state ... tcpi_total_retrans (104 bytes)
 _FIELDS = [
@@ -73,10 +75,10 @@ def tcp_info(sock: socket.socket) -> TcpInfo:
     """TCP_INFO of a connected TCP socket (Linux only)."""
     option = getattr(socket, "TCP_INFO", None)
     if option is None or not sys.platform.startswith("linux"):
-        raise NetlearnError("TCP_INFO is a Linux socket option; this system has none")
+        raise NetlearnError(say("tcp.live.not-linux"))
     raw = sock.getsockopt(socket.IPPROTO_TCP, option, _LAYOUT.size)
     if len(raw) < _LAYOUT.size:
-        raise NetlearnError(f"TCP_INFO gave {len(raw)} bytes, fewer than {_LAYOUT.size}")
+        raise NetlearnError(say("tcp.live.too-short", got=len(raw), wanted=_LAYOUT.size))
     v = dict(zip(_FIELDS, _LAYOUT.unpack(raw[: _LAYOUT.size]), strict=True))
     return TcpInfo(
         state=v["state"],
@@ -91,9 +93,10 @@ def tcp_info(sock: socket.socket) -> TcpInfo:
     )
 
 
-def measure(nbytes: int = 256 * 1024, timeout: float = 5.0) -> TcpInfo:
+def measure(env: Env, nbytes: int = 256 * 1024, timeout: float = 5.0) -> TcpInfo:
     """Open a real connection on 127.0.0.1 (port 0), send `nbytes` through it, read TCP_INFO
-    from the sender once the receiver has everything."""
+    from the sender once the receiver has everything (within `timeout` seconds of `env.clock`)."""
+    deadline = env.clock() + timeout
     with socket.create_server(("127.0.0.1", 0)) as server:
         server.settimeout(timeout)
         port = server.getsockname()[1]
@@ -103,7 +106,7 @@ def measure(nbytes: int = 256 * 1024, timeout: float = 5.0) -> TcpInfo:
             conn, _ = server.accept()
             with conn:
                 conn.settimeout(timeout)
-                while len(got) < nbytes:
+                while len(got) < nbytes and env.clock() < deadline:
                     chunk = conn.recv(65536)
                     if not chunk:
                         break
@@ -114,55 +117,8 @@ def measure(nbytes: int = 256 * 1024, timeout: float = 5.0) -> TcpInfo:
         reader.start()
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as client:
             client.sendall(b"x" * nbytes)
-            if client.recv(1) != b"k":
-                raise NetlearnError("the loopback receiver did not get all the data")
+            if client.recv(1) != b"k" or len(got) < nbytes:
+                raise NetlearnError(say("tcp.live.short"))
             info = tcp_info(client)
-        reader.join(timeout)
+        reader.join(max(0.0, deadline - env.clock()))
     return info
-
-
-def kernel_scene(env: Env) -> Iterator[Event]:
-    """The kernel's numbers beside the simulation's (the `loss` scenario's client)."""
-    import random
-
-    from netlearn.lessons.tcp.scenarios import run
-
-    info = measure()
-    trace = run("loss", random.Random(env.rng.getrandbits(32)))
-    sim = trace.endpoints.get("client")
-    retrans = sum("retransmission" in getattr(s, "marks", ()) for s in trace.segments())
-    rows = [
-        ("smoothed RTT", f"{info.rtt * 1000:.3f} ms", _sim(sim, "srtt")),
-        ("RTT variation", f"{info.rttvar * 1000:.3f} ms", _sim(sim, "rttvar")),
-        ("RTO", f"{info.rto * 1000:.0f} ms", _sim(sim, "rto")),
-        ("cwnd", f"{info.snd_cwnd} segments", _sim(sim, "cwnd")),
-        ("MSS", f"{info.snd_mss} bytes", "1460 bytes"),
-        ("retransmissions", str(info.total_retrans), str(retrans)),
-    ]
-    yield Table(
-        title="A real Linux connection on 127.0.0.1 beside the simulated one",
-        columns=("", "the kernel (TCP_INFO)", "netlearn's simulation (loss scenario)"),
-        rows=tuple(rows),
-        caption="Loopback has a round trip of microseconds, so the kernel's RTO is its floor: "
-        "TCP_RTO_MIN = 200 ms plus a little, where RFC 6298 says 1 s. Its cwnd starts at 10 "
-        "segments (RFC 6928), the simulation's at 3 (RFC 5681); loopback's MSS is 65483.",
-    )
-    yield Note(
-        tone="tip",
-        text="Read it yourself: `ss -ti` prints the same TCP_INFO for every connection "
-        "(rtt:, rto:, cwnd:, ssthresh:).",
-    )
-
-
-def _sim(ep: object, what: str) -> str:
-    if ep is None:
-        return "-"
-    if what == "srtt":
-        return f"{ep.srtt * 1000:.3f} ms"  # type: ignore[attr-defined]
-    if what == "rttvar":
-        return f"{ep.rttvar * 1000:.3f} ms"  # type: ignore[attr-defined]
-    if what == "rto":
-        return f"{ep.rto * 1000:.0f} ms"  # type: ignore[attr-defined]
-    if what == "cwnd":
-        return f"{ep.cc.cwnd / ep.smss:.1f} segments"  # type: ignore[attr-defined]
-    return "-"
