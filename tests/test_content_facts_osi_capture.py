@@ -195,7 +195,7 @@ def test_the_simulation_left_out_timestamps_and_window_scale_not_all_options() -
 
 
 def test_isns_are_not_called_random() -> None:
-    story = (Path(__file__).parents[1] / "netlearn" / "capture" / "story.py").read_text()
+    story = (Path(__file__).parents[1] / "lessons" / "capture" / "story.toml").read_text()
     for lesson in LESSONS:
         for source in (all_text(lesson), story):
             assert not re.search(r"random ISN|ISNs? (is|are) random|numbers are random", source)
@@ -228,7 +228,7 @@ def test_ss_reads_netlink_not_proc() -> None:
 
 
 def test_one_name_for_the_synack_and_for_ae() -> None:
-    story = (Path(__file__).parents[1] / "netlearn" / "capture" / "story.py").read_text()
+    story = (Path(__file__).parents[1] / "lessons" / "capture" / "story.toml").read_text()
     for source in (*(all_text(lesson) for lesson in LESSONS), story):
         assert "SYN,ACK" not in source
     assert "**AE**" in text("osi") and "NS (historic)" not in text("osi")

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Segment
 from netlearn.live.capture_pump import PacketPump
@@ -40,10 +41,7 @@ def can_capture(iface: str = "lo") -> tuple[bool, str]:
     ok, why = can_open(iface)
     refused = netns.last_refusal()
     if not ok and refused and "CAP_NET_RAW" in why:
-        why = (
-            "capturing packets needs the CAP_NET_RAW capability, which this process lacks, "
-            f"and a private network namespace (where it needs none) was refused: {refused}"
-        )
+        why = say("core.capture.privilege.and-refused", refused=refused)
     return ok, why
 
 
@@ -81,7 +79,7 @@ class LiveCapture:
 
     def __init__(self, port: int, iface: str = "lo") -> None:
         if not 0 < port < 65536:
-            raise NetlearnError(f"port {port} is not a TCP port (1-65535)")
+            raise NetlearnError(say("core.capture.interface.bad-port", port=port))
         self.port = port
         self.iface = iface
         self.tracker = Tracker(server_port=port, keep=1000)

@@ -15,6 +15,7 @@ import ctypes
 import ctypes.util
 import socket
 
+from netlearn.content.words import say, table
 from netlearn.errors import NetlearnError
 
 SO_ATTACH_FILTER = 26
@@ -63,11 +64,11 @@ def load_libpcap() -> ctypes.CDLL:
         return _LIB
     name = ctypes.util.find_library("pcap")
     if not name:
-        raise LibpcapMissing("libpcap is not installed (Debian: apt-get install libpcap0.8)")
+        raise LibpcapMissing(say("core.capture.filter.libpcap-missing"))
     try:
         lib = ctypes.CDLL(name)
     except OSError as exc:
-        raise LibpcapMissing(f"libpcap cannot be loaded ({exc})") from None
+        raise LibpcapMissing(say("core.capture.filter.libpcap-unloadable", error=exc)) from None
     lib.pcap_open_dead.restype = ctypes.c_void_p
     lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
     lib.pcap_compile.restype = ctypes.c_int
@@ -100,13 +101,15 @@ def compile_filter(expression: str, dlt: int = DLT_EN10MB, snaplen: int = 262144
     lib = load_libpcap()
     handle = lib.pcap_open_dead(dlt, snaplen)
     if not handle:
-        raise NetlearnError("libpcap could not start its filter compiler")
+        raise NetlearnError(say("core.capture.filter.no-compiler"))
     prog = _BpfProgram()
     try:
         rc = lib.pcap_compile(handle, ctypes.byref(prog), expression.encode(), 1, 0xFFFFFFFF)
         if rc != 0:
             why = (lib.pcap_geterr(handle) or b"").decode(errors="replace")
-            raise NetlearnError(f"bad capture filter {expression!r}: {why}")
+            raise NetlearnError(
+                say("core.capture.filter.bad", expression=repr(expression), error=why)
+            )
         insns = [
             (prog.bf_insns[i].code, prog.bf_insns[i].jt, prog.bf_insns[i].jf, prog.bf_insns[i].k)
             for i in range(prog.bf_len)
@@ -146,25 +149,18 @@ def attach(sock: socket.socket, program: list[Insn]) -> None:
 _SIZES = {0x00: "", 0x08: "h", 0x10: "b"}
 _JUMPS = {0x00: "ja", 0x10: "jeq", 0x20: "jgt", 0x30: "jge", 0x40: "jset"}
 
-# What the loads of a "tcp port N" program read, in a frame with an Ethernet header.
-_ETHERNET_OFFSETS = {
-    "ldh [12]": "load the EtherType: which protocol the frame carries",
-    "ldb [20]": "load IPv6's next-header field: which protocol follows",
-    "ldh [54]": "load the TCP source port (after a 40-byte IPv6 header)",
-    "ldh [56]": "load the TCP destination port (after a 40-byte IPv6 header)",
-    "ldb [23]": "load IPv4's protocol field",
-    "ldh [20]": "load IPv4's flags and fragment offset",
-    "ldxb 4*([14]&0xf)": "X = the IPv4 header's length in bytes (its IHL field x 4)",
-    "ldh [x + 14]": "load the TCP source port (just after the IPv4 header)",
-    "ldh [x + 16]": "load the TCP destination port",
-    "ldh [type]": "load the packet's direction (a Linux extension)",
-}
-_VALUES = {0x86DD: "IPv6", 0x800: "IPv4", 0x6: "TCP", 0x1FFF: "a fragment offset"}
+# What the loads of a "tcp port N" program read, in a frame with an Ethernet header, are in
+# lessons/core/capture.toml (`bpf.loads`, keyed by the instruction); the values it compares
+# with, by name (`bpf.values`).
+_VALUES = {0x86DD: "IPv6", 0x800: "IPv4", 0x6: "TCP", 0x1FFF: "fragment"}
+_DIRECTION = "ldh [type]"  # the load of the packet's direction (a Linux extension)
 
 
 def disassemble(program: list[Insn]) -> list[tuple[str, str]]:
     """(instruction, meaning) for each instruction, in `tcpdump -d`'s notation."""
     out: list[tuple[str, str]] = []
+    loads = table("core.capture.bpf.loads")
+    values = table("core.capture.bpf.values")
     loaded = ""
     for pc, (code, jt, jf, k) in enumerate(program):
         cls = code & 0x07
@@ -183,7 +179,7 @@ def disassemble(program: list[Insn]) -> list[tuple[str, str]]:
                 text = f"ldxb 4*([{k}]&0xf)"
             elif mode == 0x00:
                 text = f"{name} #{k:#x}"
-            meaning = _ETHERNET_OFFSETS.get(text, "")
+            meaning = loads.get(text, "")
             loaded = text
         elif cls == 0x05:  # jumps
             op = _JUMPS.get(code & 0xF0, "j?")
@@ -191,16 +187,14 @@ def disassemble(program: list[Insn]) -> list[tuple[str, str]]:
                 text = f"ja {pc + 1 + k}"
             else:
                 text = f"{op} #{k:#x} jt {pc + 1 + jt} jf {pc + 1 + jf}"
-                what = _VALUES.get(k, str(k))
-                if "direction" in _ETHERNET_OFFSETS.get(loaded, "") and k == PACKET_OUTGOING:
-                    what = "outgoing: this host's own copy"
+                what = values[_VALUES[k]] if k in _VALUES else str(k)
+                if loaded == _DIRECTION and k == PACKET_OUTGOING:
+                    what = values["outgoing"]
                 yes, no = pc + 1 + jt, pc + 1 + jf
-                if op == "jeq":
-                    meaning = f"equal to {k:#x} ({what})? yes: go to {yes}, no: {no}"
-                elif op == "jset":
-                    meaning = f"any bit of {k:#x} set ({what})? yes: {yes}, no: {no}"
+                if op in ("jeq", "jset"):
+                    meaning = say(f"core.capture.bpf.{op}", k=f"{k:#x}", what=what, yes=yes, no=no)
         elif cls == 0x06:  # ret
             text = f"ret #{k}"
-            meaning = "drop the packet" if k == 0 else f"keep the packet (up to {k} bytes of it)"
+            meaning = say("core.capture.bpf.drop") if k == 0 else say("core.capture.bpf.keep", k=k)
         out.append((text, meaning))
     return out

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.live import capture_bpf as bpf
 from netlearn.packets.headers import LINKTYPE_ETHERNET, LINKTYPE_RAW
@@ -44,12 +45,6 @@ class CaptureDenied(NetlearnError):
     """No privilege to open a packet socket."""
 
 
-HOW_TO_CAPTURE = (
-    "capturing packets needs the CAP_NET_RAW capability (root has it), which this process "
-    'lacks: run it with sudo, as in sudo "$(command -v netlearn)" capture'
-)
-
-
 @dataclass
 class Frame:
     """One frame as the socket delivered it."""
@@ -75,7 +70,9 @@ def interface_type(iface: str) -> int:
         socket.if_nametoindex(iface)
     except OSError:
         names = ", ".join(name for _i, name in socket.if_nameindex())
-        raise NetlearnError(f"no network interface {iface!r} (this machine has: {names})") from None
+        raise NetlearnError(
+            say("core.capture.interface.missing", iface=repr(iface), names=names)
+        ) from None
     try:
         return int(Path(f"/sys/class/net/{iface}/type").read_text().strip())
     except (OSError, ValueError):
@@ -98,10 +95,7 @@ class Sniffer:
     def __init__(self, iface: str = "lo", port: int | None = None, use_libpcap: bool = True):
         hw = interface_type(iface)
         if hw not in _HW_TYPES:
-            raise NetlearnError(
-                f"interface {iface!r} has hardware type {hw}, which netlearn cannot capture on "
-                "(Ethernet, Wi-Fi, loopback and tun devices work)"
-            )
+            raise NetlearnError(say("core.capture.interface.hardware", iface=repr(iface), hw=hw))
         self.iface = iface
         self.port = port
         self.loopback = hw == 772
@@ -123,7 +117,7 @@ class Sniffer:
         try:
             sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         except PermissionError:
-            raise CaptureDenied(HOW_TO_CAPTURE) from None
+            raise CaptureDenied(say("core.capture.privilege.how-to")) from None
         try:
             self._attach_filter(sock)
             sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -141,14 +135,16 @@ class Sniffer:
 
     def _attach_filter(self, sock: socket.socket) -> None:
         if not self._use_libpcap:
-            self.filter_note = "filtering in Python (libpcap not used)"
+            self.filter_note = say("core.capture.filter.python")
             return
         try:
             program = bpf.compile_filter(self.expression, self._dlt)
         except bpf.LibpcapMissing as exc:
-            self.filter_note = (
-                f"{exc}: every packet on {self.iface} comes up to Python, which keeps "
-                f"'{self.expression}' itself (slower, same result)"
+            self.filter_note = say(
+                "core.capture.filter.no-libpcap",
+                error=exc,
+                iface=self.iface,
+                expression=self.expression,
             )
             return
         compiled = len(program)
@@ -159,10 +155,12 @@ class Sniffer:
         bpf.attach(sock, program)
         self.program = program
         self.kernel_filter = True
-        self.filter_note = (
-            f"'{self.expression}' compiled by libpcap into {compiled} BPF instructions"
-            + (f", plus netlearn's {added} that drop loopback's outgoing copy" if added else "")
-            + f": a {len(program)}-instruction program that runs in the kernel"
+        self.filter_note = say(
+            "core.capture.filter.kernel",
+            expression=self.expression,
+            compiled=compiled,
+            added=say("core.capture.filter.kernel-added", added=added) if added else "",
+            total=len(program),
         )
 
     # ------------------------------------------------------------------ reading
@@ -238,8 +236,9 @@ def can_open(iface: str = "lo") -> tuple[bool, str]:
     try:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     except PermissionError:
-        return False, HOW_TO_CAPTURE
+        return False, say("core.capture.privilege.how-to")
     except OSError as exc:
-        return False, f"this system cannot open packet sockets ({os.strerror(exc.errno or 0)})"
+        error = os.strerror(exc.errno or 0)
+        return False, say("core.capture.privilege.no-packet-sockets", error=error)
     sock.close()
-    return True, f"can capture on {iface}"
+    return True, say("core.capture.privilege.can", iface=iface)

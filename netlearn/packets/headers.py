@@ -11,6 +11,7 @@ import functools
 import socket
 import struct
 
+from netlearn.content.words import say
 from netlearn.packets.tcp import FLAG_NAMES
 
 # Link-layer header types of pcap files (https://www.tcpdump.org/linktypes.html).
@@ -192,7 +193,7 @@ def ip_damage(frame: bytes, linktype: int) -> str | None:
     """Why this frame's IP header is damaged, or None. Asked only of frames `parse` refused."""
     off = ip_offset(linktype, frame)
     if 0 <= off < len(frame) and frame[off] >> 4 == 4 and frame[off] & 0x0F < 5:
-        return f"IPv4 header length {(frame[off] & 0x0F) * 4} is under 20 bytes: not read as TCP"
+        return say("core.capture.damage.ipv4-header", length=(frame[off] & 0x0F) * 4)
     return None
 
 

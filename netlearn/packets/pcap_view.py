@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import PacketView
 from netlearn.packets.headers import (
@@ -53,7 +54,7 @@ def scapy_packet(frame: bytes, linktype: int):  # type: ignore[no-untyped-def]
         from scapy.layers.l2 import Loopback
 
         return Loopback(frame)
-    raise NetlearnError(f"cannot open packets of link type {linktype} in the inspector")
+    raise NetlearnError(say("core.capture.inspector.link-type", linktype=linktype))
 
 
 def view(pkt: TcpPacket, label: str, source: str) -> PacketView:
@@ -96,9 +97,9 @@ def _dissect(
 ) -> PacketView:
     from netlearn.packets.fields import packet_view
 
-    title = label or f"{path.name}, packet {number}"
+    title = label or say("core.capture.inspector.title", name=path.name, n=number)
     if not frame:  # scapy would show a default header: bytes that are not in the file
-        raise NetlearnError(f"packet {number} of {path.name!r} is empty: 0 bytes were captured")
+        raise NetlearnError(say("core.capture.inspector.empty", n=number, name=repr(path.name)))
     try:
         pkt = scapy_packet(frame, linktype)
         pkt.time = ts
@@ -108,6 +109,11 @@ def _dissect(
     except Exception as exc:  # scapy's dissectors on damaged bytes: struct.error, IndexError...
         why = " ".join(str(exc).split())[:120] or type(exc).__name__
         raise NetlearnError(
-            f"packet {number} of {path.name!r} ({len(frame)} bytes) is too damaged to "
-            f"dissect: {why}"
+            say(
+                "core.capture.inspector.damaged",
+                n=number,
+                name=repr(path.name),
+                size=len(frame),
+                why=why,
+            )
         ) from None

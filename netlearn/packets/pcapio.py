@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.safefile import PrivateFile, open_private
 
@@ -46,13 +47,17 @@ class Damage(NamedTuple):
     why: str
 
     def __str__(self) -> str:
-        where = f"record {self.record}" if self.record is not None else "a block"
-        at = f" at byte {self.offset:,}" if self.offset >= 0 else ""
-        return f"{where}{at}: {self.why}"
+        where = (
+            say("core.capture.damage.record", n=self.record)
+            if self.record is not None
+            else say("core.capture.damage.block")
+        )
+        at = say("core.capture.damage.at", offset=self.offset) if self.offset >= 0 else ""
+        return say("core.capture.damage.said", where=where, at=at, why=self.why)
 
 
 def _bad(path: Path, why: str) -> NetlearnError:
-    return NetlearnError(f"{str(path)!r} is not a readable pcap/pcapng capture ({why})")
+    return NetlearnError(say("core.capture.file.not-readable", path=repr(str(path)), why=why))
 
 
 def _open(path: Path) -> BinaryIO:
@@ -60,15 +65,18 @@ def _open(path: Path) -> BinaryIO:
     try:
         fh = open(path, "rb")  # noqa: SIM115 (the caller closes it)
     except FileNotFoundError:
-        raise NetlearnError(f"no capture file {str(path)!r}") from None
+        raise NetlearnError(say("core.capture.file.missing", path=repr(str(path)))) from None
     except IsADirectoryError:
-        raise NetlearnError(f"{str(path)!r} is a folder, not a capture file") from None
+        raise NetlearnError(say("core.capture.file.folder", path=repr(str(path)))) from None
     except OSError as exc:
-        raise NetlearnError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+        error = exc.strerror
+        raise NetlearnError(
+            say("core.capture.file.cannot-read", path=repr(str(path)), error=error)
+        ) from None
     mode = os.fstat(fh.fileno()).st_mode
     if stat.S_ISDIR(mode):
         fh.close()
-        raise NetlearnError(f"{str(path)!r} is a folder, not a capture file")
+        raise NetlearnError(say("core.capture.file.folder", path=repr(str(path))))
     return fh
 
 
@@ -98,7 +106,7 @@ def iter_records(path: Path, damage: list[Damage] | None = None) -> Iterator[Rec
         src = _Stream(fh)
         head = src.read(24)
         if len(head) < 24:
-            raise _bad(path, "too short for a capture header")
+            raise _bad(path, say("core.capture.file.too-short"))
         src.offset = 24
         if struct.unpack_from("<I", head, 0)[0] == PCAPNG_SHB:
             yield from _pcapng(path, src, head, found)
@@ -128,16 +136,16 @@ def _pcap(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iterat
             break
         number += 1
         if len(rec) < 16:
-            damage.append(Damage(number, off, "cut short: the file ends inside its header"))
+            damage.append(Damage(number, off, say("core.capture.damage.header-cut")))
             break
         sec, frac, incl, _orig = unpack(rec)
         if incl > MAX_CAPLEN:
-            why = f"captured length {incl:,} is over {MAX_CAPLEN:,}: the rest is unreadable"
+            why = say("core.capture.damage.caplen-over", caplen=incl, most=MAX_CAPLEN)
             damage.append(Damage(number, off, why))
             break
         frame = read(incl)
         if len(frame) < incl:
-            why = f"cut short: {len(frame):,} of its {incl:,} bytes are in the file"
+            why = say("core.capture.damage.cut-short", have=len(frame), caplen=incl)
             damage.append(Damage(number, off, why))
             break
         yield sec + frac * scale, linktype, frame
@@ -167,11 +175,11 @@ def _pcap_chunked(
                 break
         number += 1
         if len(buf) - pos < 16:
-            damage.append(Damage(number, off, "cut short: the file ends inside its header"))
+            damage.append(Damage(number, off, say("core.capture.damage.header-cut")))
             break
         sec, frac, incl, _orig = unpack_from(buf, pos)
         if incl > MAX_CAPLEN:
-            why = f"captured length {incl:,} is over {MAX_CAPLEN:,}: the rest is unreadable"
+            why = say("core.capture.damage.caplen-over", caplen=incl, most=MAX_CAPLEN)
             damage.append(Damage(number, off, why))
             break
         end = pos + 16 + incl
@@ -179,7 +187,7 @@ def _pcap_chunked(
             buf = buf[pos:] + read(max(CHUNK, end - len(buf)))
             pos, end = 0, 16 + incl
             if end > len(buf):
-                why = f"cut short: {len(buf) - 16:,} of its {incl:,} bytes are in the file"
+                why = say("core.capture.damage.cut-short", have=len(buf) - 16, caplen=incl)
                 damage.append(Damage(number, off, why))
                 break
         yield sec + frac * scale, linktype, buf[pos + 16 : end]
@@ -199,7 +207,7 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
     """Walk the blocks; `head` holds the first 24 bytes, which start the first SHB."""
     order = _byte_order(head[8:12])
     if order is None:
-        raise _bad(path, "bad pcapng byte-order magic")
+        raise _bad(path, say("core.capture.file.bad-magic"))
     pending = head  # bytes already read of the current block
     off = 0
     number = 0  # packets yielded
@@ -212,19 +220,19 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
                 break
             pending += more
             if len(pending) < 8:
-                damage.append(Damage(None, off, "cut short: the file ends inside its header"))
+                damage.append(Damage(None, off, say("core.capture.damage.header-cut")))
                 break
         btype = struct.unpack_from(order + "I", pending, 0)[0]
         if btype == PCAPNG_SHB:
             if len(pending) < 12:
                 pending += src.read(12 - len(pending))
                 if len(pending) < 12:
-                    why = "cut short: the file ends inside its header"
+                    why = say("core.capture.damage.header-cut")
                     damage.append(Damage(None, off, why))
                     break
             new_order = _byte_order(pending[8:12])
             if new_order is None:
-                why = "a new section with a bad byte-order magic: the rest is unreadable"
+                why = say("core.capture.damage.bad-section")
                 damage.append(Damage(None, off, why))
                 break
             order, ifaces = new_order, []
@@ -233,25 +241,25 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
         packet = btype in (2, 3, 6)
         which = number + 1 if packet else None
         if blen < 12 or blen % 4 or blen > MAX_BLOCK or blen < len(pending):
-            why = f"impossible block length {blen:,}: the rest of the file is unreadable"
+            why = say("core.capture.damage.block-length", length=blen)
             damage.append(Damage(which, off, why))
             break
         src.offset = off + len(pending)
         if not src.fits(blen - len(pending)):
             left = (src.size or 0) - off
-            why = f"cut short: its block is {blen:,} bytes, the file holds {left:,}"
+            why = say("core.capture.damage.block-cut", length=blen, left=left)
             damage.append(Damage(which, off, why))
             break
         rest = src.read(blen - len(pending))
         block = pending + rest
         pending = b""
         if len(block) < blen:
-            why = f"cut short: its block is {blen:,} bytes, the file holds {len(block):,}"
+            why = say("core.capture.damage.block-cut", length=blen, left=len(block))
             damage.append(Damage(which, off, why))
             break
         trailer = struct.unpack_from(order + "I", block, blen - 4)[0]
         if trailer != blen:
-            why = f"its two block lengths differ ({blen:,}, {trailer:,}): the rest is unreadable"
+            why = say("core.capture.damage.lengths-differ", length=blen, trailer=trailer)
             damage.append(Damage(which, off, why))
             break
         if btype == 6 and blen >= 32:  # the usual case, inline: an enhanced packet block
@@ -270,7 +278,7 @@ def _pcapng(path: Path, src: _Stream, head: bytes, damage: list[Damage]) -> Iter
         if btype == 1:  # Interface Description Block
             ifaces.append(_idb(body, order))
             if ifaces[-1] is None:
-                damage.append(Damage(None, off, "an interface description too short to read"))
+                damage.append(Damage(None, off, say("core.capture.damage.short-interface")))
         elif packet:
             got = _packet(btype, body, order, ifaces)
             if isinstance(got, str):
@@ -313,27 +321,27 @@ def _packet(btype: int, body: memoryview, order: str, ifaces: list[_Iface | None
     """The record in an enhanced (6), obsolete (2) or simple (3) packet block, or why not."""
     if btype == 3:
         if len(body) < 4:
-            return "a simple packet block too short to read"
+            return say("core.capture.damage.short-simple")
         if not ifaces or ifaces[0] is None:
-            return "a simple packet block before any interface description"
+            return say("core.capture.damage.simple-first")
         orig = struct.unpack_from(order + "I", body, 0)[0]
         caplen = min(orig, len(body) - 4)
         if ifaces[0].snaplen:
             caplen = min(caplen, ifaces[0].snaplen)
         return ifaces[0].offset, ifaces[0].linktype, bytes(body[4 : 4 + caplen])
     if len(body) < 20:
-        return "a packet block too short to read"
+        return say("core.capture.damage.short-packet")
     if btype == 6:
         iface, hi, lo, caplen, _orig = struct.unpack_from(order + "IIIII", body, 0)
     else:
         iface, _drops, hi, lo, caplen, _orig = struct.unpack_from(order + "HHIIII", body, 0)
     if iface >= len(ifaces):
-        return f"refers to interface {iface}, but the file describes {len(ifaces)}"
+        return say("core.capture.damage.no-interface", iface=iface, count=len(ifaces))
     desc = ifaces[iface]
     if desc is None:
-        return f"refers to interface {iface}, whose description is damaged"
+        return say("core.capture.damage.damaged-interface", iface=iface)
     if caplen > len(body) - 20:
-        return f"captured length {caplen:,} is more than its block holds ({len(body) - 20:,})"
+        return say("core.capture.damage.caplen-block", caplen=caplen, room=len(body) - 20)
     ts = ((hi << 32) | lo) * desc.unit + desc.offset
     return ts, desc.linktype, bytes(body[20 : 20 + caplen])
 
