@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +85,7 @@ class WsServer(Upgrades):
     ) -> None:
         self.config = config
         self.emit = emit
-        self.clock: Callable[[], float] = env.clock if env is not None else time.monotonic
+        self._clock = env.clock if env is not None else None
         self.ids = itertools.count(1)
         self.active = 0
         self.clients: dict[int, Client] = {}
@@ -97,13 +96,20 @@ class WsServer(Upgrades):
         self.policy = HostPolicy.make(config.host, config.port, config.allow_hosts)
         self.stopping = False
         self.dropped = 0
-        self.t0 = self.clock()
+        self.t0 = 0.0  # set by start(), on the clock the server runs on
         self.pushes = 0
         self.errors = 0
 
     # ------------------------------------------------------------ lifecycle
 
+    def clock(self) -> float:
+        """Now, in seconds: the env's clock, else the event loop's (both monotonic)."""
+        if self._clock is not None:
+            return self._clock()
+        return asyncio.get_running_loop().time()
+
     async def start(self) -> int:
+        self.t0 = self.clock()
         self.server = await asyncio.start_server(
             self._spawn, self.config.host, self.config.port, backlog=256, reuse_address=True
         )
