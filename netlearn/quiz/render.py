@@ -9,6 +9,8 @@ import textwrap
 
 from rich.console import Console
 
+from netlearn.content.words import say
+from netlearn.content.words import table as table_words
 from netlearn.env import Env
 from netlearn.quiz.answering import QuizRefused
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
@@ -27,7 +29,9 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
 def _(event: QuizQuestion, env: Env) -> list[str]:
     from netlearn.render.widgets.quiz_card import marked_hexdump
 
-    head = f"Question {event.number} of {event.total} ({event.lesson_title})"
+    head = say(
+        "core.quizzing.plain.question", n=event.number, total=event.total, lesson=event.lesson_title
+    )
     lines = ["", head, "-" * min(len(head), env.width)]
     lines.extend(wrap_markdown(event.prompt, env.width))
     if event.exhibit:
@@ -42,54 +46,70 @@ def _(event: QuizQuestion, env: Env) -> list[str]:
         for i, choice in enumerate(event.choices):
             mark = f"{i + 1})" if event.answer_kind == "order" else f"{letter(i)})"
             lines.extend(_wrap(f"{mark} {choice}", env.width, "  "))
-    lines.append(f"Answer with {event.syntax}.")
+    lines.append(say("core.quizzing.plain.answer-with", syntax=event.syntax))
     return lines
 
 
 @plain_lines.register
 def _(event: QuizAnswer, env: Env) -> list[str]:
-    given = event.given or "(no answer)"
+    given = event.given or say("core.quizzing.plain.no-answer")
     if event.correct:
-        verdict = "right."
+        verdict = say("core.quizzing.plain.right")
     elif not event.valid:
-        verdict = "not a valid answer."
+        verdict = say("core.quizzing.plain.invalid")
     else:
-        verdict = "not right."
-    head = f"Your answer: {given} -- {verdict}"
+        verdict = say("core.quizzing.plain.wrong")
+    head = say("core.quizzing.plain.yours", given=given, verdict=verdict)
     if event.message:
         head += f" ({event.message})"
     lines = _wrap(head, env.width)
     if not event.correct and event.answer_kind == "order":
-        lines.append(f"The answer: {event.right_answer}, that is:")
+        lines.append(say("core.quizzing.plain.the-order", answer=event.right_answer))
         for n, item in enumerate(event.right_text.split(" -> "), start=1):
             lines.extend(_wrap(f"{n}. {item}", env.width, "  "))
     elif not event.correct:
-        lines.extend(_wrap(f"The answer: {event.right_text}", env.width))
+        lines.extend(
+            _wrap(say("core.quizzing.plain.the-answer", answer=event.right_text), env.width)
+        )
     lines.append("")
     lines.extend(wrap_markdown(event.explanation, env.width))
     if event.step_ref:
-        lines.extend(_wrap(f"Read more: {event.step_ref}", env.width))
+        lines.extend(_wrap(say("core.quizzing.plain.read-more", ref=event.step_ref), env.width))
     if event.next_review:
-        lines.append(f"Asked again {event.next_review}.")
+        lines.append(say("core.quizzing.plain.again", wait=event.next_review))
     return lines
 
 
 @plain_lines.register
 def _(event: QuizRefused, env: Env) -> list[str]:
     given = f"{event.given!r}: " if event.given else ""
-    return _wrap(f"{given}{event.message} Try again.", env.width)
+    return _wrap(given + say("core.quizzing.plain.try-again", message=event.message), env.width)
 
 
 @plain_lines.register
 def _(event: QuizScore, env: Env) -> list[str]:
     pct = f" ({round(100 * event.right / event.answered)}%)" if event.answered else ""
-    title = "Review" if event.mode == "review" else "Quiz"
-    lines = ["", f"{title} score: {event.right} of {event.answered} right{pct}."]
+    title = say(
+        "core.quizzing.plain.review" if event.mode == "review" else "core.quizzing.plain.quiz"
+    )
+    score = say(
+        "core.quizzing.plain.score",
+        title=title,
+        right=event.right,
+        answered=event.answered,
+        pct=pct,
+    )
+    lines = ["", score]
     if event.answered < event.total:
-        why = {"eof": "input ended", "quit": "stopped", "interrupted": "interrupted"}.get(
-            event.stopped, "stopped"
+        if event.stopped == "eof":
+            why = say("core.quizzing.plain.eof")
+        elif event.stopped == "interrupted":
+            why = say("core.quizzing.plain.interrupted")
+        else:
+            why = say("core.quizzing.plain.quit")
+        lines.append(
+            say("core.quizzing.plain.answered", answered=event.answered, total=event.total, why=why)
         )
-        lines.append(f"Answered {event.answered} of {event.total} questions ({why}).")
     if len(event.per_lesson) > 1:
         for lesson, right, answered in event.per_lesson:
             lines.append(f"- {lesson}: {right} of {answered}")
@@ -116,7 +136,7 @@ def _(event: QuizAnswer, env: Env, console: Console) -> None:
 def _(event: QuizRefused, env: Env, console: Console) -> None:
     from rich.text import Text
 
-    console.print(Text(f"{event.message} Try again.", style="yellow"))
+    console.print(Text(say("core.quizzing.plain.try-again", message=event.message), style="yellow"))
 
 
 @draw_rich.register
@@ -132,19 +152,24 @@ def _pct(right: int, answers: int) -> str:
 
 @plain_lines.register
 def _(event: ProgressReport, env: Env) -> list[str]:
-    lines = ["", "Your progress", "============="]
+    title = say("core.quizzing.progress.title")
+    lines = ["", title, "=" * len(title)]
     for r in event.rows:
         name = r.id if r.title == r.id else f"{r.id} ({r.title})"
         if not r.quiz_questions:
-            quiz = "no quiz"
+            quiz = say("core.quizzing.progress.no-quiz")
         elif not r.quiz_answers:
-            quiz = f"quiz 0 of {r.quiz_questions} answered"
+            quiz = say("core.quizzing.progress.quiz-none", questions=r.quiz_questions)
         else:
-            quiz = (
-                f"quiz {r.quiz_answered} of {r.quiz_questions} answered, "
-                f"{_pct(r.quiz_right, r.quiz_answers)} of answers right"
+            quiz = say(
+                "core.quizzing.progress.quiz-some",
+                answered=r.quiz_answered,
+                questions=r.quiz_questions,
+                pct=_pct(r.quiz_right, r.quiz_answers),
             )
-        text = f"- {name}: steps {steps_text(r)}; {quiz}; {r.due_now} due now"
+        text = say(
+            "core.quizzing.progress.row", name=name, steps=steps_text(r), quiz=quiz, due=r.due_now
+        )
         lines.extend(_wrap(text, env.width))
     return [*lines, ""]
 
@@ -153,20 +178,25 @@ def _(event: ProgressReport, env: Env) -> list[str]:
 def _(event: ProgressReport, env: Env, console: Console) -> None:
     from rich.table import Table
 
-    table = Table(title="Your progress", title_justify="left", expand=False)
-    table.add_column("lesson", style="bold")
-    table.add_column("steps", justify="right")
-    table.add_column("quiz answered", justify="right")
-    table.add_column("right", justify="right")
-    table.add_column("due now", justify="right")
+    table = Table(title=say("core.quizzing.progress.title"), title_justify="left", expand=False)
+    columns = table_words("core.quizzing.progress.columns")
+    table.add_column(columns["lesson"], style="bold")
+    for key in ("steps", "answered", "right", "due"):
+        table.add_column(columns[key], justify="right")
     for r in event.rows:
         table.add_row(
             r.id,
             steps_text(r),
-            f"{r.quiz_answered} of {r.quiz_questions}" if r.quiz_questions else "-",
+            say(
+                "core.quizzing.progress.answered-of",
+                answered=r.quiz_answered,
+                questions=r.quiz_questions,
+            )
+            if r.quiz_questions
+            else "-",
             _pct(r.quiz_right, r.quiz_answers),
             str(r.due_now) if r.due_now else "-",
         )
-    table.caption = "right: of all your answers · due: for netlearn review"
+    table.caption = say("core.quizzing.progress.caption")
     console.print(table)
     console.print()

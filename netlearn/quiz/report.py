@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note
 from netlearn.progress.store import ProgressStore
@@ -109,20 +110,24 @@ class ProgressReport(Event):
 
 def steps_text(r: LessonRow) -> str:
     if r.done:
-        return "done"
-    return f"{r.steps_seen} of {r.steps_total}" if r.steps_total else "-"
+        return say("core.quizzing.progress.done")
+    if not r.steps_total:
+        return "-"
+    return say("core.quizzing.progress.steps", seen=r.steps_seen, total=r.steps_total)
 
 
 def progress_events(rows: list[LessonRow], streak: int) -> list[Event]:
     """The progress screen: the record, then what to do next."""
     due = sum(r.due_now for r in rows)
-    days = "day" if streak == 1 else "days"
-    text = f"Streak: {streak} {days} in a row."
+    days = (
+        "core.quizzing.progress.streak-day" if streak == 1 else "core.quizzing.progress.streak-days"
+    )
+    text = say(days, n=streak)
     if due:
-        text += f" {due} question(s) are due: `netlearn review`."
+        text += say("core.quizzing.progress.due", n=due)
     else:
-        text += " Nothing is due for review; `netlearn quiz` asks new questions."
-    text += " For a teacher: `netlearn progress --export record.json` (or `.csv`)."
+        text += say("core.quizzing.progress.none-due")
+    text += say("core.quizzing.progress.teacher")
     return [ProgressReport(rows=tuple(rows), streak=streak, due=due), Note(text=text, tone="tip")]
 
 
