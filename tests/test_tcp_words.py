@@ -41,3 +41,31 @@ def test_the_machine_fills_what_each_sentence_asks_for() -> None:
     for why in seen:
         wanted = placeholders(lookup(f"tcp.reasons.{why}"))
         assert wanted == set(ARGS.get(why, {})), why
+
+
+def test_every_state_has_its_glossary_entry() -> None:
+    from netlearn.packets.tcp_states import State, meaning
+
+    for state in State:
+        assert meaning(state) == say(f"glossary.tcp-states.{state.value}")
+
+
+def test_the_lesson_code_holds_no_prose() -> None:
+    """The TCP lesson's sentences are in lessons/ (tools/prose.py finds none left in its code)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    spec = importlib.util.spec_from_file_location("prose", root / "tools" / "prose.py")
+    assert spec is not None and spec.loader is not None
+    prose = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(prose)
+    files = sorted((root / "netlearn" / "lessons" / "tcp").glob("*.py"))
+    files += [root / "netlearn" / "packets" / name for name in ("tcp_states.py", "tcp_table.py")]
+    left = {
+        f"{f.name}:{line}": text
+        for f in files
+        if f.name != "__init__.py"  # the lesson spec (not this lesson's words to move)
+        for line, text in prose.measure(f)
+    }
+    assert left == {}

@@ -23,9 +23,19 @@ from netlearn.content.words import say
 if TYPE_CHECKING:
     from netlearn.lessons.tcp.demo import Trace
 
-SCENARIO_NAMES = (
-    "handshake, transfer, close, reset, lost-syn, simultaneous-open, "
-    "loss, timeout, congestion, zero-window"
+SCENARIO_NAMES = ", ".join(
+    (
+        "handshake",
+        "transfer",
+        "close",
+        "reset",
+        "lost-syn",
+        "simultaneous-open",
+        "loss",
+        "timeout",
+        "congestion",
+        "zero-window",
+    )
 )
 
 
