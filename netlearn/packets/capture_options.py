@@ -10,24 +10,20 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-# Names of option kinds, from IANA's "TCP Option Kind Numbers" registry.
-KIND_NAMES = {
-    0: "End of option list",
-    1: "No-operation",
-    2: "MSS",
-    3: "Window scale",
-    4: "SACK permitted",
-    5: "SACK",
-    8: "Timestamps",
-    19: "MD5 signature",
-    28: "User timeout",
-    29: "TCP-AO",
-    30: "MPTCP",
-    34: "TCP Fast Open cookie",
-    69: "TCP-ENO",
-    172: "AccECN order 0",
-    174: "AccECN order 1",
-}
+from netlearn.content.words import say, table
+
+# Names of option kinds, from IANA's "TCP Option Kind Numbers" registry, and what each means:
+# lessons/glossary/tcp-options.toml.
+
+
+def kind_name(kind: int) -> str:
+    """The option kind's name (`MSS`, `Window scale`), or `kind N` for one without a name."""
+    names = table("glossary.tcp-options.names")
+    return (
+        names[str(kind)]
+        if str(kind) in names
+        else say("glossary.tcp-options.names.other", kind=kind)
+    )
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ class TcpOption:
 
 
 def _opt(kind: int, offset: int, raw: bytes, value: str, meaning: str, rfc: str) -> TcpOption:
-    return TcpOption(kind, KIND_NAMES.get(kind, f"kind {kind}"), offset, raw, value, meaning, rfc)
+    return TcpOption(kind, kind_name(kind), offset, raw, value, meaning, rfc)
 
 
 def _describe(kind: int, offset: int, raw: bytes, syn: bool, has_ack: bool) -> TcpOption:
@@ -61,21 +57,24 @@ def _describe(kind: int, offset: int, raw: bytes, syn: bool, has_ack: bool) -> T
             offset,
             raw,
             f"{mss} bytes",
-            "the largest segment of data this side wants to receive, not counting the IP "
-            "and TCP headers",
+            say("glossary.tcp-options.meanings.mss"),
             "RFC 9293 section 3.7.1",
         )
     if kind == 3 and len(body) == 1:
         shift = body[0]
         shown = min(shift, 14)  # RFC 7323 section 2.3: a shift above 14 is used as 14
-        cap = "" if shift <= 14 else " (more than 14: treated as 14, RFC 7323 section 2.3)"
+        cap = "" if shift <= 14 else say("glossary.tcp-options.meanings.window-scale-cap")
         return _opt(
             kind,
             offset,
             raw,
             f"shift {shift}",
-            f"multiply every later window field this side sends by 2^{shown} = {1 << shown}"
-            f"{cap}, once both SYNs carry this option",
+            say(
+                "glossary.tcp-options.meanings.window-scale",
+                shift=shown,
+                factor=1 << shown,
+                cap=cap,
+            ),
             "RFC 7323 section 2",
         )
     if kind == 4 and not body:
@@ -84,8 +83,7 @@ def _describe(kind: int, offset: int, raw: bytes, syn: bool, has_ack: bool) -> T
             offset,
             raw,
             "",
-            "this side understands selective acknowledgements: the receiver may report which "
-            "blocks after a gap it already holds, so only the missing bytes are sent again",
+            say("glossary.tcp-options.meanings.sack-permitted"),
             "RFC 2018 section 2",
         )
     if kind == 5 and len(body) % 8 == 0 and body:
@@ -96,40 +94,39 @@ def _describe(kind: int, offset: int, raw: bytes, syn: bool, has_ack: bool) -> T
             offset,
             raw,
             blocks,
-            "blocks of data received beyond a gap (left edge - right edge, absolute sequence "
-            "numbers)",
+            say("glossary.tcp-options.meanings.sack"),
             "RFC 2018 section 3",
         )
     if kind == 8 and len(body) == 8:
         tsval, tsecr = struct.unpack("!II", body)
         echo = (
-            "nothing to echo yet in a first SYN, so 0"
+            say("glossary.tcp-options.meanings.timestamps-first")
             if syn and not has_ack
-            else "the peer's last TSval, echoed back"
+            else say("glossary.tcp-options.meanings.timestamps-echo")
         )
         return _opt(
             kind,
             offset,
             raw,
             f"TSval={tsval} TSecr={tsecr}",
-            f"TSval is the sender's timestamp clock now; TSecr is {echo}. They measure the "
-            "round-trip time and protect against old, wrapped sequence numbers (PAWS)",
+            say("glossary.tcp-options.meanings.timestamps", echo=echo),
             "RFC 7323 section 3",
         )
     if kind == 1:
-        return _opt(
-            kind, offset, raw, "", "padding: lines the next option up", "RFC 9293 section 3.1"
-        )
+        meaning = say("glossary.tcp-options.meanings.no-operation")
+        return _opt(kind, offset, raw, "", meaning, "RFC 9293 section 3.1")
     if kind == 0:
-        return _opt(kind, offset, raw, "", "the options end here", "RFC 9293 section 3.1")
+        meaning = say("glossary.tcp-options.meanings.end")
+        return _opt(kind, offset, raw, "", meaning, "RFC 9293 section 3.1")
     if kind == 34:
-        value = body.hex() if body else "(empty: asks for a cookie)"
-        return _opt(
-            kind, offset, raw, value, "TCP Fast Open: data in the SYN", "RFC 7413 section 4.1.1"
-        )
+        value = body.hex() if body else say("glossary.tcp-options.meanings.fast-open-empty")
+        meaning = say("glossary.tcp-options.meanings.fast-open")
+        return _opt(kind, offset, raw, value, meaning, "RFC 7413 section 4.1.1")
     if kind == 30:
-        return _opt(kind, offset, raw, body.hex(), "Multipath TCP signalling", "RFC 8684")
-    return _opt(kind, offset, raw, body.hex(), "an option this lesson does not explain", "IANA")
+        meaning = say("glossary.tcp-options.meanings.mptcp")
+        return _opt(kind, offset, raw, body.hex(), meaning, "RFC 8684")
+    meaning = say("glossary.tcp-options.meanings.unknown")
+    return _opt(kind, offset, raw, body.hex(), meaning, "IANA")
 
 
 def decode(data: bytes, syn: bool = False, has_ack: bool = False) -> list[TcpOption]:
@@ -146,7 +143,8 @@ def decode(data: bytes, syn: bool = False, has_ack: bool = False) -> list[TcpOpt
             continue
         if i + 1 >= len(data) or data[i + 1] < 2 or i + data[i + 1] > len(data):
             raw = data[i:]
-            out.append(_opt(kind, i, raw, raw.hex(), "malformed: its length is wrong", "-"))
+            meaning = say("glossary.tcp-options.meanings.malformed")
+            out.append(_opt(kind, i, raw, raw.hex(), meaning, "-"))
             break
         length = data[i + 1]
         out.append(_describe(kind, i, data[i : i + length], syn, has_ack))
