@@ -29,7 +29,7 @@ def byte_layer_question(
     `raw_name` names undissected payload bytes (scapy's `Raw`): what the program sent
     ("application data" unless given).
     """
-    raw_name = raw_name or say("osi.quiz.application-data")
+    raw_name = raw_name or say("core.byte-layer.application-data")
     layers = view.layers
     target = rng.choice(layers)
     offset = rng.randrange(target.start, target.end)
@@ -39,12 +39,12 @@ def byte_layer_question(
     field = field_at(hit, offset)
     in_field = ""
     if field and field.meaning:
-        in_field = say("osi.quiz.in-field", field=field.name, meaning=field.meaning)
+        in_field = say("core.byte-layer.in-field", field=field.name, meaning=field.meaning)
     elif field:
-        in_field = say("osi.quiz.in-field-bare", field=field.name)
+        in_field = say("core.byte-layer.in-field-bare", field=field.name)
     hit_name = layer_label(hit, raw_name).split(": ", 1)[1]
     explanation = say(
-        "osi.quiz.explanation",
+        "core.byte-layer.explanation",
         tiling=tiling(layers, raw_name),
         offset=offset,
         hit=hit_name,
@@ -52,7 +52,7 @@ def byte_layer_question(
     )
     return make(
         "choice",
-        say("osi.quiz.prompt", where=where, offset=offset),
+        say("core.byte-layer.prompt", where=where, offset=offset),
         explanation,
         choices=choices,
         correct=(layers.index(hit),),
@@ -72,5 +72,5 @@ def hex_layer(rng: random.Random, question: Question) -> Asked:
     pkt = build(kind)
     view = fit(packet_view(pkt, kind), pkt)
     where = say("osi.quiz.where", packet=KINDS[kind])
-    app_name = table("osi.quiz.app-names").get(kind) or say("osi.quiz.application-data")
+    app_name = table("osi.quiz.app-names").get(kind) or say("core.byte-layer.application-data")
     return byte_layer_question(view, rng, where, app_name)
