@@ -220,3 +220,31 @@ def test_check_command_names_the_folder_it_checked(tmp_path: Path) -> None:
     )
     assert result.stdout.startswith(f"checking {other} (NETLEARN_LESSONS)\n"), result.stdout
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_a_lessons_copy_without_a_folder_takes_its_words_from_the_shipped_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from netlearn.content import words
+
+    root = tmp_path / "lessons"
+    (root / "demo").mkdir(parents=True)
+    (root / "demo" / "words.toml").write_text('hi = "hello {name}"\n')
+    monkeypatch.setenv("NETLEARN_LESSONS", str(root))
+    words.clear_cache()
+    try:
+        assert words.say("demo.hi", name="you") == "hello you"
+        assert words.known("core.player.keys")  # not in the copy: the shipped core words
+        with pytest.raises(words.WordsError, match="no words for 'demo.nope'"):
+            words.say("demo.nope")
+    finally:
+        words.clear_cache()
+
+
+def test_every_quiz_answer_kind_has_its_key_line() -> None:
+    from netlearn.app.quiz import QuizScreen
+    from netlearn.content.words import say
+    from netlearn.quiz.model import ANSWER_KINDS
+
+    for kind in ANSWER_KINDS:
+        assert say(f"core.quizzing.screen.keys.{kind}", **QuizScreen._key_fields(kind, 4))

@@ -24,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.quiz.answering import AnswerPad, judge, refusal
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
@@ -31,13 +32,6 @@ from netlearn.quiz.runner import QuizRun
 from netlearn.render.widgets.quiz_card import AnswerCard, QuizCard, ScoreCard
 
 ASKING, ANSWERED, DONE = "asking", "answered", "done"
-
-KEYS = {
-    "choice": "a-{last} or 1-{n} answer · ↑↓ Enter · ? don't know · q stop",
-    "multi": "a-{last} or Space tick · ↑↓ move · Enter submit · ? don't know · q stop",
-    "order": "1-{n} in the right order · Backspace undo · Enter submit · ? don't know · q stop",
-    "fill": "type the answer · Enter submit · ? don't know · Esc stop",
-}
 
 
 class QuizScreen(Screen[QuizScore]):
@@ -76,7 +70,7 @@ class QuizScreen(Screen[QuizScore]):
         yield Static("", id="header", classes="step-header")
         with VerticalScroll(id="body"):
             yield Static("", id="card")
-            yield Input(id="fill", placeholder="your answer")
+            yield Input(id="fill", placeholder=say("core.quizzing.screen.placeholder"))
             yield Static("", id="refused")
             yield Static("", id="back")
         yield Static("", id="status", classes="status-line")
@@ -97,10 +91,15 @@ class QuizScreen(Screen[QuizScore]):
         self.pad = AnswerPad(item.asked)
         self.answer = None
         self.refused = ""
-        title = "Review" if self.quiz.mode == "review" else "Quiz"
+        title = self._title(self.quiz.mode)
         self.query_one("#header", Static).update(
-            f"{title} · question {number} of {len(self.quiz.prepared)} · "
-            f"{self.question.lesson_title}"
+            say(
+                "core.quizzing.screen.header",
+                title=title,
+                n=number,
+                total=len(self.quiz.prepared),
+                lesson=self.question.lesson_title,
+            )
         )
         box = self.query_one("#fill", Input)
         box.value = ""
@@ -117,7 +116,7 @@ class QuizScreen(Screen[QuizScore]):
     def _draw(self) -> None:
         q, pad = self.question, self.pad
         if self.phase == DONE:
-            self.query_one("#status", Static).update("q or Enter: close")
+            self.query_one("#status", Static).update(say("core.quizzing.screen.close"))
             return
         if q is None or pad is None:
             return
@@ -132,12 +131,13 @@ class QuizScreen(Screen[QuizScore]):
         self.query_one("#refused", Static).update(Text(self.refused) if self.refused else "")
         n = len(q.choices)
         if self.phase == ASKING:
-            keys = KEYS[q.answer_kind].format(n=n, last=chr(ord("a") + max(n - 1, 0)))
+            keys = say(
+                f"core.quizzing.screen.keys.{q.answer_kind}",
+                **self._key_fields(q.answer_kind, n),
+            )
         else:
             last = self.number >= len(self.quiz.prepared)
-            keys = (
-                "Enter: the score" if last else "Enter: next question"
-            ) + " · ↑↓ scroll · q stop"
+            keys = say("core.quizzing.screen.to-score" if last else "core.quizzing.screen.to-next")
         self.query_one("#status", Static).update(keys)
 
     def _submit(self, text: str) -> None:
@@ -171,7 +171,11 @@ class QuizScreen(Screen[QuizScore]):
         self.phase = DONE
         self.score = self.quiz.final(stopped)
         self.query_one("#header", Static).update(
-            "Review done" if self.quiz.mode == "review" else "Quiz done"
+            say(
+                "core.quizzing.screen.review-done"
+                if self.quiz.mode == "review"
+                else "core.quizzing.screen.quiz-done"
+            )
         )
         self.query_one("#fill", Input).display = False
         self.query_one("#card", Static).update(ScoreCard(self.score))
@@ -188,10 +192,28 @@ class QuizScreen(Screen[QuizScore]):
             return
         s = self.score or self.quiz.final("interrupted")
         pct = f" ({round(100 * s.right / s.answered)}%)" if s.answered else ""
-        text = f"{'Review' if s.mode == 'review' else 'Quiz'}: {s.right} of {s.answered} right{pct}"
+        text = say(
+            "core.quizzing.screen.farewell",
+            title=self._title(s.mode),
+            right=s.right,
+            answered=s.answered,
+            pct=pct,
+        )
         if s.answered < s.total:
-            text += f", {s.answered} of {s.total} questions answered"
-        self.app.farewell = f"{text}. Every answer is saved: `netlearn progress` shows your record."  # type: ignore[attr-defined]
+            text += say("core.quizzing.screen.farewell-part", answered=s.answered, total=s.total)
+        self.app.farewell = say("core.quizzing.screen.farewell-end", text=text)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _title(mode: str) -> str:
+        return say("core.quizzing.plain.review" if mode == "review" else "core.quizzing.plain.quiz")
+
+    @staticmethod
+    def _key_fields(kind: str, n: int) -> dict[str, object]:
+        """The placeholders each kind's key line takes (fill: none)."""
+        last = chr(ord("a") + max(n - 1, 0))
+        return {"choice": {"last": last, "n": n}, "multi": {"last": last}, "order": {"n": n}}.get(
+            kind, {}
+        )
 
     def _close(self, code: int = 0) -> None:
         """Leave: back to the screen below, or end the app when this is its only screen."""
@@ -208,7 +230,7 @@ class QuizScreen(Screen[QuizScore]):
             return
         text = message.value
         if not text.strip():
-            self._refuse("Type an answer, or ? if you don't know.")
+            self._refuse(say("core.quizzing.screen.type-something"))
             return
         judged = judge(self.pad.asked, text)
         if not judged.valid:
