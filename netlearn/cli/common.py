@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from netlearn.content.words import help_text
+
 if TYPE_CHECKING:
     from netlearn.env import Env
     from netlearn.events import Event
@@ -17,8 +19,7 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="auto (animated on a terminal, plain in a pipe), rich, plain, or json (one event "
-        "per line).",
+        help=help_text("core.cli.options.format"),
         metavar="auto|rich|plain|json",
     ),
 ]
@@ -26,31 +27,27 @@ ExportOpt = Annotated[
     Path | None,
     typer.Option(
         "--export",
-        help="Also save the scene as SVG, HTML or text (by the file's ending).",
+        help=help_text("core.cli.options.export"),
         metavar="FILE",
         dir_okay=False,
     ),
 ]
-SeedOpt = Annotated[
-    int | None, typer.Option("--seed", help="Fix the random numbers so a run repeats exactly.")
-]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help=help_text("core.cli.options.seed"))]
 SpeedOpt = Annotated[
-    float, typer.Option("--speed", help="Animation speed: 2 is twice as fast, 0.5 half.", min=0.01)
+    float, typer.Option("--speed", help=help_text("core.cli.options.speed"), min=0.01)
 ]
 PresentOpt = Annotated[
     bool,
     typer.Option(
         "--present",
-        help="Presenter mode for a class: wider margins and spacing, no pauses between "
-        "tables; the output stops at each full screen (Enter: next page; with --auto it waits "
-        "a reading time per page instead).",
+        help=help_text("core.cli.options.present"),
     ),
 ]
 ThemeOpt = Annotated[
     str,
     typer.Option(
         "--theme",
-        help="Colours of an --export to SVG or HTML: dark (a terminal) or light (white slides).",
+        help=help_text("core.cli.options.theme"),
         metavar="dark|light",
     ),
 ]

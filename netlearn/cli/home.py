@@ -17,6 +17,7 @@ import typer  # noqa: E402
 
 from netlearn.cli.app import app  # noqa: E402
 from netlearn.cli.common import FormatOpt, build_env, open_store  # noqa: E402
+from netlearn.content.words import help_text  # noqa: E402
 
 if TYPE_CHECKING:
     from netlearn.home import Survey
@@ -39,7 +40,11 @@ def home(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+            "--version",
+            "-V",
+            help=help_text("core.cli.options.version"),
+            callback=_version,
+            is_eager=True,
         ),
     ] = False,
 ) -> None:

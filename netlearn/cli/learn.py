@@ -9,6 +9,7 @@ import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, open_store
+from netlearn.content.words import help_text, say
 from netlearn.errors import NetlearnError
 
 if TYPE_CHECKING:
@@ -20,24 +21,23 @@ RecordOpt = Annotated[
     bool,
     typer.Option(
         "--record",
-        help="With --auto: count the steps played as done (only a learner's own steps count "
-        "otherwise).",
+        help=help_text("core.cli.learn.record"),
     ),
 ]
 
 
 @app.command("learn")
 def learn(
-    lesson: Annotated[str, typer.Argument(help="Lesson id or number (see `netlearn lessons`).")],
+    lesson: Annotated[str, typer.Argument(help=help_text("core.cli.learn.lesson"))],
     fmt: FormatOpt = "auto",
-    auto: Annotated[bool, typer.Option("--auto", help="Play through on its own.")] = False,
+    auto: Annotated[bool, typer.Option("--auto", help=help_text("core.cli.learn.auto"))] = False,
     record: RecordOpt = False,
     speed: SpeedOpt = 1.0,
     restart: Annotated[
-        bool, typer.Option("--restart", help="Start from the first step, not where you stopped.")
+        bool, typer.Option("--restart", help=help_text("core.cli.learn.restart"))
     ] = False,
     step: Annotated[
-        int | None, typer.Option("--step", help="Start at this step number.", min=1)
+        int | None, typer.Option("--step", help=help_text("core.cli.learn.step"), min=1)
     ] = None,
     export: ExportOpt = None,
 ) -> None:
@@ -117,11 +117,7 @@ def _next(fmt: str, speed: float) -> None:
     with open_store(env) as store:
         info = next_lesson(store, found.lessons, found.broken)
     if info is None:
-        print(
-            f"You finished all {len(found.lessons)} lessons. Review one with "
-            "`netlearn learn ID`, or the questions due with `netlearn review`.",
-            file=env.stdout,
-        )
+        print(say("core.cli.learn.all-done", n=len(found.lessons)), file=env.stdout)
         return
     try:
         text = load_lesson(info, lessons_dir() / MANIFEST)
@@ -188,9 +184,7 @@ def _run(
 def check(
     path: Annotated[
         Path | None,
-        typer.Argument(
-            help="A lessons folder (the one shipped with netlearn by default).", file_okay=False
-        ),
+        typer.Argument(help=help_text("core.cli.check.folder"), file_okay=False),
     ] = None,
 ) -> None:
     """Check lesson content: each problem as file:line: message; exit 1 if any.
@@ -203,7 +197,7 @@ def check(
 
     folder, why = which_lessons(path)
     if why:
-        print(f"checking {folder} ({why})")
+        print(f"checking {folder} ({why})")  # `check` must run when the words are broken
     problems = run_check(folder)
     for problem in problems:
         print(problem)

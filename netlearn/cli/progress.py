@@ -9,11 +9,11 @@ import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import FormatOpt, build_env, open_store
+from netlearn.content.words import help_text, say
 from netlearn.errors import NetlearnError
 
 progress_app = typer.Typer(
-    help="Your progress: per lesson, steps done, quiz accuracy, questions due, your streak; "
-    "export it for a teacher; reset one lesson or all.",
+    help=help_text("core.cli.progress.help"),
     invoke_without_command=True,
     rich_markup_mode=None,
 )
@@ -28,14 +28,13 @@ def progress(
         Path | None,
         typer.Option(
             "--export",
-            help="Also save your record for a teacher: FILE.json (every answer) or FILE.csv "
-            "(one row per lesson).",
+            help=help_text("core.cli.progress.export"),
             metavar="FILE",
             dir_okay=False,
         ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Your name, written into the export.")
+        str | None, typer.Option("--name", help=help_text("core.cli.progress.name"))
     ] = None,
 ) -> None:
     """Show your progress per lesson: steps, quiz accuracy, questions due, streak."""
@@ -48,7 +47,7 @@ def progress(
 
     suffix = export.suffix.lower() if export is not None else ""
     if export is not None and suffix not in (".json", ".csv"):
-        raise NetlearnError(f"cannot export to {export.name!r}: use a file ending in .json or .csv")
+        raise NetlearnError(say("core.cli.progress.bad-export", name=export.name))
     env = build_env(fmt)
     with open_store(env) as store:
         qstore = QuizStore(store)
@@ -62,36 +61,41 @@ def progress(
             else:
                 text = report.export_csv(rows, streak, name)
             report.write_export(export, text)
-            print(f"Saved your record to {export}.", file=env.stderr)
+            print(say("core.cli.progress.saved", path=export), file=env.stderr)
 
 
 @progress_app.command("reset")
 def reset(
     lesson: Annotated[
-        str | None, typer.Argument(help="The lesson to reset (id or number).")
+        str | None, typer.Argument(help=help_text("core.cli.progress.lesson"))
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Reset every lesson.")] = False,
+    all_: Annotated[bool, typer.Option("--all", help=help_text("core.cli.progress.all"))] = False,
     quiz: Annotated[
         bool,
-        typer.Option("--quiz", help="Also forget the quiz answers and review schedule."),
+        typer.Option("--quiz", help=help_text("core.cli.progress.quiz")),
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help=help_text("core.cli.progress.yes"))
+    ] = False,
 ) -> None:
     """Forget where you stopped in one lesson (or all): asks first unless --yes."""
     from netlearn.content.manifest import find, load
 
     if (lesson is None) == (not all_):
-        raise NetlearnError("name one lesson to reset, or pass --all")
+        raise NetlearnError(say("core.cli.progress.one-or-all"))
     env = build_env()
     target = find(lesson, load()).id if lesson is not None else None
-    what = f"lesson {target!r}" if target else "ALL lessons"
+    if target:
+        what = say("core.cli.progress.the-lesson", id=target)
+    else:
+        what = say("core.cli.progress.all-lessons")
     if quiz:
-        what += " (with quiz answers and reviews)"
+        what += say("core.cli.progress.with-quiz")
     if not yes:
         if not env.stdin_tty:
-            raise NetlearnError(f"refusing to reset {what} without confirmation: add --yes")
-        if not typer.confirm(f"Reset your progress in {what}?", default=False):
-            print("Nothing was reset.")
+            raise NetlearnError(say("core.cli.progress.refusing", what=what))
+        if not typer.confirm(say("core.cli.progress.confirm", what=what), default=False):
+            print(say("core.cli.progress.nothing"))
             return
     with open_store(env) as store:
         n = store.reset(target)
@@ -100,5 +104,5 @@ def reset(
             from netlearn.quiz.store import QuizStore
 
             answers = QuizStore(store).reset(target)
-    extra = f", {answers} quiz answer(s)" if quiz else ""
-    print(f"Reset {what}: {n} record(s){extra} removed.")
+    extra = say("core.cli.progress.answers", n=answers) if quiz else ""
+    print(say("core.cli.progress.done", what=what, n=n, extra=extra))

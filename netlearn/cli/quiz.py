@@ -8,32 +8,25 @@ import typer
 
 from netlearn.cli.app import app
 from netlearn.cli.common import FormatOpt, SeedOpt, build_env, open_store
+from netlearn.content.words import help_text
 
 LessonsArg = Annotated[
     list[str] | None,
     typer.Argument(
-        help="Lesson ids or numbers (all lessons with a quiz by default).",
+        help=help_text("core.cli.quiz.lessons"),
         show_default=False,
         metavar="LESSON...",
     ),
 ]
 
-ANSWER_HELP = (
-    "Off a terminal (or with --format plain/json) each line of standard input is one answer: "
-    "a letter for one answer (b); every right letter for several (a,c); the words for a blank; "
-    "the shown numbers in the right order for ordering (3 1 2); ? for don't know. Choices are "
-    "shuffled on each asking (--seed repeats them); a line that is not an answer (a letter "
-    "beyond the choices, a word for a number) is refused and asked again, never graded. The end of "
-    "input ends the quiz with the score so far. --format json prints each question and each "
-    "judged answer (id, answer given, correct, right answer) as one JSON line."
-)
+ANSWER_HELP = help_text("core.cli.quiz.answers")
 
 
 @app.command("quiz", epilog=ANSWER_HELP)
 def quiz(
     lessons: LessonsArg = None,
     count: Annotated[
-        int, typer.Option("--count", "-n", help="How many questions (0 = every one).", min=0)
+        int, typer.Option("--count", "-n", help=help_text("core.cli.quiz.count"), min=0)
     ] = 10,
     seed: SeedOpt = None,
     fmt: FormatOpt = "auto",
@@ -52,7 +45,7 @@ def quiz(
 def review(
     lessons: LessonsArg = None,
     count: Annotated[
-        int, typer.Option("--count", "-n", help="At most this many (0 = all that are due).", min=0)
+        int, typer.Option("--count", "-n", help=help_text("core.cli.quiz.review-count"), min=0)
     ] = 20,
     seed: SeedOpt = None,
     fmt: FormatOpt = "auto",

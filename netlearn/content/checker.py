@@ -118,6 +118,7 @@ def which_lessons(given: Path | None = None) -> tuple[Path, str]:
     here = Path.cwd() / "lessons"
     if (here / MANIFEST).is_file():
         return here, ""
+    # In code, not words: `netlearn check` must run to report broken words.
     return lessons_dir(), "the lessons shipped with netlearn; no ./lessons/lessons.toml here"
 
 

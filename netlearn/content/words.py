@@ -146,6 +146,18 @@ def say(key: str, /, **fields: object) -> str:
     return fill(key, value, fields)
 
 
+def help_text(key: str) -> str:
+    """A text needed while the command line is being built (an option's help): never raises.
+
+    A broken words file must not stop `netlearn check` from starting and reporting it, so a
+    lookup that fails gives the key itself.
+    """
+    try:
+        return say(key)
+    except NetlearnError:
+        return key
+
+
 def table(key: str) -> dict[str, str]:
     """A table of texts (a glossary: name -> meaning), without placeholders filled."""
     value = lookup(key)

@@ -124,7 +124,9 @@ def _kind(value: Any) -> str:
 
 
 def _wants(func: str) -> str:
-    return {"say": "a text", "table": "a table", "items": "a list"}.get(func, "")
+    return {"say": "a text", "help_text": "a text", "table": "a table", "items": "a list"}.get(
+        func, ""
+    )
 
 
 def _fields_problem(use: KeyUse, key: str, text: str) -> str | None:
@@ -149,7 +151,7 @@ def _check_use(use: KeyUse, entries: dict[str, Entry], folders: set[str]) -> lis
         found = [k for k in entries if k.startswith(use.key)]
         if not found:
             return [ContentError(use.path, use.line, f"no words start with {use.key!r}")]
-        if use.func != "say":
+        if use.func not in ("say", "help_text"):
             return []
         out = []
         for key in found:
@@ -172,7 +174,7 @@ def _check_use(use: KeyUse, entries: dict[str, Entry], folders: set[str]) -> lis
                 f"holds {_kind(entry.value)}",
             )
         ]
-    if use.func == "say" and isinstance(entry.value, str):
+    if use.func in ("say", "help_text") and isinstance(entry.value, str):
         message = _fields_problem(use, use.key, entry.value)
         if message:
             return [ContentError(use.path, use.line, message)]

@@ -1,4 +1,5 @@
-"""Where the code names words: an AST scan for `say`, `table`, `items`, `known` and `lookup` calls.
+"""Where the code names words: an AST scan for `say`, `help_text`, `table`, `items`, `known` and
+`lookup` calls.
 
 A call counts when it has one of those names (bare, or as an attribute such as `words.say`) and
 its first argument is a literal key (`say("tcp.reasons.syn-isn", isn=1)`) or an
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-LOOKUPS = frozenset({"say", "table", "items", "known", "lookup"})
+LOOKUPS = frozenset({"say", "help_text", "table", "items", "known", "lookup"})
 # A key names a folder and at least one key under it: `core.home.title`, `labs.tcp-echo.intro`.
 _KEY = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]*$")
