@@ -18,8 +18,11 @@ real code. The registries (`netlearn.scenes.SCENES`, `netlearn.quiz.generators.G
 Naming: a scene's key in `scenes` is its short name; its full name, the one a lesson's text
 embeds, is `<lesson id>.<short name>`. Generator names are written whole, since quiz banks and
 learners' progress store them (`ws.accept` belongs to the `websocket` lesson). The command is
-`netlearn <lesson id>`: `command` names the module that attaches it to `netlearn.cli.app.app`
-and its one-line help (the first paragraph of the command's own help; a test checks they agree).
+`netlearn <lesson id>`: `command` names it as "module:name", a function (one command) or a
+`typer.Typer` (a group of subcommands) that the command tree adds under the lesson's id, so the
+lesson never imports the tree above it (a bare "module" adds itself to `netlearn.cli.app.app`
+when imported); and its one-line help, the first paragraph of the command's own help (a test
+checks they agree).
 
 Where lessons are found: every package under `netlearn.lessons.__path__` (see
 `netlearn/lessons/__init__.py` for adding folders to it), taken in the order of
@@ -112,7 +115,7 @@ class LessonSpec:
     """What one lesson package offers the rest of netlearn."""
 
     id: str
-    # (module that attaches `netlearn <id>` to the app, its one-line help), or None: no command
+    # ("module:name" of `netlearn <id>`, its one-line help), or None: no command
     command: tuple[str, str] | None = None
     scenes: Mapping[str, SceneSpec] = field(default_factory=dict)
     generators: Mapping[str, GeneratorSpec] = field(default_factory=dict)
@@ -268,5 +271,5 @@ def generator_table() -> dict[str, GeneratorSpec]:
 
 
 def command_table() -> dict[str, tuple[str, str]]:
-    """Each lesson's command: name -> (module that registers it, its one-line help)."""
+    """Each lesson's command: name -> ("module:name" of it, its one-line help)."""
     return _table("commands", _commands)

@@ -55,7 +55,7 @@ SERVICES = ("dns", "http")
 
 SPEC = LessonSpec(
     id="hello",
-    command=("netlearn.lessons.hello.cli", "Say which port a service listens on."),
+    command=("netlearn.lessons.hello.cli:hello", "Say which port a service listens on."),
     scenes={
         "ports": SceneSpec(
             "netlearn.lessons.hello.scenes:ports", (Arg("service", SERVICES),), "a port table"
@@ -100,13 +100,35 @@ def port(rng, question):
 CLI_PY = '''\
 import typer
 
-from netlearn.cli.app import app
 
-
-@app.command("hello")
 def hello(service: str = typer.Option("dns", help="A service name.")) -> None:
     """Say which port a service listens on."""
     print({"dns": 53, "http": 80}.get(service, "unknown"))
+'''
+
+# A second package with a command group and no lesson text: found, ordered after the manifest's.
+ECHO_INIT_PY = """\
+from netlearn.lessonspec import LessonSpec
+
+SPEC = LessonSpec(id="echo", command=("netlearn.lessons.echo.cli:app", "Echo words back."))
+"""
+
+ECHO_CLI_PY = '''\
+import typer
+
+app = typer.Typer(help="Echo words back.", no_args_is_help=True)
+
+
+@app.command("say")
+def say(words: list[str]) -> None:
+    """Print the words."""
+    print(" ".join(words))
+
+
+@app.command("shout")
+def shout(words: list[str]) -> None:
+    """Print the words in capitals."""
+    print(" ".join(words).upper())
 '''
 
 
@@ -132,6 +154,9 @@ def house(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         ("cli.py", CLI_PY),
     ):
         (package / name).write_text(text, encoding="utf-8")
+    (top / "code" / "echo").mkdir()
+    (top / "code" / "echo" / "__init__.py").write_text(ECHO_INIT_PY, encoding="utf-8")
+    (top / "code" / "echo" / "cli.py").write_text(ECHO_CLI_PY, encoding="utf-8")
     home = top / "home"
     home.mkdir()
     return {
@@ -162,6 +187,7 @@ def test_help_lists_the_new_lesson_after_the_shipped_ones(house: dict[str, str])
     names = [line.split()[0] for line in result.stdout.splitlines() if line.startswith("  ")]
     commands = names[names.index("lessons") :]
     assert commands.index("socketio") + 1 == commands.index("hello") < commands.index("quiz")
+    assert commands.index("hello") + 1 == commands.index("echo")  # not in the manifest: after
     assert "Say which port a service listens on." in result.stdout
 
 
@@ -170,6 +196,14 @@ def test_its_command_runs_and_has_help(house: dict[str, str]) -> None:
     assert result.returncode == 0, result.stderr
     assert "Say which port a service listens on." in result.stdout
     assert netlearn(house, "hello", "--service", "http").stdout == "80\n"
+
+
+def test_a_command_group_from_a_spec(house: dict[str, str]) -> None:
+    result = netlearn(house, "echo", "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage: netlearn echo [OPTIONS] COMMAND [ARGS]..." in result.stdout
+    assert "shout" in result.stdout and "\u256d" not in result.stdout  # plain help, no boxes
+    assert netlearn(house, "echo", "shout", "hi", "there").stdout == "HI THERE\n"
 
 
 def test_check_passes_with_it(house: dict[str, str]) -> None:

@@ -1,7 +1,11 @@
 """The Typer application object; command modules attach their commands to it.
 
 Its top-level group builds the core commands eagerly and each lazy family (`netlearn.cli.lazy`:
-the lessons' commands from their specs, quiz and lab) on first use.
+the lessons' commands from their specs, quiz and lab) on first use, by `attach`. A lesson's
+spec names its command as "module:name", a function (one command) or a `typer.Typer` (a group)
+in the lesson's `cli` module, which attach adds to `app` under the lesson's id: the lesson never
+imports the command tree above it. A bare "module" is one that adds itself to `app` when imported
+(as the core's own quiz and lab commands do).
 """
 
 from __future__ import annotations
@@ -13,6 +17,30 @@ import typer
 from typer.core import TyperGroup
 
 from netlearn.cli.lazy import Interrupted, OutputClosed, lazy_table, order
+
+_attached: set[str] = set()
+
+
+def attach(name: str) -> None:
+    """Import the lazy command `name` and add it to `app` (once; nothing for an unknown name)."""
+    entry = lazy_table().get(name)
+    if entry is None or name in _attached:
+        return
+    module_name, _, attribute = entry[0].partition(":")
+    module = importlib.import_module(module_name)
+    if attribute:
+        target = getattr(module, attribute)
+        if isinstance(target, typer.Typer):
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
+    _attached.add(name)
+
+
+def load_all() -> None:
+    """Add every lazy family to `app` (for tests and tools that need the whole tree)."""
+    for name in lazy_table():
+        attach(name)
 
 
 class LazyGroup(TyperGroup):
@@ -33,11 +61,10 @@ class LazyGroup(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         command = super().get_command(ctx, cmd_name)
-        lazy = lazy_table()
-        if command is None and cmd_name in lazy:
+        if command is None and cmd_name in lazy_table():
             from typer.main import get_command
 
-            importlib.import_module(lazy[cmd_name][0])
+            attach(cmd_name)
             command = get_command(app).commands.get(cmd_name)  # type: ignore[attr-defined]
             if command is not None:
                 self.add_command(command, cmd_name)

@@ -4,16 +4,17 @@ Typer builds every command's Click object (and imports every module that declare
 can print help. For the lesson families (each lesson's command, declared in its spec:
 `netlearn.lessonspec`) and the quiz and lab commands, we keep their names and one-line help and
 import a family's module only when its command runs, or when its own `--help` is asked for
-(`netlearn.cli.app.LazyGroup`). A test checks that these lines match the real commands.
+(`netlearn.cli.app.LazyGroup`, beside `attach` and `load_all`). A test checks that these lines
+match the real commands.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 # The core's lazy commands: name -> (module that registers it on `netlearn.cli.app.app`, its
-# one-line help). Each lesson's command comes from its spec.
+# one-line help). Each lesson's command comes from its spec ("module:name" or "module"; see
+# `netlearn.cli.app.attach`).
 CORE_LAZY: dict[str, tuple[str, str]] = {
     "quiz": (
         "netlearn.cli.quiz",
@@ -62,12 +63,6 @@ def __getattr__(name: str) -> Any:
     if name == "ORDER":
         return order()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def load_all() -> None:
-    """Import every lazy family (for tests and tools that need the whole tree)."""
-    for module, _ in lazy_table().values():
-        importlib.import_module(module)
 
 
 class OutputClosed(Exception):
