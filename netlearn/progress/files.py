@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 
 
@@ -54,7 +55,7 @@ def make_private_dir(path: Path) -> None:
         if not path.is_dir():
             raise NotADirectoryError(20, "Not a directory")
     except OSError as exc:
-        msg = f"cannot create the data folder {str(path)!r}: {exc.strerror or exc}"
+        msg = say("core.progress.files.no-folder", path=str(path), why=exc.strerror or exc)
         raise NetlearnError(msg) from None
 
 
@@ -66,16 +67,17 @@ def create_private_file(path: Path) -> None:
         fd = os.open(path, flags, 0o600)
     except FileExistsError:
         if os.path.islink(path) and not os.path.exists(path):
-            raise NetlearnError(
-                f"the progress file {str(path)!r} is a symbolic link to a missing file; netlearn "
-                "does not create files through links: remove the link or set NETLEARN_HOME"
-            ) from None
+            raise NetlearnError(say("core.progress.files.dangling-link", path=str(path))) from None
         tighten(path)
         return
     except OSError as exc:
         raise NetlearnError(
-            f"cannot create the progress file {str(path)!r}: {exc.strerror or exc}; "
-            f"check that the folder {str(path.parent)!r} is writable (or set NETLEARN_HOME)"
+            say(
+                "core.progress.files.cannot-create",
+                path=str(path),
+                why=exc.strerror or exc,
+                folder=str(path.parent),
+            )
         ) from None
     try:
         os.fchmod(fd, 0o600)
@@ -113,5 +115,5 @@ def why(exc: OSError, folder: Path) -> str:
     import errno
 
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"the folder {str(folder)!r} is read-only"
+        return say("core.progress.files.read-only-folder", folder=str(folder))
     return exc.strerror or str(exc)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 
+from netlearn.content.words import say
+
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x4E4C524E  # "NLRN" in the file's header: this file is netlearn's
 
@@ -95,12 +97,10 @@ def check_ours(conn: sqlite3.Connection) -> None:
     (an older schema, migrated by `migrate`), and the schema is not newer than this netlearn."""
     app = conn.execute("PRAGMA application_id").fetchone()[0]
     if app not in (0, APPLICATION_ID):
-        raise NotOurs(f"another program's file: application id {app:#x}")
+        raise NotOurs(say("core.progress.foreign.application", app=f"{app:#x}"))
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise NotOurs(
-            f"written by a newer netlearn: schema {version}, this one knows {SCHEMA_VERSION}"
-        )
+        raise NotOurs(say("core.progress.foreign.newer", version=version, known=SCHEMA_VERSION))
     expected = expected_tables()
     rows = conn.execute(
         "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
@@ -113,20 +113,24 @@ def check_ours(conn: sqlite3.Connection) -> None:
     ours = stamped or any(k == "table" and n == "lesson_progress" for k, n, _ in rows)
     for kind, name, _table in rows:
         if kind == "table" and name not in expected and not ours:
-            raise NotOurs(f"it has a table {name!r}")
+            raise NotOurs(say("core.progress.foreign.table", name=name))
         if kind in ("view", "trigger") and not stamped:
-            raise NotOurs(f"it has a {kind} {name!r}")
+            raise NotOurs(say("core.progress.foreign.object", kind=kind, name=name))
     for table in [t for t in _tables(conn) if t in expected]:
         have, want = _columns(conn, table), expected[table]
         other = [c for c in have if c not in want or have[c][0] != want[c][0]]
         if other:
-            raise NotOurs(f"its table {table!r} has other columns: {', '.join(other)}")
+            raise NotOurs(
+                say("core.progress.foreign.columns", table=table, columns=", ".join(other))
+            )
         missing = [c for c in want if c not in have]
         if missing and version >= SCHEMA_VERSION:
-            raise NotOurs(f"its table {table!r} lacks columns: {', '.join(missing)}")
+            raise NotOurs(
+                say("core.progress.foreign.lacks", table=table, columns=", ".join(missing))
+            )
         stuck = [c for c in missing if want[c][1] and want[c][2] is None]
         if stuck:
-            raise NotOurs(f"its table {table!r} lacks columns: {', '.join(stuck)}")
+            raise NotOurs(say("core.progress.foreign.lacks", table=table, columns=", ".join(stuck)))
 
 
 def migrate(conn: sqlite3.Connection) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 
 
@@ -22,30 +23,34 @@ class StoreWriteError(NetlearnError):
     def __init__(self, path: Path, exc: sqlite3.Error) -> None:
         self.path = path
         self.what, self.advice = describe(exc, path)
-        super().__init__(f"{self.what}: your progress was not saved; {self.advice}")
+        super().__init__(say("core.progress.not-saved", what=self.what, advice=self.advice))
 
 
 def describe(exc: sqlite3.Error, path: Path) -> tuple[str, str]:
     """What an SQLite error means for the learner, and what to do about it."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
     folder = str(path.parent)
+    file = str(path)
     if code == sqlite3.SQLITE_FULL:
-        return "the disk is full", "free some space"
+        return say("core.progress.failed.full"), say("core.progress.failed.full-advice")
     if code == sqlite3.SQLITE_READONLY:
         return (
-            f"the progress file {str(path)!r} is read-only",
-            f"make it and the folder {folder!r} writable",
+            say("core.progress.failed.read-only", path=file),
+            say("core.progress.failed.read-only-advice", folder=folder),
         )
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return "another program holds the progress file locked", "close it"
+        return say("core.progress.failed.locked"), say("core.progress.failed.locked-advice")
     if code == sqlite3.SQLITE_IOERR:
-        return (
-            f"writing the progress file {str(path)!r} failed (disk I/O error)",
-            "check that the disk has free space and is not failing (or over a size limit)",
-        )
+        return say("core.progress.failed.io", path=file), say("core.progress.failed.io-advice")
     if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
-        return f"the progress file {str(path)!r} cannot be opened", f"check {folder!r}"
-    return f"the progress file {str(path)!r} failed ({exc})", "check the disk and the file"
+        return (
+            say("core.progress.failed.cannot-open", path=file),
+            say("core.progress.failed.cannot-open-advice", folder=folder),
+        )
+    return (
+        say("core.progress.failed.other", path=file, why=exc),
+        say("core.progress.failed.other-advice"),
+    )
 
 
 def retry_locked(action: Callable[[], object], seconds: float = 15.0) -> None:

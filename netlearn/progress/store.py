@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.progress.files import create_private_file, make_private_dir, tighten, why
 from netlearn.progress.schema import SCHEMA, SCHEMA_VERSION, NotOurs, check_ours, create, migrate
@@ -99,32 +100,34 @@ class ProgressStore:
         try:
             conn = cls._connect(path)
         except NotOurs as exc:
-            problem = f"is not netlearn's ({exc})"
+            problem = say("core.progress.not-ours", why=exc)
         except sqlite3.OperationalError as exc:
             # Locked, read-only, unreadable: the file may be fine, so it is left where it is.
             what, advice = describe(exc, path)
-            raise NetlearnError(f"cannot use the progress file: {what}; {advice}") from None
+            raise NetlearnError(say("core.progress.cannot-use", what=what, advice=advice)) from None
         except sqlite3.DatabaseError as exc:
-            problem = f"was damaged ({exc})"
+            problem = say("core.progress.damaged", why=exc)
         else:
             return cls(conn, path, clock)
         try:
             aside = cls._move_aside(path)
         except OSError as exc:
             warn(
-                f"the progress file {str(path)!r} {problem} and could not be moved aside "
-                f"({why(exc, data_dir)}); this run's progress will not be saved: move the file "
-                "away yourself (or make the folder writable) and netlearn starts a fresh one"
+                say(
+                    "core.progress.not-moved",
+                    path=str(path),
+                    problem=problem,
+                    why=why(exc, data_dir),
+                )
             )
             return cls._in_memory(path, clock)
-        warn(
-            f"the progress file {str(path)!r} {problem}; it was kept as {str(aside)!r} and "
-            "a fresh one was started"
-        )
+        warn(say("core.progress.kept-aside", path=str(path), problem=problem, aside=str(aside)))
         try:
             conn = cls._connect(path)
         except sqlite3.DatabaseError as again:
-            raise NetlearnError(f"cannot open the progress file {str(path)!r}: {again}") from None
+            raise NetlearnError(
+                say("core.progress.cannot-open", path=str(path), why=again)
+            ) from None
         return cls(conn, path, clock)
 
     @classmethod
@@ -145,7 +148,7 @@ class ProgressStore:
         try:
             conn = sqlite3.connect(path, timeout=15.0, isolation_level=None)
         except sqlite3.OperationalError as exc:
-            raise NetlearnError(f"cannot open the progress file {str(path)!r}: {exc}") from None
+            raise NetlearnError(say("core.progress.cannot-open", path=str(path), why=exc)) from None
         try:
             conn.execute("PRAGMA busy_timeout = 15000")
             check = conn.execute("PRAGMA quick_check").fetchone()
