@@ -20,7 +20,6 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import netlearn.lessons.websocket.render  # noqa: F401  (registers the drawing of this lesson's events)
 from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError

@@ -1,8 +1,8 @@
 """The WebSocket lesson's events: socket calls, HTTP messages, the accept proof, frames, unmasking.
 
 Each carries the bytes as they crossed the socket; how they look is the renderer's business
-(`netlearn.lessons.websocket.render`, imported by the producers so that drawing is registered
-before use).
+(`netlearn.lessons.websocket.render`, which the render dispatch imports the first time it meets
+one of these events).
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
-import netlearn.lessons.websocket.render  # noqa: F401  (registers the drawing of this lesson's events)
 from netlearn.env import Env
 from netlearn.events import Event, Note, Title
 from netlearn.lessons.websocket.frames import (

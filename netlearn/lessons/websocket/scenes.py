@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 
-import netlearn.lessons.websocket.render  # noqa: F401  (registers the drawing of this lesson's events)
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Table

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 
 from wsproto.events import CloseConnection
 
-import netlearn.lessons.websocket.render  # noqa: F401  (registers the drawing of this lesson's events)
 from netlearn.content.words import say
 from netlearn.events import Event
 from netlearn.hostcheck import HostPolicy
