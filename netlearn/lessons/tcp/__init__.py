@@ -30,7 +30,7 @@ SACK = Arg("sack", YES_NO)
 SPEC = LessonSpec(
     id="tcp",
     command=(
-        "netlearn.lessons.tcp.cli",
+        "netlearn.lessons.tcp.cli:tcp",
         "Watch TCP open, carry and close a connection, segment by segment.",
     ),
     scenes={

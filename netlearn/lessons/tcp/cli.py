@@ -21,7 +21,10 @@ from netlearn.cli.common import (
 from netlearn.content.words import say
 
 if TYPE_CHECKING:
+    from netlearn.env import Env
+    from netlearn.events import PacketView
     from netlearn.lessons.tcp.demo import Trace
+    from netlearn.lessons.tcp.player import Inspect
 
 SCENARIO_NAMES = ", ".join(
     (
@@ -162,7 +165,7 @@ def tcp(
         events.append(saved)
     if env.interactive and not present:
         from netlearn.cli.common import uses_app
-        from netlearn.lessons.tcp.player import Player, app_inspector
+        from netlearn.lessons.tcp.player import Player
         from netlearn.render import export_events
         from netlearn.runner.keys import raw_keys
 
@@ -215,3 +218,18 @@ def _replayer(scenario: str, base: int, options: dict[str, object]):  # type: ig
         return scenarios.run(scenario, random.Random(base), **{**options, "opts": new})
 
     return replay
+
+
+def app_inspector(env: Env) -> Inspect:
+    """`o` for a terminal: the segment's packet in the full-screen interactive inspector.
+
+    Called between two key presses of the ladder, with the terminal in the ladder's cbreak
+    mode: Textual saves that mode, takes the terminal, and gives it back as it found it."""
+
+    def inspect(view: PacketView) -> int:
+        from netlearn.app.inspector import InspectorScreen
+        from netlearn.app.shell import run_app
+
+        return run_app(env, InspectorScreen(view))
+
+    return inspect

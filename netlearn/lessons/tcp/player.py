@@ -7,7 +7,7 @@ after which key. `Player` draws the view on the console and reads keys (from
 Keys: Enter/Space/→ next segment, b/← back, a absolute/relative numbers, f the segment's TCP
 header fields, o the whole packet in the OSI inspector, q/Esc quit.
 
-With an `inspect` function (`app_inspector(env)` on a terminal), o leaves the ladder's key loop,
+With an `inspect` function (`cli.app_inspector(env)` on a terminal), o leaves the ladder's key loop,
 runs the interactive layer inspector (the full-screen app) on the segment under the cursor, and
 comes back to the ladder when the learner leaves it; without one, o draws the printed inspector.
 """
@@ -228,18 +228,3 @@ class Player:
         seg = self.segments[view.shown - 1]
         draw_rich(segment_view(seg), self.env, console)
         console.print(Text(say("tcp.player.back"), style="dim"))
-
-
-def app_inspector(env: Env) -> Inspect:
-    """`o` for a terminal: the segment's packet in the full-screen interactive inspector.
-
-    Called between two key presses of the ladder, with the terminal in the ladder's cbreak
-    mode: Textual saves that mode, takes the terminal, and gives it back as it found it."""
-
-    def inspect(view: PacketView) -> int:
-        from netlearn.app.inspector import InspectorScreen
-        from netlearn.app.shell import run_app
-
-        return run_app(env, InspectorScreen(view))
-
-    return inspect

@@ -10,7 +10,6 @@ ACK field (RTT per RFC 6298, the congestion window and duplicate ACKs per RFC 56
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from netlearn.lessons.tcp import sack
 from netlearn.lessons.tcp.why import Why
@@ -18,16 +17,10 @@ from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_states import SYNCHRONIZED, State
 from netlearn.packets.tcp_table import Input
 
-if TYPE_CHECKING:
-    from netlearn.lessons.tcp.protocol import Endpoint
 
-    _Base = Endpoint
-else:
-    _Base = object
-
-
-class Receiving(_Base):
-    """Classification and the ACK and data actions (needs `Endpoint`'s state and `_emit`)."""
+class Receiving:
+    """Classification and the ACK and data actions: a mixin of `protocol.Endpoint`, whose
+    state (the TCB) and `_emit` it uses."""
 
     # ------------------------------------------------------------------ classification
 

@@ -7,21 +7,12 @@ retransmissions on a timeout. Every segment carries a `Why` code, never a senten
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from netlearn.lessons.tcp import sack
 from netlearn.lessons.tcp.flow import persist_interval, usable_window
 from netlearn.lessons.tcp.outputs import Sent
 from netlearn.lessons.tcp.why import Why
 from netlearn.packets import tcp as sg
 from netlearn.packets.tcp_table import Input
-
-if TYPE_CHECKING:
-    from netlearn.lessons.tcp.protocol import Endpoint
-
-    _Base = Endpoint
-else:
-    _Base = object
 
 # A data segment's reason: (is it the last of what the program wrote, does it fill the window).
 DATA_WHY = {
@@ -32,8 +23,9 @@ DATA_WHY = {
 }
 
 
-class Sending(_Base):
-    """The table's sending actions (needs `Endpoint`'s state, `_emit` and `_queue_and_emit`)."""
+class Sending:
+    """The table's sending actions: a mixin of `protocol.Endpoint`, whose state (the TCB),
+    `_emit` and `_queue_and_emit` it uses."""
 
     # ------------------------------------------------------------------ actions
 
