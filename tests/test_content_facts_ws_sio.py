@@ -200,7 +200,7 @@ def test_disconnect_is_from_either_side() -> None:
 
 
 def test_binary_ack_has_its_own_name() -> None:
-    from netlearn.lessons.socketio import codec
+    from netlearn.lessons.socketio import protocol as codec
     from netlearn.lessons.socketio.explain import packet_line
 
     _, meaning = packet_line(codec.decode_eio('461-2[{"_placeholder":true,"num":0}]'))

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from netlearn.lessons.socketio import codec
-from netlearn.lessons.socketio.codec import EioPacket, PacketError, SioPacket
+from netlearn.lessons.socketio import protocol as codec
 from netlearn.lessons.socketio.explain import explain, packet_line
+from netlearn.lessons.socketio.protocol import EioPacket, PacketError, SioPacket
 
 # ---------------------------------------------------------------------------- Engine.IO
 

@@ -21,9 +21,9 @@ import pytest
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.lessons.socketio import codec
-from netlearn.lessons.socketio.codec import PacketError, SioPacket
+from netlearn.lessons.socketio import protocol as codec
 from netlearn.lessons.socketio.explain import explain, packet_line
+from netlearn.lessons.socketio.protocol import PacketError, SioPacket
 from netlearn.render import run_scene
 
 REPO = Path(__file__).resolve().parent.parent
