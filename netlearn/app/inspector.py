@@ -24,6 +24,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from netlearn.content.words import say
 from netlearn.events import FieldInfo, LayerInfo, PacketView
 from netlearn.render.style import osi_style
 
@@ -45,11 +46,19 @@ def where(layer: LayerInfo, field: FieldInfo) -> str:
     first, end = byte_range((lo, hi))
     if lo % 8 or hi % 8:
         if end - first == 1:
-            return f"bits {lo % 8}-{(hi - 1) % 8} of byte {first} ({field.bits} bits)"
-        return f"bits {lo}-{hi - 1} (bytes {first}-{end - 1}; {field.bits} bits)"
+            return say(
+                "core.app.inspector.bits-in-byte",
+                lo=lo % 8,
+                hi=(hi - 1) % 8,
+                byte=first,
+                bits=field.bits,
+            )
+        return say(
+            "core.app.inspector.bits", lo=lo, hi=hi - 1, first=first, last=end - 1, bits=field.bits
+        )
     if end - first == 1:
-        return f"byte {first} (1 byte)"
-    return f"bytes {first}-{end - 1} ({end - first} bytes)"
+        return say("core.app.inspector.byte", byte=first)
+    return say("core.app.inspector.bytes", first=first, last=end - 1, n=end - first)
 
 
 class FieldHexDump:
@@ -163,11 +172,7 @@ class InspectorScreen(Screen[None]):
             yield Static("", id="field-list")
         yield Static("", id="where")
         yield Static("", id="hex")
-        yield Static(
-            "↑↓ field · ←→ or Tab layer · Enter meaning · q leave",
-            id="status",
-            classes="status-line",
-        )
+        yield Static(say("core.app.inspector.keys"), id="status", classes="status-line")
 
     def on_mount(self) -> None:
         self.query_one("#fields", VerticalScroll).can_focus = False  # the keys are the screen's
@@ -210,18 +215,26 @@ class InspectorScreen(Screen[None]):
                 line.stylize("reverse")
             lines.append(line)
             if opened:
-                meaning = f.meaning or "(no description for this field)"
+                meaning = f.meaning or say("core.app.inspector.no-meaning")
                 for text in textwrap.wrap(meaning, max(20, width - 6)):
                     lines.append(Text("      " + text, style="italic"))
         if not layer.fields:
-            lines.append(Text("  (no header fields: these bytes are the data this layer carries)"))
+            lines.append(Text(say("core.app.inspector.no-fields")))
         return lines, at
 
     def _draw(self) -> None:
         view, layer = self.view, self.current_layer
         self.query_one("#header", Static).update(
-            f"{view.label} ({len(view.raw)} bytes) · {layer.long_name} · "
-            f"OSI layer {layer.osi} {layer.osi_name} · bytes {layer.start}-{layer.end - 1}"
+            say(
+                "core.app.inspector.header",
+                label=view.label,
+                size=len(view.raw),
+                layer=layer.long_name,
+                osi=layer.osi,
+                osi_name=layer.osi_name,
+                start=layer.start,
+                end=layer.end - 1,
+            )
         )
         self.query_one("#tabs", Static).update(self._tabs())
         width = max(30, self.size.width - 2)

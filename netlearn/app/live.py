@@ -28,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import RichLog, Static
 
 from netlearn.app.live_fold import Folder, is_narration
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Progress
 from netlearn.runner.gate import Feeder
@@ -130,12 +131,12 @@ class LiveScreen(Screen[None]):
         title: str,
         noun: str = "step",
         auto: bool = False,
-        stopped: str = "Stopped; sockets closed.",
+        stopped: str | None = None,
     ) -> None:
         super().__init__()
         self.demo_title = title
         self.noun = noun
-        self.stopped_text = stopped
+        self.stopped_text = stopped if stopped is not None else say("core.app.live.stopped")
         self.items: list[tuple[Event, str]] = []  # (event, "shown" | "folded" | "reshown")
         self.folder = Folder()
         self.expanded = False
@@ -163,7 +164,7 @@ class LiveScreen(Screen[None]):
             with Vertical(id="wire-col"):
                 yield RichLog(id="wire", wrap=False, auto_scroll=True, min_width=20)
                 yield Static("", id="fold")
-        yield Static("starting…", id="live-status")
+        yield Static(say("core.app.live.starting"), id="live-status")
 
     def on_mount(self) -> None:
         self._arrange(self.size.width)
@@ -297,19 +298,28 @@ class LiveScreen(Screen[None]):
         part = self.current
         head = self.demo_title
         if part is not None:
-            head += f" · {self.noun} {part.index + 1} of {part.total}: {part.title}"
+            head += say(
+                "core.app.live.part",
+                noun=self.noun,
+                n=part.index + 1,
+                total=part.total,
+                title=part.title,
+            )
         self.query_one("#live-head", Static).update(Text(head, no_wrap=True, overflow="ellipsis"))
         self.query_one("#fold", Static).update(Text(self.folder.line(self.expanded)))
         if self.waiting is not None:
             nxt = self.waiting
-            status = (
-                f"Enter: {self.noun} {nxt.index + 1} of {nxt.total} ({nxt.title}) · q: stop"
-                " · Tab ↑↓: scroll"
+            status = say(
+                "core.app.live.next",
+                noun=self.noun,
+                n=nxt.index + 1,
+                total=nxt.total,
+                title=nxt.title,
             )
         elif self.done:
-            status = "The end · Enter or q: leave · Tab ↑↓: scroll"
+            status = say("core.app.live.the-end")
         else:
-            status = "running… · q: stop"
+            status = say("core.app.live.running")
         self.query_one("#live-status", Static).update(
             Text(status, no_wrap=True, overflow="ellipsis")
         )
@@ -323,7 +333,7 @@ def run_live(
     noun: str = "step",
     auto: bool = False,
     present: bool = False,
-    stopped: str = "Stopped; sockets closed.",
+    stopped: str | None = None,
 ) -> None:
     """Run a live demo full-screen until the learner leaves; raise what the producer raised.
 
