@@ -16,7 +16,7 @@ from netlearn.cli.common import (
     ThemeOpt,
     build_env,
 )
-from netlearn.content.words import say
+from netlearn.content.words import help_text, say
 from netlearn.errors import NetlearnError
 from netlearn.lessons.capture.cli_live import in_parts, run_demo, watch
 from netlearn.lessons.capture.cli_read import BATCH, Look, check_options, read_file
@@ -31,7 +31,7 @@ def capture(
         typer.Option(
             "--port",
             "-p",
-            help=say("capture.cli.help.port"),
+            help=help_text("capture.cli.help.port"),
             min=1,
             max=65535,
             metavar="N",
@@ -39,12 +39,16 @@ def capture(
     ] = None,
     count: Annotated[
         int | None,
-        typer.Option("--count", "-c", help=say("capture.cli.help.count"), min=1, metavar="N"),
+        typer.Option("--count", "-c", help=help_text("capture.cli.help.count"), min=1, metavar="N"),
     ] = None,
     duration: Annotated[
         float | None,
         typer.Option(
-            "--duration", "-d", help=say("capture.cli.help.duration"), min=0.1, metavar="SECONDS"
+            "--duration",
+            "-d",
+            help=help_text("capture.cli.help.duration"),
+            min=0.1,
+            metavar="SECONDS",
         ),
     ] = None,
     write: Annotated[
@@ -52,7 +56,7 @@ def capture(
         typer.Option(
             "--write",
             "-w",
-            help=say("capture.cli.help.write"),
+            help=help_text("capture.cli.help.write"),
             dir_okay=False,
             metavar="FILE",
         ),
@@ -62,7 +66,7 @@ def capture(
         typer.Option(
             "--read",
             "-r",
-            help=say("capture.cli.help.read"),
+            help=help_text("capture.cli.help.read"),
             dir_okay=False,
             metavar="FILE",
         ),
@@ -72,7 +76,7 @@ def capture(
         typer.Option(
             "--stream",
             "-s",
-            help=say("capture.cli.help.stream"),
+            help=help_text("capture.cli.help.stream"),
             min=1,
             metavar="N",
         ),
@@ -81,24 +85,24 @@ def capture(
         int | None,
         typer.Option(
             "--follow",
-            help=say("capture.cli.help.follow"),
+            help=help_text("capture.cli.help.follow"),
             min=1,
             metavar="N",
         ),
     ] = None,
     osi_packet: Annotated[
         int | None,
-        typer.Option("--osi", help=say("capture.cli.help.osi"), min=1, metavar="N"),
+        typer.Option("--osi", help=help_text("capture.cli.help.osi"), min=1, metavar="N"),
     ] = None,
     replay: Annotated[
         bool,
-        typer.Option("--replay", help=say("capture.cli.help.replay")),
+        typer.Option("--replay", help=help_text("capture.cli.help.replay")),
     ] = False,
     iface: Annotated[
-        str, typer.Option("--iface", "-i", help=say("capture.cli.help.iface"), metavar="NAME")
+        str, typer.Option("--iface", "-i", help=help_text("capture.cli.help.iface"), metavar="NAME")
     ] = "lo",
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help=say("capture.cli.help.quiet"))
+        bool, typer.Option("--quiet", "-q", help=help_text("capture.cli.help.quiet"))
     ] = False,
     fmt: FormatOpt = "auto",
     speed: SpeedOpt = 1.0,

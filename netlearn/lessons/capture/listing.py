@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import netlearn.lessons.capture.render  # noqa: F401  (registers the drawing of these events)
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note
 from netlearn.lessons.capture.events import CaptureSummary, Connection, OtherTraffic
@@ -158,9 +159,14 @@ def damage_note(damage: list[Damage], shown: int = 3) -> Note:
     """One warning naming the first damaged records: which, where, and why."""
     lines = [f"- {d}" for d in damage[:shown]]
     if len(damage) > shown:
-        lines.append(f"- and {len(damage) - shown:,} more")
-    many = "record is" if len(damage) == 1 else "records are"
-    text = f"{len(damage):,} damaged {many} left out of this listing:\n" + "\n".join(lines)
+        lines.append(say("capture.listing.damaged-more", n=len(damage) - shown))
+    many = (
+        say("capture.listing.damaged-one")
+        if len(damage) == 1
+        else say("capture.listing.damaged-many")
+    )
+    head = say("capture.listing.damaged", count=f"{len(damage):,}", many=many)
+    text = head + "\n" + "\n".join(lines)
     return Note(text=text, tone="warn")
 
 
@@ -185,15 +191,11 @@ def stream_summary(path: Path, stream: int) -> Iterator[Event]:
         return
     event = connection_event(conns[stream - 1], result.first_ts)
     tail = (
-        "; then what went wrong, each finding in words with its RFC section."
+        say("capture.listing.stream-findings")
         if event.findings
-        else ". Wireshark's expert analysis finds nothing wrong on it."
+        else say("capture.listing.stream-clean")
     )
-    yield Note(
-        text=f"Connection {stream} in short, as `--read` lists it: who opened it, the handshake "
-        f"and its round trip, packets, data bytes each way, how it ended{tail}",
-        tone="explain",
-    )
+    yield Note(text=say("capture.listing.stream-summary", stream=stream, tail=tail), tone="explain")
     yield event
 
 
@@ -236,7 +238,8 @@ def _listing(result: Scan, conns: list[Conn], path: Path) -> Iterator[Event]:
         tcp_packets=result.tcp,
         connections=len(conns),
         duration=round(result.last_ts - result.first_ts, 6),
-        linktype=LINKTYPE_NAMES.get(result.linktype, f"link type {result.linktype}"),
+        linktype=LINKTYPE_NAMES.get(result.linktype)
+        or say("capture.listing.link-type", linktype=result.linktype),
         shown=len(conns),
     )
     if result.damage:
@@ -247,10 +250,6 @@ def _listing(result: Scan, conns: list[Conn], path: Path) -> Iterator[Event]:
     if any(result.others.values()):
         yield OtherTraffic(counts={k: n for k, n in result.others.items() if n})
     if conns:
-        yield Note(
-            text=f"Show one connection in the ladder with `--stream N` (1 to {len(conns)}); "
-            "open any packet in the layer inspector with `--osi N` (its number in the file).",
-            tone="tip",
-        )
+        yield Note(text=say("capture.listing.next", n=len(conns)), tone="tip")
     elif result.records:
-        yield Note(text="No TCP segment in this capture.", tone="warn")
+        yield Note(text=say("capture.listing.no-tcp"), tone="warn")

@@ -14,6 +14,7 @@ import textwrap
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.lessons.capture.events import (
     CaptureCounter,
@@ -103,8 +104,9 @@ def stream_lines(event: StreamData) -> list[str]:
     """A followed piece: a header naming the sender, then text (or a hex dump)."""
     mark = ">" if event.side == "client" else "<"
     if event.missing:
-        return [f"{mark} {event.side}: [{event.missing} bytes missing in capture file]"]
-    lines = [f"{mark} {event.side}, {plural(len(event.data), 'byte')}:"]
+        return [say("capture.follow.missing", mark=mark, side=event.side, n=event.missing)]
+    size = plural(len(event.data), "byte")
+    lines = [say("capture.follow.piece", mark=mark, side=event.side, bytes=size)]
     if event.text:
         text = event.data.decode("utf-8")
         lines.extend(f"  {line}" for line in text.replace("\r\n", "\n").split("\n"))
@@ -119,44 +121,54 @@ def stream_lines(event: StreamData) -> list[str]:
 
 
 def follow_end_line(event: FollowEnd) -> str:
-    left = f"; {event.left_out:,} more bytes not shown" if event.left_out else ""
-    return (
-        f"The client sent {plural(event.client_bytes, 'data byte')}, the server "
-        f"{plural(event.server_bytes, 'data byte')} (retransmitted bytes counted once){left}."
+    left = say("capture.follow.left-out", n=event.left_out) if event.left_out else ""
+    return say(
+        "capture.follow.end",
+        client=plural(event.client_bytes, "data byte"),
+        server=plural(event.server_bytes, "data byte"),
+        left=left,
     )
 
 
 def other_line(event: OtherTraffic) -> str:
     parts = [f"{n:,} {name}" for name, n in event.counts.items() if n]
-    return "Besides TCP, this capture holds: " + (", ".join(parts) or "nothing") + " (packets)."
+    counts = ", ".join(parts) or say("capture.listing.others-none")
+    return say("capture.listing.others", counts=counts)
 
 
 def summary_lines(event: CaptureSummary, width: int = WIDE) -> list[str]:
     kind = f", {event.linktype}" if event.linktype else ""
     lines = [
-        f"{event.source}: {plural(event.packets, 'packet')} ({event.tcp_packets} TCP{kind}) over "
-        f"{event.duration:.3f} s, {plural(event.connections, 'TCP connection')}",
+        say(
+            "capture.listing.summary",
+            source=event.source,
+            packets=plural(event.packets, "packet"),
+            tcp=event.tcp_packets,
+            kind=kind,
+            duration=f"{event.duration:.3f}",
+            connections=plural(event.connections, "TCP connection"),
+        )
     ]
     if event.connections and width >= WIDE:
-        lines.append(
-            "   #  opener > other side  handshake, its round trip  packets  "
-            "data bytes each way  how it ended"
-        )
+        lines.append(say("capture.listing.header-wide"))
     elif event.connections:
-        lines.append("   #  opener > other side")
-        lines.append(
-            "        handshake, its round trip  packets  data bytes each way  how it ended"
-        )
+        lines.append(say("capture.listing.header-first"))
+        lines.append(say("capture.listing.header-second"))
     return lines
 
 
 def counter_line(event: CaptureCounter) -> str:
-    drops = f"; the kernel dropped {event.kernel_drops} (buffer full)" if event.kernel_drops else ""
-    head = "Captured" if event.final else "Capturing:"
-    return (
-        f"{head} {plural(event.packets, 'packet')}, {event.syns} SYN, "
-        f"{plural(event.connections, 'connection')}, {plural(event.data_bytes, 'data byte')}, "
-        f"{event.elapsed:.1f} s{drops}"
+    drops = say("capture.watch.counter-drops", n=event.kernel_drops) if event.kernel_drops else ""
+    head = say("capture.watch.counter-final" if event.final else "capture.watch.counter-live")
+    return say(
+        "capture.watch.counter",
+        head=head,
+        packets=plural(event.packets, "packet"),
+        syns=event.syns,
+        connections=plural(event.connections, "connection"),
+        data_bytes=plural(event.data_bytes, "data byte"),
+        elapsed=f"{event.elapsed:.1f}",
+        drops=drops,
     )
 
 
@@ -285,7 +297,8 @@ def _(event: CaptureCounter, env: Env, console: Console) -> None:
         return
     if not (env.is_tty and console.is_terminal):
         return  # a pipe, or a recording for --export: only the final count is shown
-    text = Text(counter_line(event) + " (Ctrl-C stops)", style="bold cyan", overflow="ellipsis")
+    line = counter_line(event) + say("capture.watch.ctrl-c")
+    text = Text(line, style="bold cyan", overflow="ellipsis")
     if live is None:
         live = Live(text, console=console, transient=True, auto_refresh=False)
         live.start()

@@ -12,6 +12,7 @@ import queue
 from collections.abc import Iterator
 from pathlib import Path
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note, Title
 from netlearn.lessons.capture.events import CaptureCounter
@@ -110,16 +111,16 @@ class Watch:
             self.start()
         limits = []
         if self.count is not None:
-            limits.append(f"{self.count} segments")
+            limits.append(say("capture.watch.segments", n=self.count))
         if self.duration is not None:
-            limits.append(f"{self.duration:g} seconds")
-        until = " or ".join(["Ctrl-C", *limits])
+            limits.append(say("capture.watch.seconds", n=self.duration))
+        until = say("capture.watch.or").join(["Ctrl-C", *limits])
         yield Title(
-            text=f"Watching TCP port {self.port} on {self.iface}",
-            subtitle=f"until {until}; each segment once, in the order the kernel saw them",
+            text=say("capture.watch.title", port=self.port, iface=self.iface),
+            subtitle=say("capture.watch.subtitle", until=until),
         )
         yield Note(
-            text=f"Filter: {self.pump.notice}.",
+            text=say("capture.watch.filter", notice=self.pump.notice),
             tone="warn" if not self.pump.kernel_filter else "explain",
         )
         yield from peers("", f"port {self.port}")
@@ -156,29 +157,20 @@ class Watch:
         self.stop()
         yield self.counter(final=True)
         if self.not_drawn:
-            yield Note(
-                text=f"{self.not_drawn} segments came faster than the screen could draw them: "
-                "they are counted above, not drawn. `--quiet` shows the counts alone; "
-                "`--write FILE.pcap` keeps every packet.",
-                tone="warn",
-            )
+            yield Note(text=say("capture.watch.not-drawn", n=self.not_drawn), tone="warn")
         conns = self.tracker.connections()
         if not conns:
-            yield Note(text=f"No TCP segment to or from port {self.port} was seen.")
+            yield Note(text=say("capture.watch.nothing", port=self.port))
             return
         shown = conns[-SHOWN:]
         if len(conns) > len(shown) or self.tracker.total_conns > len(conns):
-            yield Note(
-                text=f"The {len(shown)} most recent of {self.tracker.total_conns} connections "
-                "(all of them are counted above):"
-            )
+            total = self.tracker.total_conns
+            yield Note(text=say("capture.watch.recent", shown=len(shown), total=total))
         t0 = self.tracker.t0 or 0.0
         for conn in shown:
             yield connection_event(conn, t0)
         if self.pump.write_path is not None:
             yield Note(
-                text=f"Saved {self.pump.count} packets to {self.pump.write_path} (readable by "
-                f"you only). Look at them again with `netlearn capture --read "
-                f"{self.pump.write_path}`.",
+                text=say("capture.watch.saved", n=self.pump.count, path=self.pump.write_path),
                 tone="tip",
             )
