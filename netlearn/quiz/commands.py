@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from netlearn.content.manifest import LessonInfo
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.progress.store import ProgressStore
@@ -26,11 +27,13 @@ def load_questions(root: Path | None = None) -> tuple[list[Question], LessonInde
     try:
         lessons: list[LessonInfo] = load(root)
     except ContentError as exc:
-        raise NetlearnError(f"broken lesson content: {exc}") from None
+        raise NetlearnError(say("core.quizzing.commands.broken-lessons", problem=exc)) from None
     questions, problems = load_all(root, lessons)
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise NetlearnError(f"broken quiz content: {problems[0]}{more}; run `netlearn check`")
+        more = say("core.quizzing.commands.more", n=len(problems) - 1) if len(problems) > 1 else ""
+        raise NetlearnError(
+            say("core.quizzing.commands.broken-quiz", problem=problems[0], more=more)
+        )
     banks = bank_files(root, lessons)
     index = LessonIndex.build(lessons, [(b.lesson, b.lesson_path) for b in banks])
     return questions, index, [b.lesson for b in banks]
@@ -47,7 +50,7 @@ def resolve_lessons(args: Sequence[str], with_bank: list[str]) -> list[str]:
             lesson = find(arg, load()).id
         if lesson not in with_bank:
             raise NetlearnError(
-                f"lesson {lesson!r} has no quiz yet; lessons with a quiz: {', '.join(with_bank)}"
+                say("core.quizzing.commands.no-quiz", lesson=lesson, with_quiz=", ".join(with_bank))
             )
         if lesson not in out:
             out.append(lesson)
@@ -71,12 +74,12 @@ def run_quiz(
     """
     questions, index, with_bank = load_questions()
     if not with_bank:
-        raise NetlearnError("no lesson has a quiz yet")
+        raise NetlearnError(say("core.quizzing.commands.no-quiz-at-all"))
     chosen = resolve_lessons(lessons, with_bank) or with_bank
     pool = [q for q in questions if q.lesson in chosen]
     prepared = prepare(pool, count, env.rng, env)
     if not prepared:
-        raise NetlearnError("no question could be made for these lessons")
+        raise NetlearnError(say("core.quizzing.commands.none-made"))
     again = " ".join(["netlearn quiz", *chosen]) if lessons else "netlearn quiz"
     return play(QuizRun(env, QuizStore(store), prepared, index, mode="quiz", again=again))
 
