@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from netlearn.content.words import say, table
 from netlearn.events import FieldInfo, LayerInfo, PacketView
 from netlearn.lessons.osi.quiz import byte_layer_question
 from netlearn.quiz.generators.common import (
@@ -36,12 +37,14 @@ def capture_path(question: Question) -> Path:
     if name:
         path = assets_dir() / name
         if not path.is_file():
-            raise QuestionUnavailable(f"the capture {name!r} is not in {assets_dir()}")
+            raise QuestionUnavailable(
+                say("capture.quiz.missing", name=repr(name), folder=assets_dir())
+            )
         return path
     folder = assets_dir() / "pcaps"
     found = sorted(p for p in folder.glob("*") if p.suffix.lower() in PCAP_SUFFIXES)
     if not found:
-        raise QuestionUnavailable(f"no capture is bundled in {folder}")
+        raise QuestionUnavailable(say("capture.quiz.none-bundled", folder=folder))
     return found[0]
 
 
@@ -67,10 +70,12 @@ def pick_tcp_packet(rng: random.Random, question: Question) -> Captured:
         with PcapReader(str(path)) as reader:  # type: ignore[no-untyped-call]
             packets = list(reader)
     except Exception as exc:  # a broken file must not crash a quiz: skip the question
-        raise QuestionUnavailable(f"cannot read {path.name}: {exc}") from None
+        raise QuestionUnavailable(
+            say("capture.quiz.unreadable", name=path.name, error=exc)
+        ) from None
     eligible = [i for i, p in enumerate(packets) if IP in p and TCP in p]
     if not eligible:
-        raise QuestionUnavailable(f"{path.name} holds no TCP/IPv4 packet")
+        raise QuestionUnavailable(say("capture.quiz.no-tcp", name=path.name))
     index = rng.choice(eligible)
     pkt = packets[index]
     view = fit(packet_view(pkt, f"{path.name} #{index + 1}", source=f"{path}#{index + 1}"), pkt)
@@ -78,7 +83,7 @@ def pick_tcp_packet(rng: random.Random, question: Question) -> Captured:
 
 
 def _where(c: Captured) -> str:
-    return f"Packet {c.number} of the capture {c.path.name} ({len(c.view.raw)} bytes)."
+    return say("capture.quiz.where", n=c.number, name=c.path.name, size=len(c.view.raw))
 
 
 def _layer(view: PacketView, name: str) -> LayerInfo:
@@ -89,21 +94,22 @@ def _field(layer: LayerInfo, name: str) -> FieldInfo:
     return next(f for f in layer.fields if f.name == name)
 
 
-# (layer, field, how the question names it)
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("TCP", "sport", "the TCP source port"),
-    ("TCP", "dport", "the TCP destination port"),
-    ("TCP", "window", "the TCP window (as written in the header, before any scaling)"),
-    ("TCP", "seq", "the TCP sequence number (the real one on the wire, not Wireshark's relative)"),
-    ("IP", "ttl", "the IP time to live (TTL)"),
-    ("IP", "len", "the IP total length"),
+# (layer, field): how a question names each is in lessons/capture/words.toml (`quiz.fields`).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("TCP", "sport"),
+    ("TCP", "dport"),
+    ("TCP", "window"),
+    ("TCP", "seq"),
+    ("IP", "ttl"),
+    ("IP", "len"),
 )
 
 
 def field(rng: random.Random, question: Question) -> Asked:
     """Read one header field's value off the bytes of a captured packet."""
     c = pick_tcp_packet(rng, question)
-    layer_name, field_name, said = rng.choice(FIELDS)
+    layer_name, field_name = rng.choice(FIELDS)
+    said = table("capture.quiz.fields")[f"{layer_name}.{field_name}"]
     layer = _layer(c.view, layer_name)
     fi = _field(layer, field_name)
     first = layer.start + fi.bit_offset // 8
@@ -112,12 +118,20 @@ def field(rng: random.Random, question: Question) -> Asked:
     value = int.from_bytes(data, "big")
     return make(
         "fill",
-        f"{_where(c)} What is {said}, in decimal?",
-        f"Where the headers lie: {tiling(c.view.layers)}. The `{field_name}` field is bytes "
-        f"{fi.bit_offset // 8}-{fi.bit_offset // 8 + size - 1} of the {layer.long_name} "
-        f"header, so bytes {first}-{first + size - 1} of the packet: 0x{data.hex()} = {value} "
-        "(fields are big-endian, 'network byte order'). It means: "
-        f"{fi.meaning or field_name}.",
+        say("capture.quiz.field-prompt", where=_where(c), said=said),
+        say(
+            "capture.quiz.field-explanation",
+            tiling=tiling(c.view.layers),
+            field=field_name,
+            first=fi.bit_offset // 8,
+            last=fi.bit_offset // 8 + size - 1,
+            layer=layer.long_name,
+            start=first,
+            end=first + size - 1,
+            hex=data.hex(),
+            value=value,
+            meaning=fi.meaning or field_name,
+        ),
         accepted=(str(value),),
         numeric=True,
         hexdump=hexdump_cut(c.view.raw, layer.end - 1),
@@ -140,14 +154,15 @@ def flags(rng: random.Random, question: Question) -> Asked:
     )
     return make(
         "multi",
-        f"{_where(c)} The highlighted byte is byte 13 of the TCP header, which holds the flags. "
-        "Which flags are set?",
-        f"The TCP header starts at byte {tcp.start} ({tiling(c.view.layers)}). Its byte 13 is "
-        f"0x{byte:02x} = {byte:08b}. From the lowest bit up the flags are FIN (0x01), SYN "
-        "(0x02), RST (0x04), PSH (0x08), ACK (0x10), URG (0x20), ECE (0x40), CWR (0x80) (RFC "
-        f"9293 section 3.1), so the flags set are {bits or flag_names(set_flags)}."
-        + " tcpdump writes ACK as '.', so it would show "
-        + f"[{tcpdump_flags(set_flags)}].",
+        say("capture.quiz.flags-prompt", where=_where(c)),
+        say(
+            "capture.quiz.flags-explanation",
+            start=tcp.start,
+            tiling=tiling(c.view.layers),
+            byte=byte,
+            flags=bits or flag_names(set_flags),
+            tcpdump=tcpdump_flags(set_flags),
+        ),
         choices=tuple(name for _, name in FLAG_CHOICES),
         correct=correct,
         hexdump=hexdump_cut(c.view.raw, offset),
