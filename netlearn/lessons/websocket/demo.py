@@ -104,13 +104,7 @@ class Demo:
         if start is not None:
             first = next((i for i, s in enumerate(new) if start(s)), len(new))
             new = new[first:]
-        if not new:
-            return
-        if _tcp_drawing():
-            yield from new
-        else:
-            lines = [_segment_line(s) for s in new]
-            yield Note(text="```\n" + "\n".join(lines) + "\n```")
+        yield from new
 
     def skip_segments(self) -> None:
         if self.capture is not None:
@@ -176,23 +170,6 @@ class Demo:
 def first(got: Pumped, kind: type) -> Any:
     """The first item of `kind` that a pump completed, or None."""
     return next((i for i in got.items if isinstance(i, kind)), None)
-
-
-def _tcp_drawing() -> bool:
-    """True when the TCP lesson's renderer for Segment events is installed."""
-    try:
-        import netlearn.render.tcp  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _segment_line(seg: Any) -> str:
-    """One captured segment as a line, when the TCP lesson's renderer is not installed."""
-    return (
-        f"{seg.src:>6} -> {seg.dst:<6} [{seg.flags}] seq={seg.rel_seq} ack={seg.rel_ack} "
-        f"len={seg.payload_len}"
-    )
 
 
 # ---------------------------------------------------------------- the stages, in order

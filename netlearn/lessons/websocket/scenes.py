@@ -34,10 +34,9 @@ def live(env: Env, part: str = "upgrade") -> Iterator[Event]:
         from netlearn.live.capture import needs_private_net, run_private
 
         if needs_private_net("lo"):
-            from netlearn.lessons.capture.render import ensure_ladder
             from netlearn.netns import with_notice
 
-            ensure_ladder()  # the captured segments are drawn here, in this process
+            # The captured segments are core events, drawn here by the core's TCP drawing.
             private = run_private(lambda: events)
             if private is not None:
                 events.close()  # never started here: the child runs its own copy
