@@ -11,6 +11,7 @@ import random
 from typing import TYPE_CHECKING
 
 from netlearn.content.words import say
+from netlearn.packets import tcp as sg
 from netlearn.quiz.generators.common import (
     FLAG_CHOICES,
     flag_names,
@@ -48,28 +49,28 @@ def segment(
     payload: bytes = b"",
     syn_options: bool = False,
 ) -> Packet:
-    """One Ethernet/IPv4/TCP segment, built and dissected again from its own bytes."""
-    from scapy.layers.inet import IP, TCP
-    from scapy.layers.l2 import Ether
-    from scapy.packet import Raw
+    """One Ethernet/IPv4/TCP segment, built and dissected again from its own bytes.
 
-    options = [("MSS", 1460), ("SAckOK", b""), ("WScale", 7)] if syn_options else []
-    pkt = (
-        Ether(src="02:00:00:00:00:0a", dst="02:00:00:00:00:14")
-        / IP(src=src, dst=dst, ttl=64, flags="DF")
-        / TCP(
-            sport=sport,
-            dport=dport,
-            flags=flags,
-            seq=seq,
-            ack=ack,
-            window=window,
-            options=options,
-        )
+    The IPv4/TCP bytes come from the one segment builder (`netlearn.packets.tcp.build`; IP id 1,
+    scapy's default); the Ethernet header uses locally administered MAC addresses."""
+    from scapy.layers.inet import IP
+    from scapy.layers.l2 import Ether
+
+    options = (("MSS", 1460), ("SAckOK", b""), ("WScale", 7)) if syn_options else ()
+    raw = sg.build(
+        src=src,
+        dst=dst,
+        sport=sport,
+        dport=dport,
+        seq=seq,
+        ack=ack,
+        flags=flags,
+        window=window,
+        payload=payload,
+        options=options,
+        ip_id=1,
     )
-    if payload:
-        pkt = pkt / Raw(payload)
-    return Ether(bytes(pkt))
+    return Ether(bytes(Ether(src="02:00:00:00:00:0a", dst="02:00:00:00:00:14") / IP(raw)))
 
 
 def _ports(rng: random.Random) -> tuple[int, int]:
