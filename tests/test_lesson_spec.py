@@ -274,8 +274,9 @@ def test_every_target_names_a_real_function() -> None:
     for name, spec in [*SCENES.items(), *GENERATORS.items()]:
         module, func = spec.target.split(":")
         assert callable(getattr(importlib.import_module(module), func)), name
-    for module, _help in LAZY.values():
-        importlib.import_module(module)
+    for target, _help in LAZY.values():
+        module, _, name = target.partition(":")
+        assert not name or hasattr(importlib.import_module(module), name), target
 
 
 def test_a_package_without_a_spec_or_with_a_wrong_id_is_named(

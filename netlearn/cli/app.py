@@ -28,13 +28,20 @@ def attach(name: str) -> None:
         return
     module_name, _, attribute = entry[0].partition(":")
     module = importlib.import_module(module_name)
-    if attribute:
+    if attribute and not _registered(name):  # a module may still add itself when imported
         target = getattr(module, attribute)
         if isinstance(target, typer.Typer):
             app.add_typer(target, name=name)
         else:
             app.command(name)(target)
     _attached.add(name)
+
+
+def _registered(name: str) -> bool:
+    """Whether `app` already has a command or group called `name`."""
+    return any(info.name == name for info in app.registered_commands) or any(
+        info.name == name for info in app.registered_groups
+    )
 
 
 def load_all() -> None:

@@ -18,7 +18,7 @@ CAPTURE_PART = Arg("part", CAPTURE_PARTS)
 SPEC = LessonSpec(
     id="capture",
     command=(
-        "netlearn.lessons.capture.cli",
+        "netlearn.lessons.capture.cli:capture",
         "Capture real TCP handshakes on loopback and show them in the ladder.",
     ),
     scenes={

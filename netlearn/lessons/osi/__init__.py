@@ -16,7 +16,7 @@ PACKET = Arg("packet", OSI_PACKETS)
 SPEC = LessonSpec(
     id="osi",
     command=(
-        "netlearn.lessons.osi.cli",
+        "netlearn.lessons.osi.cli:osi",
         "Open a packet in the layer inspector: every header, its fields and its bytes.",
     ),
     scenes={

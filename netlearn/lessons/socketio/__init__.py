@@ -16,7 +16,7 @@ SIO_CLIENTS = ("all", "alice", "bob-carol")
 SPEC = LessonSpec(
     id="socketio",
     command=(
-        "netlearn.lessons.socketio.cli",
+        "netlearn.lessons.socketio.cli:socketio_app",
         "Socket.IO on the wire: what the library adds on top of WebSocket.",
     ),
     scenes={

@@ -56,7 +56,7 @@ def _hex_bytes(value: str) -> bool:
 SPEC = LessonSpec(
     id="websocket",
     command=(
-        "netlearn.lessons.websocket.cli",
+        "netlearn.lessons.websocket.cli:ws_app",
         "WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; "
         "a server for your browser.",
     ),
