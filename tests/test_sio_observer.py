@@ -174,7 +174,9 @@ def test_an_unmasked_client_frame_is_refused_not_crashed() -> None:
     obs.from_server(down)
     unmasked = b"\x81\x02hi"  # clients must mask (RFC 6455, section 5.3)
     (problem,) = obs.from_client(unmasked)
-    assert isinstance(problem, Opaque) and "client" in problem.reason
+    assert isinstance(problem, Opaque) and problem.from_client and problem.reason
+    (note,) = Tracer(lambda: 0.0, name="x").connection().events([problem])
+    assert note.text.startswith("stopped decoding the client's bytes: ")  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------ the trace

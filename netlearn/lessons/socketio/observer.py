@@ -76,7 +76,9 @@ class ControlSeen:
 
 @dataclass(frozen=True)
 class Opaque:
-    """The observer stopped understanding this connection (the bytes still flow)."""
+    """The observer stopped understanding this connection (the bytes still flow).
+
+    `reason` is the parser's own message (h11's or wsproto's), for the trace to quote."""
 
     from_client: bool
     reason: str
@@ -193,8 +195,7 @@ class ConnectionObserver:
             return self._http(from_client, data)
         except (h11.ProtocolError, ParseFailed, ValueError, KeyError, TypeError) as exc:
             self.mode = "opaque"
-            side = "client" if from_client else "server"
-            return [Opaque(from_client, f"stopped decoding the {side}'s bytes: {exc}")]
+            return [Opaque(from_client, str(exc))]
 
     def _http(self, from_client: bool, data: bytes) -> list[Seen]:
         out: list[Seen] = []

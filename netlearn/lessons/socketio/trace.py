@@ -127,7 +127,11 @@ class ConnectionTrace:
             elif isinstance(item, ControlSeen):
                 out.append(self._control(item))
             elif isinstance(item, Opaque):
-                out.append(self._note("up" if item.from_client else "down", item.reason))
+                if item.from_client:
+                    text = say("socketio.trace.link.opaque-client", problem=item.reason)
+                else:
+                    text = say("socketio.trace.link.opaque-server", problem=item.reason)
+                out.append(self._note("up" if item.from_client else "down", text))
         return out
 
     def note_problem(self, from_client: bool, text: str) -> Event:
