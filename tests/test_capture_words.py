@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netlearn.packets.capture_analysis import FINDINGS
+from netlearn.packets.capture_findings import FINDINGS
 
 
 def test_every_finding_has_a_tag_and_an_explanation() -> None:

@@ -16,8 +16,9 @@ from collections import deque
 from collections.abc import Iterator
 
 from netlearn.events import Event, Note, Segment, StateChange
-from netlearn.packets.capture_analysis import analyze, words
+from netlearn.packets.capture_analysis import analyze
 from netlearn.packets.capture_conn import CLIENT, MOD, SERVER, Conn, Observation, other, seq_ge
+from netlearn.packets.capture_findings import words
 from netlearn.packets.capture_states import GONE, TRANSITIONS, Seen, move
 from netlearn.packets.headers import (
     ACK,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netlearn.content.words import say
-from netlearn.packets.capture_analysis import (
+from netlearn.packets.capture_analysis import ConnAnalysis
+from netlearn.packets.capture_findings import (
     ANY_RETRANSMISSION,
     DUPLICATE_ACK,
     FAST_RETRANSMISSION,
@@ -23,7 +24,6 @@ from netlearn.packets.capture_analysis import (
     ZERO_WINDOW,
     ZERO_WINDOW_PROBE,
     ZERO_WINDOW_PROBE_ACK,
-    ConnAnalysis,
 )
 from netlearn.render.text import plural
 
