@@ -167,11 +167,6 @@ def next_ack(rng: random.Random, question: Question) -> Asked:
     )
 
 
-def ack_of(seq: int, n: int) -> int:
-    """The acknowledgment for n sequence numbers from seq, modulo 2**32."""
-    return (seq + n) % MOD
-
-
 # The situations a "which flags does the reply carry" question is drawn from.
 _SITUATIONS = (
     "listening",
@@ -201,7 +196,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             dport=cport,
             flags="SA",
             seq=sseq,
-            ack=ack_of(cseq, 1),
+            ack=sg.seq_add(cseq, 1),
             syn_options=True,
         )
     elif situation == "closed-port":
@@ -215,7 +210,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             dport=cport,
             flags="RA",
             seq=0,
-            ack=ack_of(cseq, 1),
+            ack=sg.seq_add(cseq, 1),
             window=0,
         )
     elif situation == "synack":
@@ -226,7 +221,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             dport=cport,
             flags="SA",
             seq=sseq,
-            ack=ack_of(cseq, 1),
+            ack=sg.seq_add(cseq, 1),
             syn_options=True,
         )
         reply = segment(
@@ -235,8 +230,8 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             sport=cport,
             dport=sport,
             flags="A",
-            seq=ack_of(cseq, 1),
-            ack=ack_of(sseq, 1),
+            seq=sg.seq_add(cseq, 1),
+            ack=sg.seq_add(sseq, 1),
         )
     elif situation == "data":
         n = rng.randint(1, 1200)
@@ -257,7 +252,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             dport=cport,
             flags="A",
             seq=sseq,
-            ack=ack_of(cseq, n),
+            ack=sg.seq_add(cseq, n),
         )
     elif situation == "fin":
         incoming = segment(
@@ -270,7 +265,7 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
             dport=cport,
             flags="A",
             seq=sseq,
-            ack=ack_of(cseq, 1),
+            ack=sg.seq_add(cseq, 1),
         )
     else:
         incoming = segment(
