@@ -32,11 +32,14 @@ class BeyondOneServer(LiveLab):
         yield Note(text=say("socketio.narration.scaling-emit"))
         count = len(eli.received("chat"))
         dana.sio.emit("chat", {"text": "hello from server A's side"})
-        yield from self.pump(lambda: len(eli.received("chat")) > count, what="eli on B to get it")
+        yield from self.pump(
+            lambda: len(eli.received("chat")) > count,
+            what=say("socketio.waiting.eli-on-b-to-get-it"),
+        )
         crossed = len(eli.received("chat")) > count
         yield Note(text=say("socketio.narration.scaling-sticky"))
         status, body = self._stray_poll(dana.eio_sid)
-        yield from self.pump(what="server B's answer")
+        yield from self.pump(what=say("socketio.waiting.server-b-answer"))
         yield Note(text=say("socketio.narration.scaling-after", status=status, body=body))
         if crossed and status == 400:
             yield self.check("scalability", say("socketio.evidence.scalability"))
@@ -60,13 +63,13 @@ class BeyondOneServer(LiveLab):
         yield from self.section("logging", say("socketio.narration.logging"))
         bob = self.clients["bob"]
         handler = self.stack.log_handler
-        yield from self.pump(cap=0.5, what="the wire to settle")
+        yield from self.pump(cap=0.5, what=say("socketio.waiting.wire-to-settle"))
         handler.live = True
         try:
             start = self.stack.clock()
             answer = bob.sio.call("echo", "log me", timeout=5)
             end = self.stack.clock()
-            yield from self.pump(what="the log lines")
+            yield from self.pump(what=say("socketio.waiting.log-lines"))
         finally:
             handler.live = False
         # the lines written between bob's emit and his answer (a heartbeat may add its own later)

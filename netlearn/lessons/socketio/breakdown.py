@@ -284,18 +284,18 @@ def _event_details(sio: SioPacket) -> list[str]:
     js_args = _js_args(sio.args)
     js_sep = ", " if js_args else ""
     if sio.id is not None:
-        out.append(
-            f'JavaScript: {ns_js}socket.emit("{sio.event}"{js_sep}{js_args}, (answer) => ...)'
-        )
-        out.append(
-            f'Python:     sio.emit("{sio.event}"{_py_data(sio.args)}{ns_py}, callback=on_answer)'
-        )
+        js_call = f'{ns_js}socket.emit("{sio.event}"{js_sep}{js_args}, (answer) => ...)'
+        py_call = f'sio.emit("{sio.event}"{_py_data(sio.args)}{ns_py}, callback=on_answer)'
+    else:
+        js_call = f'{ns_js}socket.emit("{sio.event}"{js_sep}{js_args})'
+        py_call = f'sio.emit("{sio.event}"{_py_data(sio.args)}{ns_py})'
+    out.append(say("socketio.explain.decode.javascript-call", call=js_call))
+    out.append(say("socketio.explain.decode.python-call", call=py_call))
+    if sio.id is not None:
         reply = SioPacket(codec.ACK, sio.namespace, sio.args, sio.id).encode()
         head = reply[: len(reply) - len(_compact(sio.args))]
         out.append(say("socketio.explain.decode.must-ack", id=sio.id, head=head, reply=reply))
     else:
-        out.append(f'JavaScript: {ns_js}socket.emit("{sio.event}"{js_sep}{js_args})')
-        out.append(f'Python:     sio.emit("{sio.event}"{_py_data(sio.args)}{ns_py})')
         out.append(say("socketio.explain.decode.runs-handler", event=sio.event))
     return out
 

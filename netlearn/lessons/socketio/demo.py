@@ -93,7 +93,9 @@ class Lab(Trouble, BeyondOneServer):
             yield from self.section("handshake", say("socketio.narration.handshake"))
             alice = self.client("alice")
             alice.connect()
-            yield from self.pump(lambda: alice.transport == "websocket", what="alice's upgrade")
+            yield from self.pump(
+                lambda: alice.transport == "websocket", what=say("socketio.waiting.alice-upgrade")
+            )
             if self.numbered:  # in a lesson, the lesson's own text says it
                 yield Note(text=say("socketio.narration.handshake-after"))
             if who == "alice":
@@ -106,7 +108,7 @@ class Lab(Trouble, BeyondOneServer):
         yield Note(text=bob_text)
         bob = self.client("bob", transports=["websocket"])
         bob.connect()
-        yield from self.pump(lambda: bool(bob.sid), what="bob's connection")
+        yield from self.pump(lambda: bool(bob.sid), what=say("socketio.waiting.bob-connection"))
         carol_text = (
             say("socketio.narration.carol-polling")
             if self.numbered
@@ -115,7 +117,7 @@ class Lab(Trouble, BeyondOneServer):
         yield Note(text=carol_text)
         carol = self.client("carol", transports=["polling"])
         carol.connect()
-        yield from self.pump(lambda: bool(carol.sid), what="carol's connection")
+        yield from self.pump(lambda: bool(carol.sid), what=say("socketio.waiting.carol-connection"))
         connected = [c for c in (alice, bob, carol) if c.sio.connected]
         runs = sum(
             1 for e in self.seen if isinstance(e, HandlerRan) and e.call.startswith("connect(")
@@ -146,7 +148,9 @@ class Lab(Trouble, BeyondOneServer):
         alice = self.clients["alice"]
         answers: list[Any] = []
         alice.sio.emit("echo", {"text": "are you there?"}, callback=lambda *a: answers.append(a))
-        yield from self.pump(lambda: bool(answers), what="the echo acknowledgement")
+        yield from self.pump(
+            lambda: bool(answers), what=say("socketio.waiting.echo-acknowledgement")
+        )
         answer = answers[0][0] if answers else None
         yield Note(text=say("socketio.narration.events-after", answer=answer))
         binary_text = (
@@ -156,7 +160,7 @@ class Lab(Trouble, BeyondOneServer):
         )
         yield Note(text=binary_text)
         alice.sio.emit("echo", b"\x01\x02\x03\x04", callback=lambda *a: answers.append(a))
-        yield from self.pump(lambda: len(answers) >= 2, what="the binary echo")
+        yield from self.pump(lambda: len(answers) >= 2, what=say("socketio.waiting.binary-echo"))
         if answers:
             yield self.check("events", say("socketio.evidence.events"))
 
@@ -168,7 +172,7 @@ class Lab(Trouble, BeyondOneServer):
         yield Note(text=say("socketio.narration.rooms"))
         for name in ("alice", "carol"):
             self.clients[name].sio.call("join", "lab", timeout=5)
-        yield from self.pump(what="the joins")
+        yield from self.pump(what=say("socketio.waiting.joins"))
         manager = self.sio.manager
         alice_sid = manager.sid_from_eio_sid(self.clients["alice"].eio_sid, "/")
         rows: list[Delivery] = []
@@ -184,7 +188,7 @@ class Lab(Trouble, BeyondOneServer):
 
             kwargs = {k: alice_sid if v == "{sid}" else v for k, v in keywords.items()}
             self.stack.call(self.sio.emit("news", label, **kwargs))
-            yield from self.pump(arrived, what=f"{label!r} to arrive")
+            yield from self.pump(arrived, what=say("socketio.waiting.arrive", label=label))
             got = tuple((n, len(self.clients[n].received("news")) > before[n]) for n in names)
             as_expected &= {n for n, ok in got if ok} == expected
             rows.append(Delivery(javascript=js, python=py, packet=f'42["news","{label}"]', got=got))
@@ -213,7 +217,9 @@ class Lab(Trouble, BeyondOneServer):
                     seen.add((who, raw))
             return seen == wanted
 
-        yield from self.until_event(both, what="the pings and pongs of alice and carol")
+        yield from self.until_event(
+            both, what=say("socketio.waiting.pings-and-pongs-of-alice-and-carol")
+        )
         if seen == wanted:
             yield Note(text=say("socketio.narration.heartbeat-after"))
 

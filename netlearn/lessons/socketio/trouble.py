@@ -35,7 +35,7 @@ class Trouble(LiveLab):
             dave.connect(namespaces=["/nope"])
         except Exception as exc:  # socketio.exceptions.ConnectionError
             problem = f"{type(exc).__name__}: {exc}"
-        yield from self.pump(what="dave's refusal")
+        yield from self.pump(what=say("socketio.waiting.dave-refusal"))
         if problem:
             yield Note(text=say("socketio.notes.connect-raised", problem=problem), tone="tip")
             evidence.append(say("socketio.evidence.namespace"))
@@ -47,9 +47,9 @@ class Trouble(LiveLab):
             alice.sio.call("boom", {"please": "fail"}, timeout=1.0)
         except Exception as exc:  # socketio.exceptions.TimeoutError
             outcome = type(exc).__name__
-        yield from self.pump(what="the server's log")
+        yield from self.pump(what=say("socketio.waiting.server-log"))
         alive = alice.sio.call("echo", "still there?", timeout=5)
-        yield from self.pump(what="alice's echo")
+        yield from self.pump(what=say("socketio.waiting.alice-echo"))
         yield Note(
             text=say(
                 "socketio.narration.err-handler-after",
@@ -72,7 +72,7 @@ class Trouble(LiveLab):
         self.stack.cut("alice")
         yield from self.pump(
             lambda: alice.connects > before and alice.transport == "websocket",
-            what="alice to reconnect",
+            what=say("socketio.waiting.alice-to-reconnect"),
         )
         if alice.connects > before:
             yield Note(
@@ -89,7 +89,10 @@ class Trouble(LiveLab):
         carol = self.clients["carol"]
         count = len(carol.disconnects)
         self.stack.call(self.sio.disconnect(self.sio.manager.sid_from_eio_sid(carol.eio_sid, "/")))
-        yield from self.pump(lambda: len(carol.disconnects) > count, what="carol to be sent away")
+        yield from self.pump(
+            lambda: len(carol.disconnects) > count,
+            what=say("socketio.waiting.carol-to-be-sent-away"),
+        )
         if len(carol.disconnects) > count:
             yield Note(
                 text=say(
@@ -117,7 +120,7 @@ class Trouble(LiveLab):
                 yield Note(text=say("socketio.notes.connection-failed", exc=exc), tone="warn")
             finally:
                 ws.close()
-            yield from self.pump(what="the answer")
+            yield from self.pump(what=say("socketio.waiting.answer"))
         yield Note(text=say("socketio.narration.out-right"))
         ws = PlainWebSocket("127.0.0.1", port, "/socket.io/?EIO=4&transport=websocket")
         try:
@@ -127,24 +130,26 @@ class Trouble(LiveLab):
             yield Note(text=gave_up, tone="warn")
         finally:
             ws.close()
-        yield from self.pump(what="the close")
+        yield from self.pump(what=say("socketio.waiting.close"))
         yield Note(text=say("socketio.narration.outsider-after"))
 
     def _speak_by_hand(self, ws: Any) -> Iterator[Event]:
         if ws.connect() is not None:
-            yield from self.pump(what="the refusal")
+            yield from self.pump(what=say("socketio.waiting.refusal"))
             return
         ws.recv()  # the open packet
-        yield from self.pump(what="the open packet")
+        yield from self.pump(what=say("socketio.waiting.open-packet"))
         yield Note(text=say("socketio.narration.out-send-40"))
         ws.send("40")
         ws.recv()
-        yield from self.pump(what="the CONNECT answer")
+        yield from self.pump(what=say("socketio.waiting.connect-answer"))
         yield Note(text=say("socketio.narration.out-send-event"))
         bob = self.clients["bob"]
         count = len(bob.received("chat"))
         ws.send('42["chat",{"text":"hi, typed by hand"}]')
-        yield from self.pump(lambda: len(bob.received("chat")) > count, what="bob to get it")
+        yield from self.pump(
+            lambda: len(bob.received("chat")) > count, what=say("socketio.waiting.bob-to-get-it")
+        )
         yield Note(text=say("socketio.narration.out-ping"))
         clock = self.env.clock
         deadline = clock() + self.stack.ping_interval + self.stack.ping_timeout + 2
@@ -153,4 +158,4 @@ class Trouble(LiveLab):
             message = ws.recv(deadline - clock())
         if message == "2":
             ws.send("3")
-        yield from self.pump(what="the pong")
+        yield from self.pump(what=say("socketio.waiting.pong"))
