@@ -92,8 +92,6 @@ def read_file(
 ) -> None:
     """A capture file: its connections, one of them in the ladder (`stream`) or a packet in the
     layer inspector (`osi_packet`)."""
-    import netlearn.lessons.capture.render  # noqa: F401
-
     if osi_packet is not None:
         from netlearn.packets.pcap_view import from_file
 

@@ -23,14 +23,11 @@ from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, StateChange, Title
 from netlearn.lessons.capture import socktable
-from netlearn.lessons.capture.render import ensure_ladder
 from netlearn.lessons.capture.story import Story, peers
 from netlearn.live.capture_pump import PacketPump
 from netlearn.packets.headers import TcpPacket
 from netlearn.packets.tcp_states import State
 from netlearn.packets.tracker import CLIENT, SERVER, Tracker
-
-ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 CLIENT_LINE = b"hello, server\n"
 TIMEOUT = 5.0

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import netlearn.lessons.capture.render  # noqa: F401  (registers the drawing of these events)
 from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note

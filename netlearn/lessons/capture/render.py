@@ -1,15 +1,15 @@
-"""How the capture's own events are drawn: the connection list and the live counter.
+"""How the capture's own events are drawn: the connection list, the followed stream, the live
+counter.
 
-Segments and state changes are drawn by the TCP lesson's ladder (`netlearn.render.tcp`), which
-`ensure_ladder()` imports when it exists, so captured traffic looks exactly like simulated.
-The producers of segments (demo, watch, the lesson's scenes) call it when they are imported;
-the connection list and follow stream do not need it, and start faster without it (the
-ladder brings Rich's console).
+Segments and state changes are core events (`netlearn.events`), drawn by the TCP ladder
+(`netlearn.render.tcp`) that the render dispatch finds by itself, so captured traffic looks
+exactly like simulated. `ensure_ladder()` is kept for callers that still call it; it imports
+nothing the dispatch would not.
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import textwrap
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -33,14 +33,9 @@ if TYPE_CHECKING:  # rich is imported only when something is drawn with it
 
 
 def ensure_ladder() -> bool:
-    """Import the TCP ladder's renderers (they register themselves); False if not there."""
-    try:
-        importlib.import_module("netlearn.render.tcp")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("netlearn.render.tcp",):
-            raise
-        return False
-    return True
+    """Whether the TCP ladder's drawings exist (the render dispatch loads them when a segment is
+    drawn; importing them here is no longer needed)."""
+    return importlib.util.find_spec("netlearn.render.tcp") is not None
 
 
 def _duration(seconds: float | None) -> str:

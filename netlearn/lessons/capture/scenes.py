@@ -10,9 +10,6 @@ from netlearn.content.words import items, say
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note, Table
-from netlearn.lessons.capture.render import ensure_ladder
-
-ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 # One connection captured for a lesson run, kept for the steps that tell its later parts: the
 # Env it was captured for (weakly: a new run, a new Env, a new capture) and its tagged events.

@@ -17,13 +17,10 @@ from netlearn.env import Env
 from netlearn.events import Event, Note, Title
 from netlearn.lessons.capture.events import CaptureCounter
 from netlearn.lessons.capture.listing import connection_event
-from netlearn.lessons.capture.render import ensure_ladder
 from netlearn.lessons.capture.story import Story, peers
 from netlearn.live.capture_pump import PacketPump
 from netlearn.packets.headers import TcpPacket
 from netlearn.packets.tracker import Tracker
-
-ensure_ladder()  # segments and state changes are drawn by the TCP ladder
 
 WINDOW = 1000  # ended connections remembered for the summary
 BACKLOG = 2000  # segments waiting to be drawn; beyond that they are counted only
