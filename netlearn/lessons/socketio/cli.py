@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from netlearn.cli.app import app
 from netlearn.cli.common import (
     ExportOpt,
     FormatOpt,
@@ -28,7 +27,6 @@ socketio_app = typer.Typer(
     no_args_is_help=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(socketio_app, name="socketio")
 
 
 @socketio_app.callback()
