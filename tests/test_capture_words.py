@@ -10,3 +10,30 @@ def test_every_finding_has_a_tag_and_an_explanation() -> None:
         assert f.tag and f.why.endswith("."), f.key
         f.fill(f.why, "client", 2, 14, "ESTABLISHED")  # its placeholders are the known ones
         f.fill(f.tag, "server", 2, 14, "ESTABLISHED")
+
+
+def test_every_demo_part_has_a_title() -> None:
+    from netlearn.content.words import say
+    from netlearn.lessons.capture.demo import PARTS
+
+    for part in PARTS:
+        assert say(f"capture.cli.demo.parts.{part}")
+
+
+def test_bpf_jumps_and_values_have_words() -> None:
+    from netlearn.content.words import say, table
+    from netlearn.live import capture_bpf
+
+    for op in ("jeq", "jset"):
+        assert say(f"core.capture.bpf.{op}", k="0x1", what="x", yes=1, no=2)
+    values = table("core.capture.bpf.values")
+    assert set(capture_bpf._VALUES.values()) | {"outgoing"} <= set(values)
+    assert capture_bpf._DIRECTION in table("core.capture.bpf.loads")
+
+
+def test_every_quiz_field_is_named() -> None:
+    from netlearn.content.words import table
+    from netlearn.lessons.capture.quiz import FIELDS
+
+    names = table("capture.quiz.fields")
+    assert {f"{layer}.{field}" for layer, field in FIELDS} == set(names)
