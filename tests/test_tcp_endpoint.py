@@ -264,10 +264,12 @@ def test_simultaneous_close_passes_through_closing() -> None:
 
 def test_user_calls_the_rfc_refuses() -> None:
     client, _ = pair()
-    with pytest.raises(ProtocolError):
+    with pytest.raises(ProtocolError) as refused:
         client.send(b"data", 0.0)  # "error: connection does not exist"
-    with pytest.raises(ProtocolError):
+    assert (refused.value.call, refused.value.state) == ("send", State.CLOSED)
+    with pytest.raises(ProtocolError) as refused:
         client.close(0.0)
+    assert (refused.value.call, refused.value.state) == ("close", State.CLOSED)
 
 
 def test_connect_gives_up_after_six_retransmissions() -> None:

@@ -117,8 +117,9 @@ def test_time_wait_restarts_its_timer_on_a_retransmitted_fin() -> None:
 
 
 def test_a_missing_row_is_an_illegal_move() -> None:
-    with pytest.raises(IllegalTransition, match="LISTEN has no transition for 'rcv FIN'"):
+    with pytest.raises(IllegalTransition, match="LISTEN has no transition for 'rcv FIN'") as no:
         lookup(S.LISTEN, I.RCV_FIN)
+    assert (no.value.state, no.value.event) == (S.LISTEN, I.RCV_FIN)  # codes, not English
     with pytest.raises(IllegalTransition):
         lookup(S.CLOSED, I.CLOSE)  # "error: connection does not exist" (section 3.10.4)
 

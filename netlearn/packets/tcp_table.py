@@ -186,7 +186,13 @@ TABLE: tuple[Transition, ...] = (
 
 
 class IllegalTransition(Exception):
-    """An event the state machine has no row for."""
+    """An event the state machine has no row for: `state` and `event` say which, as codes (the
+    message is for a developer's traceback)."""
+
+    def __init__(self, state: State, event: Input) -> None:
+        super().__init__(f"{state.value} has no transition for {event.value!r}")
+        self.state = state
+        self.event = event
 
 
 def _index() -> dict[tuple[State, Input, str | None], Transition]:
@@ -206,7 +212,7 @@ def lookup(state: State, event: Input, guard: str | None = None) -> Transition:
     """The row for `event` in `state`: a guarded row first, then an unguarded one."""
     row = INDEX.get((state, event, guard)) or INDEX.get((state, event, None))
     if row is None:
-        raise IllegalTransition(f"{state.value} has no transition for {event.value!r}")
+        raise IllegalTransition(state, event)
     return row
 
 

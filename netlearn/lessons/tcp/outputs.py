@@ -84,7 +84,13 @@ class Unacked:
 
 
 class ProtocolError(Exception):
-    """A user call the RFC answers with an error ("connection does not exist", ...)."""
+    """A user call the RFC answers with an error ("connection does not exist", ...): `call` is
+    the call (`send`, `close`), `state` the state it met (the message is for a traceback)."""
+
+    def __init__(self, name: str, call: str, state: State) -> None:
+        super().__init__(f"{name}: cannot {call} in {state.value}")
+        self.call = call
+        self.state = state
 
 
 def reason_args(sent: Sent) -> dict[str, int | float]:

@@ -114,7 +114,7 @@ class Endpoint(Receiving, Sending):
     def send(self, data: bytes, now: float) -> list[Output]:
         """The program writes `data`; it goes out in segments of at most the peer's MSS."""
         if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT):
-            raise ProtocolError(f"{self.name}: cannot send in {self.state.value}")
+            raise ProtocolError(self.name, "send", self.state)
         self.outbox += data
         return self._fire(Input.SEND, now)
 
@@ -139,7 +139,7 @@ class Endpoint(Receiving, Sending):
     def close(self, now: float) -> list[Output]:
         """The program closes: it has no more to send (RFC 9293 section 3.10.4)."""
         if self.state is State.CLOSED:
-            raise ProtocolError(f"{self.name}: connection does not exist")
+            raise ProtocolError(self.name, "close", self.state)  # connection does not exist
         return self._fire(Input.CLOSE, now)
 
     # ------------------------------------------------------------------ the network side
