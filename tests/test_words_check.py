@@ -248,3 +248,20 @@ def test_every_quiz_answer_kind_has_its_key_line() -> None:
 
     for kind in ANSWER_KINDS:
         assert say(f"core.quizzing.screen.keys.{kind}", **QuizScreen._key_fields(kind, 4))
+
+
+def test_a_choice_of_keys_and_an_aliased_lookup_count(tmp_path: Path) -> None:
+    code = (
+        "from netlearn.content.words import table as words_table\n"
+        'say("demo.title" if x else "demo.notes.plain")\n'
+        'say("demo.notes.greet", name=1)\n'
+        'words_table("demo.glossary")\n'
+        'items("demo.steps.list")\n'
+        'say(f"demo.notes.{which}", name=2)\n'
+    )
+    root, src = tree(tmp_path, code=code)
+    # The f-string family is greet and spare (plain is named literally, so it is not a member):
+    # spare has no {name}.
+    assert lines(check_words(root, [src])) == [
+        "mod.py:6: say('demo.notes.spare') fills name, which the text never uses"
+    ]

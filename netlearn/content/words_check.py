@@ -143,7 +143,9 @@ def _fields_problem(use: KeyUse, key: str, text: str) -> str | None:
     return f"say({key!r}) {' and '.join(parts)}"
 
 
-def _check_use(use: KeyUse, entries: dict[str, Entry], folders: set[str]) -> list[ContentError]:
+def _check_use(
+    use: KeyUse, entries: dict[str, Entry], folders: set[str], literal: set[str]
+) -> list[ContentError]:
     first = use.key.split(".", 1)[0]
     if first not in folders:
         return []
@@ -153,8 +155,11 @@ def _check_use(use: KeyUse, entries: dict[str, Entry], folders: set[str]) -> lis
             return [ContentError(use.path, use.line, f"no words start with {use.key!r}")]
         if use.func not in ("say", "help_text"):
             return []
+        # The family's members: the texts right under the prefix that no literal call claims
+        # (`say(f"x.{op}", k=1)` beside `say("x.drop")`: drop is not one of the family).
+        members = [k for k in found if "." not in k[len(use.key) :] and k not in literal]
         out = []
-        for key in found:
+        for key in members:
             value = entries[key].value
             if isinstance(value, str) and (message := _fields_problem(use, key, value)):
                 out.append(ContentError(use.path, use.line, message))
@@ -193,9 +198,9 @@ def check_words(root: Path, code: list[Path] | None = None) -> list[ContentError
     entries, problems = load_entries(root)
     folders = {p.name for p in root.iterdir() if p.is_dir()} if root.is_dir() else set()
     uses = scan(code)
-    for use in uses:
-        problems.extend(_check_use(use, entries, folders))
     literal = {u.key for u in uses if not u.prefix}
+    for use in uses:
+        problems.extend(_check_use(use, entries, folders, literal))
     prefixes = [u.key for u in uses if u.prefix]
     for key, entry in entries.items():
         if isinstance(entry.value, dict) or _used(key, literal, prefixes):

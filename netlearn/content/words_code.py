@@ -4,8 +4,10 @@
 A call counts when it has one of those names (bare, or as an attribute such as `words.say`) and
 its first argument is a literal key (`say("tcp.reasons.syn-isn", isn=1)`) or an
 f-string with a literal prefix (`say(f"glossary.tcp-states.{state.value}")`, which names every key
-under `glossary.tcp-states.`). Nothing is imported: the scan reads source files only, so it is
-fast and never pulls in scapy or a lesson.
+under `glossary.tcp-states.`), or a choice of those (`say("a.b" if x else "a.c")`); a lookup
+imported under another name (`from netlearn.content.words import table as words_table`) counts
+too. Nothing is imported: the scan reads source files only, so it is fast and never pulls in
+scapy or a lesson.
 """
 
 from __future__ import annotations
@@ -34,38 +36,51 @@ class KeyUse:
     fields: frozenset[str] | None  # the keyword names given; None when `**kwargs` is passed
 
 
-def _name(func: ast.expr) -> str | None:
+def _name(func: ast.expr, aliases: dict[str, str]) -> str | None:
     if isinstance(func, ast.Name):
-        return func.id
+        return aliases.get(func.id, func.id)
     if isinstance(func, ast.Attribute):
         return func.attr
     return None
 
 
-def _use(path: Path, call: ast.Call) -> KeyUse | None:
-    func = _name(call.func)
+def _keys(arg: ast.expr) -> list[tuple[str, bool]]:
+    """The keys an argument names: (literal key or f-string prefix, is it a prefix)."""
+    if isinstance(arg, ast.IfExp):  # say("a.b" if x else "a.c")
+        return _keys(arg.body) + _keys(arg.orelse)
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [(arg.value, False)] if _KEY.match(arg.value) else []
+    if isinstance(arg, ast.JoinedStr) and arg.values:
+        head = arg.values[0]
+        if not (isinstance(head, ast.Constant) and isinstance(head.value, str)):
+            return []
+        if len(arg.values) == 1:  # an f-string with no placeholder is a literal key
+            return [(head.value, False)] if _KEY.match(head.value) else []
+        return [(head.value, True)] if _PREFIX.match(head.value) else []
+    return []
+
+
+def _uses(path: Path, call: ast.Call, aliases: dict[str, str]) -> list[KeyUse]:
+    func = _name(call.func, aliases)
     if func not in LOOKUPS or not call.args:
-        return None
-    first = call.args[0]
+        return []
     fields: frozenset[str] | None = frozenset(k.arg for k in call.keywords if k.arg is not None)
     if any(k.arg is None for k in call.keywords):
         fields = None
-    if isinstance(first, ast.Constant) and isinstance(first.value, str):
-        if not _KEY.match(first.value):
-            return None
-        return KeyUse(path, call.lineno, func, first.value, False, fields)
-    if isinstance(first, ast.JoinedStr) and first.values:
-        head = first.values[0]
-        if not (isinstance(head, ast.Constant) and isinstance(head.value, str)):
-            return None
-        if len(first.values) == 1:  # an f-string with no placeholder is a literal key
-            if not _KEY.match(head.value):
-                return None
-            return KeyUse(path, call.lineno, func, head.value, False, fields)
-        if not _PREFIX.match(head.value):
-            return None
-        return KeyUse(path, call.lineno, func, head.value, True, fields)
-    return None
+    return [
+        KeyUse(path, call.lineno, func, key, prefix, fields) for key, prefix in _keys(call.args[0])
+    ]
+
+
+def _aliases(tree: ast.AST) -> dict[str, str]:
+    """`from netlearn.content.words import table as words_table` -> {"words_table": "table"}."""
+    out: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "netlearn.content.words":
+            for alias in node.names:
+                if alias.asname and alias.name in LOOKUPS:
+                    out[alias.asname] = alias.name
+    return out
 
 
 def scan_source(path: Path, source: str) -> list[KeyUse]:
@@ -74,8 +89,14 @@ def scan_source(path: Path, source: str) -> list[KeyUse]:
         tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError):
         return []
-    uses = [_use(path, node) for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    return sorted((u for u in uses if u is not None), key=lambda u: u.line)
+    aliases = _aliases(tree)
+    uses = [
+        u
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for u in _uses(path, node, aliases)
+    ]
+    return sorted(uses, key=lambda u: u.line)
 
 
 _cache: dict[Path, tuple[tuple[int, int], list[KeyUse]]] = {}

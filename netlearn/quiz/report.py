@@ -119,10 +119,12 @@ def steps_text(r: LessonRow) -> str:
 def progress_events(rows: list[LessonRow], streak: int) -> list[Event]:
     """The progress screen: the record, then what to do next."""
     due = sum(r.due_now for r in rows)
-    days = (
-        "core.quizzing.progress.streak-day" if streak == 1 else "core.quizzing.progress.streak-days"
+    text = say(
+        "core.quizzing.progress.streak-day"
+        if streak == 1
+        else "core.quizzing.progress.streak-days",
+        n=streak,
     )
-    text = say(days, n=streak)
     if due:
         text += say("core.quizzing.progress.due", n=due)
     else:
