@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.events import Note, TcpSegment
-from netlearn.render.text import plural
+from netlearn.render.text import plural, route
 
 if TYPE_CHECKING:
     from netlearn.lessons.tcp.demo import Trace
@@ -98,7 +98,7 @@ def _describe(seg: TcpSegment) -> str:
     from netlearn.packets.tcp import flag_names
 
     flags = ",".join(flag_names(seg.flags))
-    text = f"{seg.src} -> {seg.dst} [{flags}] seq={seg.rel_seq}"
+    text = f"{route(seg.src, seg.dst)} [{flags}] seq={seg.rel_seq}"
     if seg.payload_len:
         text += f" len={seg.payload_len}"
     return text

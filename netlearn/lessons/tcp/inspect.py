@@ -12,6 +12,7 @@ from dataclasses import replace
 from netlearn.content.words import say
 from netlearn.events import PacketView, Segment
 from netlearn.packets.tcp import flag_names
+from netlearn.render.text import route
 
 WELL_KNOWN = {80: "HTTP", 443: "HTTPS", 22: "SSH", 53: "DNS"}
 
@@ -31,7 +32,7 @@ def segment_view(seg: Segment, label: str = "") -> PacketView:
         pkt = IP(seg.raw)
     names = flag_names(seg.flags)
     view = packet_view(
-        pkt, label or f"{seg.src} -> {seg.dst} [{', '.join(names)}]", source="simulated"
+        pkt, label or f"{route(seg.src, seg.dst)} [{', '.join(names)}]", source="simulated"
     )
     layers = []
     for layer in view.layers:
