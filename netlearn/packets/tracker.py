@@ -28,6 +28,7 @@ from netlearn.packets.headers import (
     TcpPacket,
     flags_text,
 )
+from netlearn.packets.tcp import make_segment
 from netlearn.packets.tcp_states import State
 
 __all__ = [
@@ -367,23 +368,22 @@ class Tracker:
         pkt, conn = obs.pkt, obs.conn
         has_ack = bool(pkt.flags & ACK)
         options = decode(pkt.options, bool(pkt.flags & SYN), has_ack) if pkt.options else []
-        return Segment(
-            t=round(pkt.ts - (self.t0 or 0.0), 6),
-            actor=obs.src,
+        return make_segment(
+            t=pkt.ts - (self.t0 or 0.0),
             src=obs.src,
             dst=obs.dst,
             sport=pkt.sport,
             dport=pkt.dport,
             flags=flags_text(pkt.flags),
             seq=pkt.seq,
-            ack=pkt.ack if has_ack else 0,
+            ack=pkt.ack,
             window=pkt.window,
-            payload_len=pkt.payload_len,
             raw=pkt.frame[pkt.ip_offset :],
             rel_seq=self.rel(conn, obs.src, pkt.seq),
             rel_ack=self.rel(conn, obs.dst, pkt.ack) if has_ack else 0,
-            options=as_pairs(options),
             payload=pkt.payload,
+            payload_len=pkt.payload_len,
+            options=as_pairs(options),
             note=note,
         )
 
