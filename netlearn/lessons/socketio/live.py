@@ -28,6 +28,7 @@ from netlearn.lessons.socketio.stack import LiveStack
 CHECKS = ("connection", "events", "broadcasting", "errors", "scalability", "logging")
 STEP_TIMEOUT = 8.0
 QUIET = 0.25  # seconds without a packet that end a step, at --speed 1
+MIN_PING_INTERVAL = 0.25  # seconds: however fast the demo runs, the heartbeat stays this slow
 
 
 class LiveLab:
@@ -45,9 +46,8 @@ class LiveLab:
         self.env = env
         self.numbered = numbered
         self.speed = env.speed if env.speed > 0 else 1.0
-        self.stack = LiveStack(
-            ping_interval=ping_interval / self.speed, ping_timeout=ping_timeout, now=env.clock
-        )
+        interval = max(MIN_PING_INTERVAL, ping_interval / self.speed)
+        self.stack = LiveStack(ping_interval=interval, ping_timeout=ping_timeout, now=env.clock)
         self.clients: dict[str, DemoClient] = {}
         names = table("socketio.check-items")
         self.check_names = {check: names[check] for check in CHECKS}
