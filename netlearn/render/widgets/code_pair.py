@@ -80,7 +80,7 @@ if __name__ == "__main__":
         "Adding one, in two languages",
         Listing("JavaScript", "const add = (n) => n + 1;", "javascript", border="yellow"),
         Listing("Python", "def add(n):\n    return n + 1", "python"),
-        note="The same function: JavaScript's arrow function, Python's def.",
+        note="One function, two syntaxes.",
     )
     Console().print(pair)
     print("\n".join(pair.plain_lines(80)))
