@@ -14,6 +14,8 @@ capture question names a `generator` (see `netlearn.quiz.generators`) and may pa
 
 `load_bank` returns the questions it could read and every problem it found, so the checker can
 report them all at once and a quiz can refuse a broken bank with a clear message.
+
+The format is documented for teachers in CONTRIBUTING.md ("Questions"); keep the two in step.
 """
 
 from __future__ import annotations
