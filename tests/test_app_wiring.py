@@ -81,6 +81,7 @@ def _ctrl_c_after_enter(t: Terminal, pid_of_netlearn: int) -> tuple[int, float, 
     return code, time.monotonic() - start, port, kids
 
 
+@pytest.mark.root  # captures directly
 def test_capture_demo_runs_full_screen_and_ctrl_c_stops_it(netlearn_home: Path) -> None:
     from netlearn.live.capture import can_capture
 
