@@ -80,10 +80,9 @@ def _live(env, run):  # type: ignore[no-untyped-def]
     from netlearn.live.capture import needs_private_net, run_private
 
     if needs_private_net("lo"):
-        from netlearn.lessons.capture.render import ensure_ladder
         from netlearn.netns import with_notice
 
-        ensure_ladder()  # the captured segments are drawn here, in this process
+        # The captured segments are core events, drawn here by the core's TCP drawing.
         private = run_private(lambda: run(env))
         if private is not None:
             return with_notice(private, after_title=True)

@@ -17,12 +17,13 @@ from wsproto.events import CloseConnection
 
 from netlearn.content.words import say
 from netlearn.events import Event, Note, Title
+from netlearn.lessons.websocket.demo_rig import MAX_MESSAGE, first, handshake
 from netlearn.lessons.websocket.frames import close_code_name, frame_event, parse_head
 from netlearn.lessons.websocket.handshake import http_event
 from netlearn.lessons.websocket.protocol import Failure, Received, RequestIn, standard_headers
 
 if TYPE_CHECKING:
-    from netlearn.lessons.websocket.demo import Demo
+    from netlearn.lessons.websocket.demo_rig import Demo
     from netlearn.lessons.websocket.events import HttpMessage
 
 
@@ -39,7 +40,6 @@ def _plain(message: HttpMessage, keep: tuple[str, ...], start: bool) -> HttpMess
 def bad_handshake(
     demo: Demo, headers: list[tuple[str, str]], label: str, keep: tuple[str, ...] = ()
 ) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.fresh()
     assert wire.cproto is not None and wire.sproto is not None
@@ -62,10 +62,8 @@ def bad_handshake(
 
 
 def bad_frame(demo: Demo, data: bytes, label: str, big: bool = False) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.fresh()
-    from netlearn.lessons.websocket.demo_open import handshake
 
     for _ in handshake(demo, wire, quiet=True):
         pass
@@ -157,7 +155,6 @@ def stage_handshake_failures(demo: Demo) -> Iterator[Event]:
 
 
 def stage_frame_failures(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import MAX_MESSAGE
     from netlearn.packets.websocket import ws_frame
 
     yield from _intro(demo, say("websocket.demo.notes.broken-frames"))

@@ -13,12 +13,13 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, Pong, TextMessag
 
 from netlearn.content.words import items, say
 from netlearn.events import Event, Note
+from netlearn.lessons.websocket.demo_rig import first
 from netlearn.lessons.websocket.events import SocketCall
 from netlearn.lessons.websocket.frames import close_code_name, unmask_event
 from netlearn.lessons.websocket.protocol import Received
 
 if TYPE_CHECKING:
-    from netlearn.lessons.websocket.demo import Demo
+    from netlearn.lessons.websocket.demo_rig import Demo
 
 
 def _yes(same: bool) -> str:
@@ -26,7 +27,6 @@ def _yes(same: bool) -> str:
 
 
 def stage_text(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.cproto is not None
@@ -43,7 +43,6 @@ def stage_text(demo: Demo) -> Iterator[Event]:
 
 
 def stage_push(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.sproto is not None
@@ -61,7 +60,6 @@ def stage_push(demo: Demo) -> Iterator[Event]:
 
 
 def stage_binary(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.cproto is not None
@@ -77,7 +75,6 @@ def stage_binary(demo: Demo) -> Iterator[Event]:
 
 
 def stage_fragments(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.sproto is not None
@@ -101,7 +98,6 @@ def stage_fragments(demo: Demo) -> Iterator[Event]:
 
 
 def stage_ping(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.sproto is not None and wire.cproto is not None
@@ -124,7 +120,6 @@ def stage_ping(demo: Demo) -> Iterator[Event]:
 
 
 def stage_close(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.demo import first
 
     wire = demo.open_wire()
     assert wire.sproto is not None and wire.cproto is not None

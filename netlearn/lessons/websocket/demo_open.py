@@ -10,65 +10,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from netlearn.content.words import say
-from netlearn.errors import NetlearnError
 from netlearn.events import Event, Note
-from netlearn.lessons.websocket.events import AcceptProof, SocketCall
-from netlearn.lessons.websocket.handshake import GUID, accept_stages, http_event, new_key
-from netlearn.lessons.websocket.protocol import (
-    ClientConnection,
-    RequestIn,
-    ResponseIn,
-    ServerConnection,
-)
+from netlearn.lessons.websocket.compare import compare
+from netlearn.lessons.websocket.demo_rig import handshake
+from netlearn.lessons.websocket.events import SocketCall
+from netlearn.lessons.websocket.handshake import http_event
 
 if TYPE_CHECKING:
-    from netlearn.lessons.websocket.demo import Demo
-    from netlearn.lessons.websocket.live import WsWire
-
-
-def handshake(demo: Demo, wire: WsWire, quiet: bool = False) -> Iterator[Event]:
-    """The opening handshake on `wire` (used quietly before the later stages)."""
-    from netlearn.lessons.websocket.demo import ENDPOINT, MAX_MESSAGE, first
-
-    nonce, key = new_key(demo.env.rng)
-    demo.key = key
-    wire.cproto = ClientConnection(demo.host(), ENDPOINT, key=key, max_message=MAX_MESSAGE)
-    wire.sproto = ServerConnection(endpoints=(ENDPOINT,), max_message=MAX_MESSAGE)
-    request = wire.cproto.request()
-    got = demo.deliver(wire, "client", request)
-    req = first(got, RequestIn)
-    if req is None or req.upgrade is None:
-        raise NetlearnError(say("websocket.demo.errors.handshake-refused"))
-    if not quiet:
-        yield Note(text=say("websocket.demo.notes.nonce", nonce=nonce.hex(" "), key=key))
-        label = say("websocket.demo.labels.request")
-        yield http_event(got.data, "client", "server", label, demo.t())
-        yield from demo.segments(lambda s: getattr(s, "payload_len", 0) > 0)
-        yield Note(text=say("websocket.demo.notes.server-checks"))
-    response, early = wire.sproto.accept()
-    got = demo.deliver(wire, "server", response)
-    resp = first(got, ResponseIn)
-    if resp is None or not resp.accepted:
-        raise NetlearnError(say("websocket.demo.errors.response-refused"))
-    if not quiet:
-        stages = accept_stages(key)
-        if demo.narrate:  # a lesson's next step explains the proof
-            yield Note(text=say("websocket.demo.notes.proof-intro"))
-        yield AcceptProof(
-            t=demo.t(),
-            key=key,
-            guid=GUID,
-            joined=stages.joined,
-            digest=stages.digest,
-            accept=stages.accept,
-            key_bytes=nonce,
-        )
-        if demo.narrate:
-            yield Note(text=say("websocket.demo.notes.proof-why"))
-        demo.pending_response = (got.data, stages.accept)
-    else:
-        demo.skip_segments()
-    assert not early  # the client sends nothing before it has read the 101
+    from netlearn.lessons.websocket.demo_rig import Demo
 
 
 def stage_connect(demo: Demo) -> Iterator[Event]:
@@ -132,6 +81,4 @@ def stage_switch(demo: Demo) -> Iterator[Event]:
 
 
 def stage_compare(demo: Demo) -> Iterator[Event]:
-    from netlearn.lessons.websocket.scenes import compare
-
     yield from compare(demo.env)

@@ -23,8 +23,6 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wsproto.events import CloseConnection
@@ -39,10 +37,10 @@ from netlearn.lessons.websocket.protocol import (
     ServerConnection,
     http_response,
 )
+from netlearn.lessons.websocket.server_config import ServeConfig
 from netlearn.lessons.websocket.server_conn import CHAT, ECHO, Client
 from netlearn.lessons.websocket.server_upgrade import Upgrades, _short
 from netlearn.live.loop import LoopThread
-from netlearn.paths import assets_dir
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -55,22 +53,6 @@ STATIC = {
     "/chat.js": ("chat.js", "text/javascript; charset=utf-8"),
     "/style.css": ("style.css", "text/css; charset=utf-8"),
 }
-
-
-@dataclass
-class ServeConfig:
-    host: str = "127.0.0.1"
-    port: int = 0
-    max_message: int = 1 << 20
-    max_clients: int = 200
-    push_every: float = 5.0
-    ping_every: float = 20.0
-    handshake_timeout: float = 10.0
-    drain_timeout: float = 2.0
-    allow_hosts: tuple[str, ...] = ()
-    max_pending: int = 0  # requests still arriving at once; 0: max(64, max_clients)
-    max_backlog: int = 256 * 1024  # bytes waiting to be sent to one client before it is dropped
-    web_dir: Path = field(default_factory=lambda: assets_dir() / "web" / "websocket")
 
 
 class WsServer(Upgrades):

@@ -26,7 +26,7 @@ from netlearn.lessons.websocket.frames import close_code_name, frame_event, pars
 from netlearn.lessons.websocket.protocol import Failure, Received, ServerConnection
 
 if TYPE_CHECKING:
-    from netlearn.lessons.websocket.server import ServeConfig
+    from netlearn.lessons.websocket.server_config import ServeConfig
 
 CHAT, ECHO = "/chat", "/echo"
 
