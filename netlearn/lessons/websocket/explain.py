@@ -8,12 +8,13 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
+from netlearn.content.words import say
 from netlearn.env import Env
 from netlearn.events import Event, Note, Title
 from netlearn.lessons.websocket.frames import (
-    CLOSE_CODES,
     MAX_INPUT,
     OPNAMES,
+    close_codes,
     frame_event,
     is_control,
     parse_hex,
@@ -39,14 +40,22 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
         from netlearn.errors import NetlearnError
 
         if example not in RFC_EXAMPLES:
+            examples = ", ".join(RFC_EXAMPLES)
             raise NetlearnError(
-                f"unknown example {example!r}; choose one of {', '.join(RFC_EXAMPLES)}"
+                say(
+                    "websocket.explain.explain.unknown-example",
+                    example=repr(example),
+                    examples=examples,
+                )
             )
         hex = RFC_EXAMPLES[example]
     data = parse_hex(hex)
     frames = split_frames(data)
-    count = f"{len(frames)} frames" if len(frames) > 1 else "one frame"
-    yield Title(text=f"{len(data)} bytes: {count}")
+    if len(frames) > 1:
+        count = say("websocket.explain.explain.frames", n=len(frames))
+    else:
+        count = say("websocket.explain.explain.one-frame")
+    yield Title(text=say("websocket.explain.explain.title", size=len(data), count=count))
     message: int | None = None  # opcode of a fragmented message in progress
     parts: list[bytes] = []
     first_part = 0
@@ -56,7 +65,7 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
             raw,
             src=sender,
             dst="server" if head.masked else "client",
-            label=f"Frame {n}" if len(frames) > 1 else "",
+            label=say("websocket.explain.explain.label", n=n) if len(frames) > 1 else "",
             message=message,
             explain=n == 1,
             prefix=b"".join(parts) if head.opcode == 0 and message is not None else None,
@@ -64,28 +73,19 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
         yield event
         if head.masked and head.length:
             yield unmask_event(event)
-        notes = [
-            f"MASK = {int(head.masked)}: "
-            + (
-                "a client sent this (clients must mask every frame, RFC 6455 section 5.3)."
-                if head.masked
-                else "a server sent this (servers never mask, RFC 6455 section 5.1)."
-            )
-        ]
+        if head.masked:
+            who = say("websocket.explain.explain.from-client")
+        else:
+            who = say("websocket.explain.explain.from-server")
+        notes = [say("websocket.explain.explain.mask", mask=int(head.masked), who=who)]
         payload = event.payload
         if head.rsv1:
             notes.append(_deflate_note(head.opcode, payload))
         if not is_control(head.opcode):
             if head.opcode and message is not None:
-                notes.append(
-                    "A new message starts before the previous one ended: invalid, a receiver "
-                    "fails the connection (RFC 6455 section 5.4)."
-                )
+                notes.append(say("websocket.explain.explain.new-message"))
             if head.opcode == 0 and message is None:
-                notes.append(
-                    "A continuation frame with no message to continue: invalid on its own "
-                    "(section 5.4), unless the frames before it were cut off."
-                )
+                notes.append(say("websocket.explain.explain.orphan"))
             if head.opcode:
                 message, parts, first_part = head.opcode, [], n
             parts.append(payload)
@@ -94,23 +94,20 @@ def explain(env: Env, hex: str = "", example: str = "") -> Iterator[Event]:
                     notes.append(_joined(message, parts, first_part, n))
                 message = None
             elif head.opcode:
-                notes.append(
-                    "FIN = 0: more fragments of this message follow (RFC 6455 section 5.4)."
-                )
+                notes.append(say("websocket.explain.explain.more-follow"))
         notes.extend(_validity(head.opcode, payload, head.fin))
         yield Note(text=" ".join(notes))
     if message is not None:
-        yield Note(
-            text="The last frame has FIN = 0: the message is not finished in what you pasted.",
-            tone="tip",
-        )
+        yield Note(text=say("websocket.explain.explain.unfinished"), tone="tip")
 
 
 SHOWN = 200  # characters of a message or an inflated payload shown in a note
 
 
 def _clip(text: str) -> str:
-    return text if len(text) <= SHOWN else f"{text[:SHOWN]}… ({len(text)} characters in all)"
+    if len(text) <= SHOWN:
+        return text
+    return say("websocket.explain.explain.clipped", text=text[:SHOWN], size=len(text))
 
 
 def _joined(message: int, parts: list[bytes], first: int, last: int) -> str:
@@ -120,20 +117,21 @@ def _joined(message: int, parts: list[bytes], first: int, last: int) -> str:
         try:
             text = whole.decode()
         except UnicodeDecodeError:
-            return (
-                f"Frames {first}-{last} form one {kind} message, but it is not valid UTF-8: a "
-                "receiver fails the connection with 1007 (RFC 6455 sections 5.6 and 8.1)."
-            )
+            return say("websocket.explain.joined.not-utf8", first=first, last=last, kind=kind)
         split = ""
         if any(not _utf8(p) for p in parts):
-            split = (
-                " A character is split between fragments, which is allowed: a text *message*, "
-                "not each frame, must be valid UTF-8, so a receiver decodes it across the "
-                "fragments (RFC 6455 section 5.6)."
-            )
-        return f'Frames {first}-{last} form one {kind} message: "{_clip(text)}".{split}'
+            split = " " + say("websocket.explain.joined.split")
+        return say(
+            "websocket.explain.joined.text",
+            first=first,
+            last=last,
+            kind=kind,
+            text=_clip(text),
+            split=split,
+        )
 
-    return f"Frames {first}-{last} form one {kind} message of {len(whole)} bytes."
+    size = len(whole)
+    return say("websocket.explain.joined.data", first=first, last=last, kind=kind, size=size)
 
 
 def _utf8(data: bytes) -> bool:
@@ -150,18 +148,15 @@ def _validity(opcode: int, payload: bytes, fin: bool) -> list[str]:
         try:
             payload.decode("utf-8")
         except UnicodeDecodeError:
-            out.append(
-                "The payload is not valid UTF-8: a receiver fails the connection with 1007 "
-                "(RFC 6455 section 8.1)."
-            )
+            out.append(say("websocket.explain.validity.not-utf8"))
     if opcode == 0x8 and len(payload) >= 2:
         code = int.from_bytes(payload[:2], "big")
         if code in (1005, 1006, 1015):
-            out.append(f"Code {code} must never be sent in a close frame (section 7.4.1).")
-        elif code < 1000 or (code < 3000 and code not in CLOSE_CODES) or code > 4999:
-            out.append(f"Code {code} is not a valid close code (RFC 6455 section 7.4.2).")
+            out.append(say("websocket.explain.validity.never-sent", code=code))
+        elif code < 1000 or (code < 3000 and code not in close_codes()) or code > 4999:
+            out.append(say("websocket.explain.validity.invalid-code", code=code))
     if opcode == 0x8 and len(payload) == 1:
-        out.append("A close payload of 1 byte is invalid: the code takes 2 (section 5.5.1).")
+        out.append(say("websocket.explain.validity.close-1-byte"))
     return out
 
 
@@ -174,25 +169,20 @@ def _deflate_note(opcode: int, payload: bytes) -> str:
     Bounded: a few hundred bytes of deflate can stand for gigabytes, so at most `MAX_INFLATED`
     bytes are inflated (zlib's max_length), and the rest is only reported."""
     if opcode not in (0x1, 0x2):
-        return "RSV1 = 1 here is only meaningful if an extension defined it for this frame."
+        return say("websocket.explain.deflate.not-data")
     inflater = zlib.decompressobj(-15)
     try:
         raw = inflater.decompress(payload + b"\x00\x00\xff\xff", MAX_INFLATED + 1)
     except zlib.error:
-        return (
-            "RSV1 = 1: compressed with permessage-deflate (RFC 7692), but these bytes do not "
-            "inflate on their own (compression may continue from earlier messages)."
-        )
+        return say("websocket.explain.deflate.no-inflate")
     if len(raw) > MAX_INFLATED or inflater.unconsumed_tail:
         head = raw[:SHOWN].decode("utf-8", "replace") if opcode == 0x1 else raw[:32].hex(" ")
-        return (
-            "RSV1 = 1: compressed with permessage-deflate (RFC 7692 section 7.2); the "
-            f"{len(payload)} bytes inflate to more than {MAX_INFLATED} bytes, so inflating "
-            f"stopped there (a receiver must bound this too: a deflate bomb). They begin "
-            f"{head!r}."
-        )
+        size, limit = len(payload), MAX_INFLATED
+        return say("websocket.explain.deflate.bomb", size=size, limit=limit, head=repr(head))
     shown = _clip(raw.decode("utf-8", "replace")) if opcode == 0x1 else raw[:32].hex(" ")
-    return (
-        "RSV1 = 1: compressed with permessage-deflate (RFC 7692 section 7.2); inflated, the "
-        f"{len(payload)} bytes become {len(raw)}: {shown!r}."
+    return say(
+        "websocket.explain.deflate.inflated",
+        size=len(payload),
+        inflated=len(raw),
+        shown=repr(shown),
     )
