@@ -7,6 +7,7 @@ import base64
 import hashlib
 import random
 
+from netlearn.content.words import say
 from netlearn.packets.opcodes import OPCODES
 from netlearn.quiz.generators.common import make, pick_choices
 from netlearn.quiz.model import Asked, Question
@@ -60,17 +61,8 @@ def accept(rng: random.Random, question: Question) -> Asked:
     request = upgrade_request(key).decode("ascii").rstrip("\r\n").split("\r\n")
     return make(
         "choice",
-        "A browser opens a WebSocket with this request. Which Sec-WebSocket-Accept must the "
-        "server's 101 response carry? (Work it out: the rule is in the lesson; a Python "
-        "one-liner will do the hashing.)",
-        f"The server appends the fixed GUID {GUID} to the key exactly as sent (the base64 "
-        "text, not its decoded bytes), hashes that with SHA-1 and sends the 20-byte digest in "
-        f"base64: base64(SHA-1('{key}' + GUID)) = {right} (RFC 6455 sections 1.3 and 4.2.2). "
-        "The other choices come from the usual slips: leaving out the GUID, putting it first, "
-        "or hashing the decoded 16 bytes of the key. The client checks the value, so a server "
-        'that gets it wrong never gets a WebSocket. Check it yourself: python3 -c "import '
-        f"base64,hashlib; print(base64.b64encode(hashlib.sha1(b'{key}{GUID}').digest())"
-        '.decode())"',
+        say("websocket.questions.accept.prompt"),
+        say("websocket.questions.accept.explanation", guid=GUID, key=key, accept=right),
         choices=choices,
         correct=(at,),
         exhibit=tuple(request),
@@ -83,7 +75,7 @@ OPCODE_NAMES = OPCODES
 
 def _label(opcode: int, length: int) -> str:
     name = OPCODE_NAMES.get(opcode, "reserved")
-    return f"{name} frame (opcode 0x{opcode:x}), payload {length} bytes"
+    return say("websocket.questions.frame.label", name=name, opcode=opcode, length=length)
 
 
 def frame(rng: random.Random, question: Question) -> Asked:
@@ -125,30 +117,29 @@ def frame(rng: random.Random, question: Question) -> Asked:
     choices, at = pick_choices(rng, _label(op, length), [w for w in wrong if w])
     shown = raw[: header_len + 4]
     if size_class == "small":
-        how = f"the 7-bit payload length field is {b1 & 0x7F}, which is the length itself"
+        how = say("websocket.questions.frame.how-small", length=b1 & 0x7F)
     elif size_class == "medium":
-        how = (
-            f"the 7-bit field is 126, which means the length is in the next 2 bytes, "
-            f"big-endian: 0x{raw[2]:02x}{raw[3]:02x} = {length}"
-        )
+        how = say("websocket.questions.frame.how-medium", high=raw[2], low=raw[3], length=length)
     else:
-        how = (
-            "the 7-bit field is 127, which means the length is in the next 8 bytes, "
-            f"big-endian: 0x{raw[2:10].hex()} = {length}"
-        )
-    mask = (
-        " The MASK bit is 1, so 4 bytes of masking key follow the length: this frame comes "
-        "from a client (section 5.3)."
-        if masked
-        else " The MASK bit is 0: a frame from the server, which never masks (section 5.1)."
+        how = say("websocket.questions.frame.how-large", hex=raw[2:10].hex(), length=length)
+    if masked:
+        mask = " " + say("websocket.questions.frame.mask-client")
+    else:
+        mask = " " + say("websocket.questions.frame.mask-server")
+    explanation = say(
+        "websocket.questions.frame.explanation",
+        b0=b0,
+        fin=b0 >> 7,
+        opcode=op,
+        name=OPCODE_NAMES[op],
+        b1=b1,
+        how=how,
+        mask=mask,
     )
     return make(
         "choice",
-        f"Here are the first {len(shown)} bytes of a WebSocket frame: its header, then the "
-        "start of its payload. What are its opcode and payload length?",
-        f"Byte 0 is 0x{b0:02x} = {b0:08b}: FIN = {b0 >> 7}, RSV1-3 = 0, and the opcode is the "
-        f"low 4 bits, 0x{op:x} ({OPCODE_NAMES[op]}). Byte 1 is 0x{b1:02x} = {b1:08b}: the top "
-        f"bit is MASK, and {how} (RFC 6455 section 5.2).{mask}",
+        say("websocket.questions.frame.prompt", size=len(shown)),
+        explanation,
         choices=choices,
         correct=(at,),
         hexdump=shown,
