@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -21,15 +21,8 @@ from netlearn.cli.common import (
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 
-if TYPE_CHECKING:
-    pass
-
 ws_app = typer.Typer(
-    help="WebSocket, live: the upgrade and the frames byte by byte; a frame explainer; a server "
-    "for your browser.\n\n"
-    "With no command: the guided demo, a server and a client on 127.0.0.1 stepped one stage "
-    "at a time (Enter: next, q: quit; in a pipe it runs to the end). `frame HEX` explains any "
-    "frame; `serve` serves a chat page for your browser.",
+    help=say("websocket.cli.help.app"),
     invoke_without_command=True,
     rich_markup_mode=None,
 )
@@ -42,9 +35,7 @@ def websocket(
     fmt: FormatOpt = "auto",
     seed: SeedOpt = None,
     speed: SpeedOpt = 1.0,
-    auto: Annotated[
-        bool, typer.Option("--auto", help="Run every step without waiting for a key.")
-    ] = False,
+    auto: Annotated[bool, typer.Option("--auto", help=say("websocket.cli.help.auto"))] = False,
     export: ExportOpt = None,
     present: PresentOpt = False,
     theme: ThemeOpt = "dark",
@@ -65,10 +56,12 @@ def websocket(
     if export is None and uses_app(env):
         from netlearn.app.live import run_live
 
-        run_live(env, events, title="WebSocket, live", noun="step", auto=auto, present=present)
+        title = say("websocket.cli.run.title")
+        run_live(env, events, title=title, noun="step", auto=auto, present=present)
         return
     if env.interactive and not auto and not present:
-        events = stepped(events, env, noun="step", stopped="Stopped; sockets closed.")
+        stopped = say("websocket.cli.run.stopped")
+        events = stepped(events, env, noun="step", stopped=stopped)
     with closing(events):
         show(events, env, export, present=present, auto=auto, theme=theme)
 
@@ -95,16 +88,14 @@ def frame(
         list[str] | None,
         typer.Argument(
             metavar="HEX",
-            help="The frame's bytes in hex, e.g. 81 05 48 65 6c 6c 6f (several frames may "
-            "follow each other).",
+            help=say("websocket.cli.help.hex"),
         ),
     ] = None,
     example: Annotated[
         str,
         typer.Option(
             "--example",
-            help="Decode an example of RFC 6455 section 5.7 instead: text, masked, fragmented, "
-            "ping, pong, binary256, binary64k.",
+            help=say("websocket.cli.help.example"),
         ),
     ] = "",
     fmt: FormatOpt = "auto",
@@ -114,9 +105,7 @@ def frame(
 ) -> None:
     """Explain a WebSocket frame field by field, bit by bit (RFC 6455 section 5.2)."""
     if not hex_bytes and not example:
-        raise NetlearnError(
-            "give the frame's bytes in hex, e.g. `netlearn websocket frame 81 05 48 65 6c 6c 6f`"
-        )
+        raise NetlearnError(say("websocket.cli.run.no-hex"))
     from netlearn.lessons.websocket.explain import explain
 
     env = build_env(fmt, animate=False)
@@ -128,23 +117,18 @@ def frame(
 def serve(
     port: Annotated[
         int,
-        typer.Option("--port", "-p", help="TCP port; 0 lets the kernel choose.", min=0, max=65535),
+        typer.Option("--port", "-p", help=say("websocket.cli.help.port"), min=0, max=65535),
     ] = 0,
     host: Annotated[
         str,
-        typer.Option(
-            "--host", help="Address to bind. The default is reachable from this machine only."
-        ),
+        typer.Option("--host", help=say("websocket.cli.help.host")),
     ] = "127.0.0.1",
     allow_host: Annotated[
         list[str] | None,
         typer.Option(
             "--allow-host",
             metavar="NAME",
-            help="Also answer requests whose Host header names NAME (repeatable). Without it "
-            "only 127.0.0.1, localhost, [::1] and the --host name are accepted (any IP address "
-            "too when bound to 0.0.0.0 or ::); other names are refused with 421, the defence "
-            "against DNS rebinding.",
+            help=say("websocket.cli.help.allow-host"),
         ),
     ] = None,
     max_clients: Annotated[
@@ -152,23 +136,23 @@ def serve(
         typer.Option(
             "--max-clients",
             metavar="N",
-            help="Most WebSocket clients at once; the next one gets 503.",
+            help=say("websocket.cli.help.max-clients"),
             min=1,
             max=10000,
         ),
     ] = 200,
     open_browser: Annotated[
-        bool, typer.Option("--open", help="Open the chat page in your web browser.")
+        bool, typer.Option("--open", help=say("websocket.cli.help.open"))
     ] = False,
     max_message: Annotated[
         int,
         typer.Option(
-            "--max-message", help="Largest message accepted, in bytes.", min=125, max=1 << 26
+            "--max-message", help=say("websocket.cli.help.max-message"), min=125, max=1 << 26
         ),
     ] = 1 << 20,
     push_every: Annotated[
         float,
-        typer.Option("--push-every", help="Seconds between the server's pushes.", min=0.1),
+        typer.Option("--push-every", help=say("websocket.cli.help.push-every"), min=0.1),
     ] = 5.0,
     fmt: FormatOpt = "auto",
 ) -> None:
