@@ -1,7 +1,9 @@
-"""A small blocking WebSocket client on the sans-I/O `ClientConnection` (h11 + wsproto).
+"""A small blocking WebSocket client on the lesson's sans-I/O `ClientConnection` (h11 + wsproto).
 
 For scripts and the interoperability tests: `with WsClient("ws://127.0.0.1:8765/echo") as ws:`
 then `ws.send("hi")`, `ws.recv()`. Every call has a timeout; `close()` runs the closing handshake.
+It exists to drive this lesson's own client machine against peers we did not write; a client
+that is only a WebSocket peer is the live toolkit's `netlearn.live.wsclient.PlainWebSocket`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from wsproto.events import (
     TextMessage,
 )
 
+from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.lessons.websocket.protocol import ClientConnection, Failure, Received, ResponseIn
 
@@ -36,7 +39,7 @@ class WsClient:
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme != "ws" or not parts.hostname:
-            raise NetlearnError(f"not a ws:// URL: {url!r}")
+            raise NetlearnError(say("websocket.cli.client.not-ws-url", url=repr(url)))
         self.host = parts.hostname
         self.port = parts.port or 80
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -59,7 +62,7 @@ class WsClient:
         while self.response is None:
             self._read()
         if not self.response.accepted:
-            raise NetlearnError(f"handshake refused: {self.response.problem}")
+            raise NetlearnError(say("websocket.cli.client.refused", problem=self.response.problem))
         return self.response
 
     def _read(self) -> None:
@@ -68,8 +71,8 @@ class WsClient:
         if not data:
             self.proto.eof()
             if self.response is None:
-                raise NetlearnError("the server closed the connection during the handshake")
-            raise ConnectionError("the server closed the connection")
+                raise NetlearnError(say("websocket.cli.client.closed-in-handshake"))
+            raise ConnectionError(say("websocket.cli.client.closed"))
         for item in self.proto.receive_data(data):
             if isinstance(item, ResponseIn):
                 self.response = item
@@ -77,7 +80,7 @@ class WsClient:
                 self.pending.extend(item.events)
             elif isinstance(item, Failure):
                 self._send(CloseConnection(code=item.code, reason=item.reason))
-                raise NetlearnError(f"the server broke the protocol: {item.reason}")
+                raise NetlearnError(say("websocket.cli.client.broke-protocol", reason=item.reason))
 
     def _send(self, event: object) -> None:
         assert self.sock is not None
