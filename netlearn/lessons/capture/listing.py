@@ -18,7 +18,7 @@ from netlearn.events import Event, Note
 from netlearn.lessons.capture.events import CaptureSummary, Connection, OtherTraffic
 from netlearn.lessons.capture.fastpath import observe, open_syn, synack
 from netlearn.lessons.capture.others import classify, new_counts
-from netlearn.lessons.capture.summary import summarize
+from netlearn.lessons.capture.summary import Summarizer
 from netlearn.packets.capture_analysis import count_findings, in_order
 from netlearn.packets.headers import IP4_TCP, LINKTYPE_NAMES, TcpPacket, ip_damage, parse
 from netlearn.packets.pcapio import Damage, iter_records
@@ -198,7 +198,10 @@ def stream_summary(path: Path, stream: int) -> Iterator[Event]:
     yield event
 
 
-def connection_event(conn: Conn, t0: float) -> Connection:
+def connection_event(conn: Conn, t0: float, summarize: Summarizer | None = None) -> Connection:
+    """A connection as the listing shows it (`summarize`: a listing's one `Summarizer`)."""
+    told = summarize or Summarizer()
+    findings = tuple(told(conn, t0)) if conn.analysis.total else ()
     return Connection(
         t=round(conn.first_ts - t0, 6),
         stream=conn.index,
@@ -213,7 +216,7 @@ def connection_event(conn: Conn, t0: float) -> Connection:
         ended=conn.ending_text(),
         first_packet=conn.first_number,
         analysis=conn.analysis.json_counts(),
-        findings=tuple(summarize(conn, t0)) if conn.analysis.total else (),
+        findings=findings,
     )
 
 
@@ -244,8 +247,9 @@ def _listing(result: Scan, conns: list[Conn], path: Path) -> Iterator[Event]:
     if result.damage:
         yield damage_note(result.damage)
     t0 = result.first_ts
+    summarize = Summarizer()
     for conn in conns:
-        yield connection_event(conn, t0)
+        yield connection_event(conn, t0, summarize)
     if any(result.others.values()):
         yield OtherTraffic(counts={k: n for k, n in result.others.items() if n})
     if conns:
