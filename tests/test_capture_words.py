@@ -37,3 +37,19 @@ def test_every_quiz_field_is_named() -> None:
 
     names = table("capture.quiz.fields")
     assert {f"{layer}.{field}" for layer, field in FIELDS} == set(names)
+
+
+def test_every_tcp_option_has_a_name_and_a_meaning() -> None:
+    from netlearn.packets.capture_options import decode
+
+    area = bytes(
+        [2, 4, 5, 180, 3, 3, 20, 4, 2, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2]
+        + [8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 34, 2, 30, 3, 0, 99, 2, 1, 0]
+    )
+    opts = decode(area, syn=True)
+    assert {o.about for o in opts} == {
+        "mss", "window-scale", "sack-permitted", "sack", "timestamps", "fast-open", "mptcp",
+        "unknown", "no-operation", "end",
+    }  # fmt: skip
+    for opt in [*opts, *decode(bytes([2, 9]))]:
+        assert opt.name and opt.meaning, opt

@@ -31,102 +31,89 @@ class TcpOption:
     """One option as it sits in the header: where, its bytes, its value and its meaning."""
 
     kind: int
-    name: str
     offset: int  # from the start of the options area
     raw: bytes
     value: str
-    meaning: str
+    about: str  # what it means: its key under glossary.tcp-options.meanings
     rfc: str
+    shift: int = 0  # a window scale's shift, as used (at most 14)
+    capped: bool = False  # a window scale's shift was over 14
+    first: bool = False  # timestamps in a first SYN (nothing to echo yet)
 
     @property
     def padding(self) -> bool:
         """No-operation and end-of-list only align or close the list."""
         return self.kind in (0, 1)
 
+    @property
+    def name(self) -> str:
+        return kind_name(self.kind)
 
-def _opt(kind: int, offset: int, raw: bytes, value: str, meaning: str, rfc: str) -> TcpOption:
-    return TcpOption(kind, kind_name(kind), offset, raw, value, meaning, rfc)
+    @property
+    def meaning(self) -> str:
+        """What the option means, in words (looked up when shown: a segment's options are
+        decoded for every captured segment, and only a few are ever explained)."""
+        if self.about == "window-scale":
+            cap = say("glossary.tcp-options.meanings.window-scale-cap") if self.capped else ""
+            return say(
+                "glossary.tcp-options.meanings.window-scale",
+                shift=self.shift,
+                factor=1 << self.shift,
+                cap=cap,
+            )
+        if self.about == "timestamps":
+            echo = (
+                say("glossary.tcp-options.meanings.timestamps-first")
+                if self.first
+                else say("glossary.tcp-options.meanings.timestamps-echo")
+            )
+            return say("glossary.tcp-options.meanings.timestamps", echo=echo)
+        return say(f"glossary.tcp-options.meanings.{self.about}")
+
+
+def _opt(kind: int, offset: int, raw: bytes, value: str, about: str, rfc: str) -> TcpOption:
+    return TcpOption(kind, offset, raw, value, about, rfc)
 
 
 def _describe(kind: int, offset: int, raw: bytes, syn: bool, has_ack: bool) -> TcpOption:
     body = raw[2:]
     if kind == 2 and len(body) == 2:
         mss = struct.unpack("!H", body)[0]
-        return _opt(
-            kind,
-            offset,
-            raw,
-            f"{mss} bytes",
-            say("glossary.tcp-options.meanings.mss"),
-            "RFC 9293 section 3.7.1",
-        )
+        return _opt(kind, offset, raw, f"{mss} bytes", "mss", "RFC 9293 section 3.7.1")
     if kind == 3 and len(body) == 1:
         shift = body[0]
-        shown = min(shift, 14)  # RFC 7323 section 2.3: a shift above 14 is used as 14
-        cap = "" if shift <= 14 else say("glossary.tcp-options.meanings.window-scale-cap")
-        return _opt(
+        # RFC 7323 section 2.3: a shift above 14 is used as 14
+        return TcpOption(
             kind,
             offset,
             raw,
             f"shift {shift}",
-            say(
-                "glossary.tcp-options.meanings.window-scale",
-                shift=shown,
-                factor=1 << shown,
-                cap=cap,
-            ),
+            "window-scale",
             "RFC 7323 section 2",
+            shift=min(shift, 14),
+            capped=shift > 14,
         )
     if kind == 4 and not body:
-        return _opt(
-            kind,
-            offset,
-            raw,
-            "",
-            say("glossary.tcp-options.meanings.sack-permitted"),
-            "RFC 2018 section 2",
-        )
+        return _opt(kind, offset, raw, "", "sack-permitted", "RFC 2018 section 2")
     if kind == 5 and len(body) % 8 == 0 and body:
         edges = struct.unpack(f"!{len(body) // 4}I", body)
         blocks = ", ".join(f"{a}-{b}" for a, b in zip(edges[::2], edges[1::2], strict=True))
-        return _opt(
-            kind,
-            offset,
-            raw,
-            blocks,
-            say("glossary.tcp-options.meanings.sack"),
-            "RFC 2018 section 3",
-        )
+        return _opt(kind, offset, raw, blocks, "sack", "RFC 2018 section 3")
     if kind == 8 and len(body) == 8:
         tsval, tsecr = struct.unpack("!II", body)
-        echo = (
-            say("glossary.tcp-options.meanings.timestamps-first")
-            if syn and not has_ack
-            else say("glossary.tcp-options.meanings.timestamps-echo")
-        )
-        return _opt(
-            kind,
-            offset,
-            raw,
-            f"TSval={tsval} TSecr={tsecr}",
-            say("glossary.tcp-options.meanings.timestamps", echo=echo),
-            "RFC 7323 section 3",
-        )
+        value = f"TSval={tsval} TSecr={tsecr}"
+        first = syn and not has_ack
+        return TcpOption(kind, offset, raw, value, "timestamps", "RFC 7323 section 3", first=first)
     if kind == 1:
-        meaning = say("glossary.tcp-options.meanings.no-operation")
-        return _opt(kind, offset, raw, "", meaning, "RFC 9293 section 3.1")
+        return _opt(kind, offset, raw, "", "no-operation", "RFC 9293 section 3.1")
     if kind == 0:
-        meaning = say("glossary.tcp-options.meanings.end")
-        return _opt(kind, offset, raw, "", meaning, "RFC 9293 section 3.1")
+        return _opt(kind, offset, raw, "", "end", "RFC 9293 section 3.1")
     if kind == 34:
         value = body.hex() if body else say("glossary.tcp-options.meanings.fast-open-empty")
-        meaning = say("glossary.tcp-options.meanings.fast-open")
-        return _opt(kind, offset, raw, value, meaning, "RFC 7413 section 4.1.1")
+        return _opt(kind, offset, raw, value, "fast-open", "RFC 7413 section 4.1.1")
     if kind == 30:
-        meaning = say("glossary.tcp-options.meanings.mptcp")
-        return _opt(kind, offset, raw, body.hex(), meaning, "RFC 8684")
-    meaning = say("glossary.tcp-options.meanings.unknown")
-    return _opt(kind, offset, raw, body.hex(), meaning, "IANA")
+        return _opt(kind, offset, raw, body.hex(), "mptcp", "RFC 8684")
+    return _opt(kind, offset, raw, body.hex(), "unknown", "IANA")
 
 
 def decode(data: bytes, syn: bool = False, has_ack: bool = False) -> list[TcpOption]:
@@ -143,8 +130,7 @@ def decode(data: bytes, syn: bool = False, has_ack: bool = False) -> list[TcpOpt
             continue
         if i + 1 >= len(data) or data[i + 1] < 2 or i + data[i + 1] > len(data):
             raw = data[i:]
-            meaning = say("glossary.tcp-options.meanings.malformed")
-            out.append(_opt(kind, i, raw, raw.hex(), meaning, "-"))
+            out.append(_opt(kind, i, raw, raw.hex(), "malformed", "-"))
             break
         length = data[i + 1]
         out.append(_describe(kind, i, data[i : i + length], syn, has_ack))
