@@ -1,4 +1,7 @@
-"""`netlearn capture`: real TCP segments from this machine's loopback, in the ladder view."""
+"""`netlearn capture`: real TCP segments from this machine's loopback, in the ladder view.
+
+The lesson's spec names `capture` as its command; the command tree adds it (`netlearn.cli.app`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from netlearn.cli.app import app
 from netlearn.cli.common import (
     ExportOpt,
     FormatOpt,
@@ -24,7 +26,6 @@ from netlearn.lessons.capture.cli_read import BATCH, Look, check_options, read_f
 __all__ = ["capture", "in_parts"]
 
 
-@app.command("capture")
 def capture(
     port: Annotated[
         int | None,
