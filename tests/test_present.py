@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from netlearn.cli.common import show
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
+from netlearn.options import show
 from netlearn.render import export_events, run_scene
-from netlearn.render.present import MARGIN, PAGE_SECONDS
+from netlearn.runner.present import MARGIN, PAGE_SECONDS
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 

@@ -11,11 +11,11 @@ from rich.console import Console
 
 from netlearn.env import Env
 from netlearn.progress.store import ProgressStore
+from netlearn.quiz.card import AnswerCard, QuizCard, ScoreCard, marked_hexdump
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import Question
 from netlearn.quiz.runner import LessonIndex, QuizRun, prepare
 from netlearn.quiz.store import QuizStore
-from netlearn.render.widgets.quiz_card import AnswerCard, QuizCard, ScoreCard, marked_hexdump
 
 MakeEnv = Callable[..., tuple[Env, StringIO]]
 

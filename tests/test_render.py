@@ -139,8 +139,9 @@ def test_widget_demos_run_alone() -> None:
         "wrap_strip",
         "quiz_card",
     ):
+        module = "netlearn.quiz.card" if mod == "quiz_card" else f"netlearn.render.widgets.{mod}"
         result = subprocess.run(
-            [sys.executable, "-m", f"netlearn.render.widgets.{mod}"],
+            [sys.executable, "-m", module],
             capture_output=True,
             text=True,
             timeout=60,

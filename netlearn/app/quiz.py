@@ -27,9 +27,9 @@ from textual.widgets import Input, Static
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.quiz.answering import AnswerPad, judge, refusal
+from netlearn.quiz.card import AnswerCard, QuizCard, ScoreCard
 from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.runner import QuizRun
-from netlearn.render.widgets.quiz_card import AnswerCard, QuizCard, ScoreCard
 
 ASKING, ANSWERED, DONE = "asking", "answered", "done"
 

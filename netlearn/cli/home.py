@@ -16,8 +16,8 @@ if _started_as_netlearn():
 import typer  # noqa: E402
 
 from netlearn.cli.app import app  # noqa: E402
-from netlearn.cli.common import FormatOpt, build_env, open_store  # noqa: E402
 from netlearn.content.words import help_text  # noqa: E402
+from netlearn.options import FormatOpt, build_env, open_store  # noqa: E402
 
 if TYPE_CHECKING:
     from netlearn.home import Survey

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import SeedOpt, build_env
 from netlearn.content.words import say
+from netlearn.options import SeedOpt, build_env
 
 lab_app = typer.Typer(
     help=say("labs.cli.help") + "\n\n" + say("labs.cli.help-no-command"),

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import ExportOpt, FormatOpt, SpeedOpt, build_env, open_store
 from netlearn.content.words import help_text, say
 from netlearn.errors import NetlearnError
+from netlearn.options import ExportOpt, FormatOpt, SpeedOpt, build_env, open_store
 
 if TYPE_CHECKING:
     from netlearn.content.lesson import LessonText

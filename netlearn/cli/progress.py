@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import FormatOpt, build_env, open_store
 from netlearn.content.words import help_text, say
 from netlearn.errors import NetlearnError
+from netlearn.options import FormatOpt, build_env, open_store
 
 progress_app = typer.Typer(
     help=help_text("core.cli.progress.help"),

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from netlearn.cli.app import app
-from netlearn.cli.common import FormatOpt, SeedOpt, build_env, open_store
 from netlearn.content.words import help_text
+from netlearn.options import FormatOpt, SeedOpt, build_env, open_store
 
 LessonsArg = Annotated[
     list[str] | None,

@@ -27,7 +27,7 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
 
 @plain_lines.register
 def _(event: QuizQuestion, env: Env) -> list[str]:
-    from netlearn.render.widgets.quiz_card import marked_hexdump
+    from netlearn.quiz.card import marked_hexdump
 
     head = say(
         "core.quizzing.plain.question", n=event.number, total=event.total, lesson=event.lesson_title
@@ -120,14 +120,14 @@ def _(event: QuizScore, env: Env) -> list[str]:
 
 @draw_rich.register
 def _(event: QuizQuestion, env: Env, console: Console) -> None:
-    from netlearn.render.widgets.quiz_card import QuizCard
+    from netlearn.quiz.card import QuizCard
 
     console.print(QuizCard(event))
 
 
 @draw_rich.register
 def _(event: QuizAnswer, env: Env, console: Console) -> None:
-    from netlearn.render.widgets.quiz_card import AnswerCard
+    from netlearn.quiz.card import AnswerCard
 
     console.print(AnswerCard(event))
 
@@ -141,7 +141,7 @@ def _(event: QuizRefused, env: Env, console: Console) -> None:
 
 @draw_rich.register
 def _(event: QuizScore, env: Env, console: Console) -> None:
-    from netlearn.render.widgets.quiz_card import ScoreCard
+    from netlearn.quiz.card import ScoreCard
 
     console.print(ScoreCard(event))
 

@@ -36,8 +36,13 @@ def wrap_markdown(text: str, width: int) -> list[str]:
 
 # Core event modules and the core render modules that draw their events (those not drawn here).
 CORE_DRAWINGS: dict[str, tuple[str, ...]] = {
-    "netlearn.events": ("netlearn.render.basics", "netlearn.render.tcp"),
+    "netlearn.events": ("netlearn.render.basics",),
 }
+# Core events drawn by the ladder (and so by Rich): only these import it, so that a plain listing
+# that prints a Note never loads the ladder.
+LADDER_EVENTS = frozenset(
+    {"Segment", "TcpSegment", "StateChange", "Peers", "WindowSample", "WindowChart"}
+)
 
 _imported: set[str] = set()  # drawing modules already imported (or found missing)
 
@@ -45,6 +50,8 @@ _imported: set[str] = set()  # drawing modules already imported (or found missin
 def drawing_modules(kind: type) -> tuple[str, ...]:
     """The modules that draw events of `kind`: see the module docstring."""
     module = kind.__module__
+    if module == "netlearn.events" and kind.__name__ in LADDER_EVENTS:
+        return ("netlearn.render.tcp",)
     if module in CORE_DRAWINGS:
         return CORE_DRAWINGS[module]
     package = module.rpartition(".")[0]

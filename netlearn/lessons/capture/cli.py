@@ -10,7 +10,11 @@ from typing import Annotated
 
 import typer
 
-from netlearn.cli.common import (
+from netlearn.content.words import help_text, say
+from netlearn.errors import NetlearnError
+from netlearn.lessons.capture.cli_live import in_parts, run_demo, watch
+from netlearn.lessons.capture.cli_read import BATCH, Look, check_options, read_file
+from netlearn.options import (
     ExportOpt,
     FormatOpt,
     PresentOpt,
@@ -18,10 +22,6 @@ from netlearn.cli.common import (
     ThemeOpt,
     build_env,
 )
-from netlearn.content.words import help_text, say
-from netlearn.errors import NetlearnError
-from netlearn.lessons.capture.cli_live import in_parts, run_demo, watch
-from netlearn.lessons.capture.cli_read import BATCH, Look, check_options, read_file
 
 __all__ = ["capture", "in_parts"]
 

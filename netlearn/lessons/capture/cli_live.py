@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from netlearn.cli.common import show
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
 from netlearn.lessons.capture.cli_read import Look, inspect, read_file
+from netlearn.options import show
 
 if TYPE_CHECKING:
     from netlearn.env import Env

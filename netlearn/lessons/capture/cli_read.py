@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import typer
 
-from netlearn.cli.common import show, uses_app
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
+from netlearn.options import show, uses_app
 
 if TYPE_CHECKING:
     from netlearn.env import Env

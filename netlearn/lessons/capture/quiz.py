@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from netlearn.content.words import say, table
 from netlearn.events import FieldInfo, LayerInfo, PacketView
-from netlearn.lessons.osi.quiz import byte_layer_question
 from netlearn.quiz.generators.common import (
     FLAG_BITS,
     FLAG_CHOICES,
+    byte_layer_question,
     flag_names,
     hexdump_cut,
     make,

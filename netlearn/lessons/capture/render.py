@@ -3,13 +3,11 @@ counter.
 
 Segments and state changes are core events (`netlearn.events`), drawn by the TCP ladder
 (`netlearn.render.tcp`) that the render dispatch finds by itself, so captured traffic looks
-exactly like simulated. `ensure_ladder()` is kept for callers that still call it; it imports
-nothing the dispatch would not.
+exactly like simulated.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import textwrap
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -30,12 +28,6 @@ from netlearn.render.text import plural
 
 if TYPE_CHECKING:  # rich is imported only when something is drawn with it
     from rich.console import Console
-
-
-def ensure_ladder() -> bool:
-    """Whether the TCP ladder's drawings exist (the render dispatch loads them when a segment is
-    drawn; importing them here is no longer needed)."""
-    return importlib.util.find_spec("netlearn.render.tcp") is not None
 
 
 def _duration(seconds: float | None) -> str:

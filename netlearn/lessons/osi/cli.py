@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netlearn.cli.app import app
-from netlearn.cli.common import (
+from netlearn.content.words import say
+from netlearn.options import (
     ExportOpt,
     FormatOpt,
     PresentOpt,
@@ -17,14 +17,12 @@ from netlearn.cli.common import (
     build_env,
     show,
 )
-from netlearn.content.words import say
 
 if TYPE_CHECKING:
     from netlearn.env import Env
     from netlearn.events import PacketView
 
 
-@app.command("osi")
 def osi(
     packet: Annotated[
         str,
@@ -49,7 +47,7 @@ def osi(
 
     On a terminal it is interactive: ↑↓ fields, ←→ or Tab layers, Enter a field's meaning,
     and the field's bytes light up in the hex dump (--present, --walk and --export print it)."""
-    from netlearn.cli.common import uses_app
+    from netlearn.options import uses_app
     from netlearn.render import check_theme
 
     check_theme(theme)

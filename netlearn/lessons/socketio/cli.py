@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from netlearn.cli.common import (
+from netlearn.content.words import say
+from netlearn.options import (
     ExportOpt,
     FormatOpt,
     PresentOpt,
@@ -18,7 +19,6 @@ from netlearn.cli.common import (
     show,
     uses_app,
 )
-from netlearn.content.words import say
 
 socketio_app = typer.Typer(
     name="socketio",

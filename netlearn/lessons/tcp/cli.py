@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netlearn.cli.app import app
-from netlearn.cli.common import (
+from netlearn.content.words import say
+from netlearn.options import (
     ExportOpt,
     FormatOpt,
     PresentOpt,
@@ -18,7 +18,6 @@ from netlearn.cli.common import (
     build_env,
     show,
 )
-from netlearn.content.words import say
 
 if TYPE_CHECKING:
     from netlearn.env import Env
@@ -42,7 +41,6 @@ SCENARIO_NAMES = ", ".join(
 )
 
 
-@app.command("tcp")
 def tcp(
     scenario: Annotated[
         str,
@@ -164,8 +162,8 @@ def tcp(
         saved = Note(tone="tip", text=text)
         events.append(saved)
     if env.interactive and not present:
-        from netlearn.cli.common import uses_app
         from netlearn.lessons.tcp.player import Player
+        from netlearn.options import uses_app
         from netlearn.render import export_events
         from netlearn.runner.keys import raw_keys
 

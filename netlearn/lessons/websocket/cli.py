@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from netlearn.cli.app import app
-from netlearn.cli.common import (
+from netlearn.content.words import say
+from netlearn.errors import NetlearnError
+from netlearn.options import (
     ExportOpt,
     FormatOpt,
     PresentOpt,
@@ -18,15 +19,12 @@ from netlearn.cli.common import (
     show,
     uses_app,
 )
-from netlearn.content.words import say
-from netlearn.errors import NetlearnError
 
 ws_app = typer.Typer(
     help=say("websocket.cli.help.app"),
     invoke_without_command=True,
     rich_markup_mode=None,
 )
-app.add_typer(ws_app, name="websocket")
 
 
 @ws_app.callback()

@@ -85,13 +85,13 @@ def show(
 ) -> list[Event]:
     """Render a producer's events with the chosen renderer (and export them when asked).
 
-    `present`: presenter mode (`netlearn.render.present`) on a terminal in rich format; in a
+    `present`: presenter mode (`netlearn.runner.present`) on a terminal in rich format; in a
     pipe or another format it changes nothing. `theme` colours the export (dark or light)."""
     from netlearn.render import check_theme, run_scene
 
     check_theme(theme)
     if present and env.fmt == "rich":
-        from netlearn.render.present import present_scene
+        from netlearn.runner.present import present_scene
 
         return present_scene(events, env, export, auto=auto, theme=theme)
     return run_scene(events, env, export, theme=theme)
