@@ -23,7 +23,6 @@ import ctypes
 import errno
 import fcntl
 import os
-import pickle
 import select
 import signal
 import socket
@@ -36,6 +35,9 @@ from typing import Any
 
 from netlearn.content.words import say
 from netlearn.errors import NetlearnError
+from netlearn.netns_pipe import recv as _recv
+from netlearn.netns_pipe import recv_exact as _recv_exact
+from netlearn.netns_pipe import send as _send
 
 CAP_NET_RAW = 13
 CLONE_NEWUSER = 0x10000000
@@ -167,35 +169,7 @@ def enter_private_net() -> None:
 
 # ---------------------------------------------------------------- the child and its pipe
 
-_LEN = struct.Struct("!I")
 PR_SET_PDEATHSIG = 1
-
-
-def _send(fd: int, message: tuple[Any, ...]) -> None:
-    try:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an event that cannot cross: say which
-        data = pickle.dumps(("error", say("core.netns.child.not-passed", error=exc), 1))
-    view = memoryview(_LEN.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _recv_exact(fd: int, size: int) -> bytes:
-    out = bytearray()
-    while len(out) < size:
-        chunk = os.read(fd, size - len(out))
-        if not chunk:
-            raise EOFError
-        out += chunk
-    return bytes(out)
-
-
-def _recv(fd: int) -> tuple[Any, ...]:
-    (size,) = _LEN.unpack(_recv_exact(fd, _LEN.size))
-    message = pickle.loads(_recv_exact(fd, size))
-    assert isinstance(message, tuple)
-    return message
 
 
 class _Stop(BaseException):

@@ -31,6 +31,11 @@ def lessons_dir() -> Path:
     return _data_dir("lessons")
 
 
+def shipped_lessons_dir() -> Path:
+    """The lessons netlearn ships with, whatever `NETLEARN_LESSONS` says."""
+    return _data_dir("lessons")
+
+
 def assets_dir() -> Path:
     """The folder holding bundled captures, the browser pages and pictures."""
     return _data_dir("assets")

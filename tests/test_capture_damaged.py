@@ -18,7 +18,7 @@ import pytest
 from netlearn.errors import NetlearnError
 from netlearn.events import to_dict
 from netlearn.lessons.capture.listing import scan
-from netlearn.lessons.osi.pcapfile import read_packet
+from netlearn.lessons.osi.scenes import read_packet
 from netlearn.packets import headers, pcapio
 from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir

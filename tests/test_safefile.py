@@ -13,7 +13,7 @@ import pytest
 
 from netlearn import safefile
 from netlearn.errors import NetlearnError
-from netlearn.lessons.capture import pcapio
+from netlearn.packets import pcapio
 
 SECRET = b"root:$6$do-not-touch:19000:0:99999:7:::\n"
 

@@ -9,7 +9,7 @@ import threading
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
-from netlearn.lessons.socketio.plainws import PlainWebSocket
+from netlearn.live.wsclient import PlainWebSocket
 
 
 def _server(messages: list[str], split: bool) -> tuple[int, threading.Thread]:

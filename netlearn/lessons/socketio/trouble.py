@@ -104,7 +104,7 @@ class Trouble(LiveLab):
         yield from self._error_check(evidence)
 
     def outsider(self) -> Iterator[Event]:
-        from netlearn.lessons.socketio.plainws import PlainWebSocket
+        from netlearn.live.wsclient import PlainWebSocket
 
         yield from self.section("outsider", say("socketio.narration.outsider"))
         port = self.stack.add_relay("plain")

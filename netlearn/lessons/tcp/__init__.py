@@ -86,7 +86,7 @@ SPEC = LessonSpec(
         "isn": SceneSpec(
             "netlearn.lessons.tcp.scenes:isn",
             (Arg("connections", test=number(1, 20), about="a number from 1 to 20"),),
-            "random ISNs",
+            "ISNs of consecutive connections",
         ),
     },
     generators={
