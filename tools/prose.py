@@ -32,9 +32,28 @@ def _docstring_nodes(tree: ast.AST) -> set[int]:
     return ids
 
 
+# Literals that are code in another language, not sentences: SQL statements, Textual CSS, an HTTP
+# head template, a file system path, a dotted "module:function" target.
+SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|PRAGMA|DROP|BEGIN)\b")
+CSS = re.compile(r"[#.\w-]+\s*\{[^{}]*:[^{}]*;[^{}]*\}")
+TARGET = re.compile(r"[\w.]+:\w+")
+
+
+def is_code(text: str) -> bool:
+    """SQL, CSS, an HTTP head, a path or a dotted target: read by machines, not learners."""
+    stripped = text.strip()
+    return bool(
+        SQL.match(text)
+        or CSS.search(text)
+        or "\r\n" in text
+        or (stripped.startswith("/") and " " not in stripped)
+        or TARGET.fullmatch(stripped)
+    )
+
+
 def reads_as_sentence(text: str) -> bool:
     """A literal a learner would read: long, several words, mostly letters, not code or a regex."""
-    if len(text) < MIN_CHARS:
+    if len(text) < MIN_CHARS or is_code(text):
         return False
     words = re.findall(r"[A-Za-z][A-Za-z'’-]+", text)
     if len(words) < MIN_WORDS:
