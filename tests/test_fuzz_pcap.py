@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
-from netlearn.packets import pcapio
 from netlearn.lessons.capture.listing import listing
-from netlearn.packets.pcap_view import from_file
 from netlearn.lessons.osi.scenes import read_packet
+from netlearn.packets import pcapio
+from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir
 from netlearn.render import make_renderer
 

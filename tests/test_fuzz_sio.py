@@ -27,8 +27,8 @@ from socketio.packet import Packet as SioTheirs
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
 from netlearn.lessons.socketio import protocol as codec
-from netlearn.lessons.socketio.protocol import EioPacket, SioPacket
 from netlearn.lessons.socketio.explain import explain, packet_line, unescape
+from netlearn.lessons.socketio.protocol import EioPacket, SioPacket
 from netlearn.render import run_scene
 
 FUZZ = settings(
