@@ -82,7 +82,10 @@ def test_the_limits_are_said_at_start(serve: Serve) -> None:
     assert "200 clients" in text and "10 s" in text and "--max-clients" in text
 
 
-async def _chat_burst(port: int, n: int, spread: float) -> tuple[float, list[int]]:
+async def _chat_burst(
+    port: int, n: int, spread: float, patience: float = 20
+) -> tuple[float, list[int]]:
+    """`n` chat clients arriving over `spread` seconds; each waits at most `patience` seconds."""
     origin = f"http://127.0.0.1:{port}"
     url = f"ws://127.0.0.1:{port}/chat"
     start = time.monotonic()
@@ -92,17 +95,17 @@ async def _chat_burst(port: int, n: int, spread: float) -> tuple[float, list[int
     async def one(i: int) -> int:
         nonlocal joined
         await asyncio.sleep(spread * i / n)  # arrivals spread over `spread` seconds
-        async with aconnect(url, origin=origin, open_timeout=20, max_queue=None) as ws:
-            welcome = json.loads(await asyncio.wait_for(ws.recv(), 20))
+        async with aconnect(url, origin=origin, open_timeout=patience, max_queue=None) as ws:
+            welcome = json.loads(await asyncio.wait_for(ws.recv(), patience))
             assert welcome["type"] == "welcome"
             joined += 1
             if joined == n:
                 all_in.set()
-            await asyncio.wait_for(all_in.wait(), 20)
+            await asyncio.wait_for(all_in.wait(), patience)
             await ws.send(json.dumps({"text": f"from {i}"}))
             seen: set[str] = set()
             while len(seen) < n:
-                msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                msg = json.loads(await asyncio.wait_for(ws.recv(), patience))
                 if msg.get("type") == "chat":
                     seen.add(msg["text"])
             assert seen == {f"from {k}" for k in range(n)}
@@ -176,7 +179,7 @@ def test_ctrl_c_during_a_burst(serve: Serve) -> None:
     def burst() -> None:
         # The server goes away in the middle of it, on purpose.
         with contextlib.suppress(Exception):
-            asyncio.run(_chat_burst(port, 150, 0.3))
+            asyncio.run(_chat_burst(port, 150, 0.3, patience=3))
 
     worker = threading.Thread(target=burst, daemon=True)
     worker.start()
