@@ -29,11 +29,17 @@ class ClientConn:
         self.buf = bytearray()
 
     # -- reading ------------------------------------------------------------------------
-    def _more(self, what: str, cause: str = "timeout-echo", lesson: str | None = None) -> None:
-        """Read at least one more byte into buf; StageFailed on timeout or EOF."""
+    def _more(
+        self,
+        what: str,
+        cause: str = "timeout-echo",
+        lesson: str | None = None,
+        limit: int = 65536,
+    ) -> None:
+        """Read at least one more byte (at most `limit`) into buf; StageFailed on timeout or EOF."""
         conn = self.conn
         if conn.pending:
-            self.buf += conn.recv_some()
+            self.buf += conn.recv_some(limit)
             return
         wait = self.ctx.remaining()
         ready, _, _ = select.select([conn.sock], [], [], wait)
@@ -54,7 +60,7 @@ class ClientConn:
                 cause=w.cause(cause),
                 lesson=lesson,
             )
-        data = conn.recv_some(timeout=max(self.ctx.remaining(), 0.05))
+        data = conn.recv_some(limit, timeout=max(self.ctx.remaining(), 0.05))
         if not data:
             raise StageFailed(
                 say("labs.websocket-client.session.closed-waiting", actor=ACTOR, what=what),
@@ -130,13 +136,28 @@ class ClientConn:
             cause=w.cause("early"),
         )
 
+    def _head_wanted(self) -> int:
+        """How many more bytes complete the next frame's header (at least one)."""
+        buf = self.buf
+        if len(buf) < 2:
+            return 2 - len(buf)
+        code = buf[1] & 0x7F
+        size = 2 + (2 if code == 126 else 8 if code == 127 else 0) + (4 if buf[1] & 0x80 else 0)
+        return max(size - len(buf), 1)
+
     def frame(self, what: str, lesson: str | None = None) -> tuple[w.Head, bytes, bytes]:
-        """The next client frame, header checked: (head, raw bytes, header + unmasked payload)."""
+        """The next client frame, header checked: (head, raw bytes, header + unmasked payload).
+
+        Reads exactly one frame, header first, then its payload: what the transcript shows as
+        received is that frame's bytes, however TCP split the program's writes into reads."""
         while True:
             head = w.parse_head(bytes(self.buf[:14]))
             if head is not None:
                 break
-            self._more(what, lesson=lesson)
+            self._more(what, lesson=lesson, limit=self._head_wanted())
+        if head.length <= MAX_FRAME:  # the bytes the header check shows: up to 16 of the payload
+            while len(self.buf) < head.size + min(head.length, 16):
+                self._more(what, lesson=lesson, limit=head.size + head.length - len(self.buf))
         problem = w.check_client_head(head, bytes(self.buf[: head.size + 16]))
         if problem is not None:
             raise problem
@@ -154,6 +175,7 @@ class ClientConn:
             self._more(
                 say("labs.websocket-client.session.frame-rest", n=head.length, what=what),
                 lesson=lesson,
+                limit=head.size + head.length - len(self.buf),
             )
         raw = bytes(self.buf[: head.size + head.length])
         del self.buf[: head.size + head.length]
