@@ -51,11 +51,30 @@ def missing(item: pytest.Item) -> str | None:
     return None
 
 
+# Files whose tests wait longest (live demos, lab graders, many subprocesses): run first, so that
+# pytest-xdist's workers do not end the run waiting on one of them alone.
+SLOW_FIRST = (
+    "test_locale.py",
+    "test_step_heights.py",
+    "test_lab_socketio_client.py",
+    "test_lab_websocket_client.py",
+    "test_sio_demo.py",
+    "test_sio_serve_load.py",
+    "test_lab_tcp_echo.py",
+    "test_app_wiring.py",
+    "test_tcp_tshark.py",
+    "test_content_broken.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that takes the `chromium` fixture needs a browser, marked or not."""
+    """A test that takes the `chromium` fixture needs a browser, marked or not; the slow files
+    go first (a stable sort: the order within them is kept)."""
     for item in items:
         if "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.hookimpl(tryfirst=True)

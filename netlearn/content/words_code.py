@@ -22,6 +22,11 @@ LOOKUPS = frozenset({"say", "help_text", "table", "items", "known", "lookup"})
 # A key names a folder and at least one key under it: `core.home.title`, `labs.tcp-echo.intro`.
 _KEY = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_.-]*$")
+# A file that may look words up: it calls one of LOOKUPS or imports from the words store (under
+# any name). Only those are parsed.
+_MAY_LOOK_UP = re.compile(
+    r"\b(?:" + "|".join(sorted(LOOKUPS)) + r")\s*\(|content\.words|import words"
+)
 
 
 @dataclass(frozen=True)
@@ -72,10 +77,10 @@ def _uses(path: Path, call: ast.Call, aliases: dict[str, str]) -> list[KeyUse]:
     ]
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
+def _aliases(nodes: list[ast.AST]) -> dict[str, str]:
     """`from netlearn.content.words import table as words_table` -> {"words_table": "table"}."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module == "netlearn.content.words":
             for alias in node.names:
                 if alias.asname and alias.name in LOOKUPS:
@@ -85,17 +90,15 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
 
 def scan_source(path: Path, source: str) -> list[KeyUse]:
     """The word lookups in one file's source (a file that does not parse names none)."""
+    if not _MAY_LOOK_UP.search(source):  # most files: no parse at all
+        return []
     try:
         tree = ast.parse(source, filename=str(path))
     except (SyntaxError, ValueError):
         return []
-    aliases = _aliases(tree)
-    uses = [
-        u
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        for u in _uses(path, node, aliases)
-    ]
+    nodes = list(ast.walk(tree))  # one walk serves the aliases and the calls
+    aliases = _aliases(nodes)
+    uses = [u for node in nodes if isinstance(node, ast.Call) for u in _uses(path, node, aliases)]
     return sorted(uses, key=lambda u: u.line)
 
 
