@@ -107,16 +107,50 @@ def _book(first: str) -> dict[str, Any]:
     return book
 
 
+_files: dict[tuple[str, str, str], dict[str, Any] | None] = {}
+
+
+def _file_book(first: str, second: str) -> dict[str, Any] | None:
+    """The keys of `lessons/<first>/<second>.toml` alone, when that file exists: a command's help
+    needs one small file, not every file of its folder (start-up time)."""
+    import os
+
+    from netlearn.paths import LESSONS_ENV
+
+    file_key = (os.environ.get(LESSONS_ENV, ""), first, second)
+    if file_key in _files:
+        return _files[file_key]
+    book: dict[str, Any] | None = None
+    if second not in ("words", "quiz", "lessons"):
+        root = _folder_root(first)
+        path = root / first / f"{second}.toml"
+        if path.is_file():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                raise WordsError(f"{path}: cannot read words: {exc}") from None
+            book = {}
+            flatten(prefix_of(root, path), data, book)
+    _files[file_key] = book
+    return book
+
+
 def clear_cache() -> None:
     """Forget loaded words (tests that point `NETLEARN_LESSONS` elsewhere)."""
     _books.clear()
     _fast.clear()
+    _files.clear()
     placeholders.cache_clear()
 
 
 def lookup(key: str) -> Any:
     """The raw value of a key: a string, or a table (dict) of them."""
-    first = key.split(".", 1)[0]
+    parts = key.split(".", 2)
+    first = parts[0]
+    if len(parts) == 3:
+        one_file = _file_book(first, parts[1])
+        if one_file is not None and key in one_file:
+            return one_file[key]
     book = _book(first)
     if key not in book:
         raise WordsError(f"no words for {key!r} under {_folder_root(first) / first}")
