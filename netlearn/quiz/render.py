@@ -5,8 +5,6 @@ Imported by the runner, so the drawing is registered before the first question i
 
 from __future__ import annotations
 
-import textwrap
-
 from rich.console import Console
 
 from netlearn.content.words import say
@@ -17,12 +15,11 @@ from netlearn.quiz.events import QuizAnswer, QuizQuestion, QuizScore
 from netlearn.quiz.model import letter
 from netlearn.quiz.report import ProgressReport, steps_text
 from netlearn.render.registry import draw_rich, plain_lines, wrap_markdown
+from netlearn.render.text import wrap
 
 
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    return textwrap.wrap(
-        text, width=width, initial_indent=indent, subsequent_indent=indent + "   "
-    ) or [indent]
+    return wrap(text, width, indent, indent + "   ", hyphens=True)
 
 
 @plain_lines.register

@@ -10,6 +10,7 @@ import codecs
 
 from netlearn.content.words import say, table
 from netlearn.packets.opcodes import OPCODES
+from netlearn.render.text import hex_bytes
 
 OPNAMES = OPCODES  # RFC 6455 section 5.2
 
@@ -53,11 +54,6 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _hex(data: bytes, limit: int = 16) -> str:
-    out = data[:limit].hex(" ")
-    return out + (" …" if len(data) > limit else "")
-
-
 def describe_payload(
     opcode: int, payload: bytes, fin: bool, message: int | None = None, prefix: bytes | None = None
 ) -> str:
@@ -89,7 +85,7 @@ def describe_payload(
                 label=label,
                 part=part,
                 size=len(payload),
-                hex=_hex(payload),
+                hex=hex_bytes(payload),
             )
         text, note = reading
         return say(
@@ -101,7 +97,7 @@ def describe_payload(
         try:
             text = _short(payload.decode("utf-8"))
         except UnicodeDecodeError:
-            return say("websocket.frames.payload.control-hex", name=name, hex=_hex(payload))
+            return say("websocket.frames.payload.control-hex", name=name, hex=hex_bytes(payload))
         return say("websocket.frames.payload.control-text", name=name, text=text)
     if opcode or kind is None:
         label = name
@@ -112,7 +108,7 @@ def describe_payload(
         label=label,
         part=part,
         size=len(payload),
-        hex=_hex(payload),
+        hex=hex_bytes(payload),
     )
 
 
