@@ -34,11 +34,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from netlearn.errors import NetlearnError
+
+
+class _Record:
+    """A small frozen record, cheap to define: `netlearn --help` reads every lesson's spec, and
+    a dataclass costs its definition time at every start-up (these four cost 3 ms)."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is frozen")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *map(repr, self._values())))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({inner})"
 
 
 def _quote(value: object) -> str:
@@ -48,14 +75,26 @@ def _quote(value: object) -> str:
     return text if len(text) <= 40 else text[:36] + "...'"
 
 
-@dataclass(frozen=True)
-class Arg:
-    """One scene argument and the values it accepts: `choices`, or those `test` says yes to."""
+class Arg(_Record):
+    """One scene argument and the values it accepts: `choices`, or those `test` says yes to.
 
+    `about`: the accepted values in words, when they are not a short list."""
+
+    __slots__ = ("name", "choices", "test", "about")
+    _fields = __slots__
     name: str
-    choices: tuple[str, ...] = ()
-    test: Callable[[str], bool] | None = None
-    about: str = ""  # the accepted values in words, when they are not a short list
+    choices: tuple[str, ...]
+    test: Callable[[str], bool] | None
+    about: str
+
+    def __init__(
+        self,
+        name: str,
+        choices: tuple[str, ...] = (),
+        test: Callable[[str], bool] | None = None,
+        about: str = "",
+    ) -> None:
+        self._set(name=name, choices=choices, test=test, about=about)
 
     def problem(self, value: str) -> str | None:
         """Why `value` is refused (None when it is accepted)."""
@@ -72,13 +111,17 @@ class Arg:
         return f"{self.name}={_quote(value)}: give {self.about}"
 
 
-@dataclass(frozen=True)
-class SceneSpec:
+class SceneSpec(_Record):
     """A scene: the producer `(env, **args) -> Iterator[Event]` that makes its events."""
 
+    __slots__ = ("target", "args", "about")
+    _fields = __slots__
     target: str
-    args: tuple[Arg, ...] = ()
-    about: str = ""
+    args: tuple[Arg, ...]
+    about: str
+
+    def __init__(self, target: str, args: tuple[Arg, ...] = (), about: str = "") -> None:
+        self._set(target=target, args=args, about=about)
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -100,25 +143,44 @@ class SceneSpec:
         return out
 
 
-@dataclass(frozen=True)
-class GeneratorSpec:
-    """A quiz generator `(rng, question) -> Asked`: where it lives and what it needs."""
+class GeneratorSpec(_Record):
+    """A quiz generator `(rng, question) -> Asked`: where it lives and what it needs.
 
+    `source`: "generated" (packets built with the seed) or "capture" (the bundled capture)."""
+
+    __slots__ = ("target", "source", "params", "about")
+    _fields = __slots__
     target: str
-    source: str  # "generated" (packets built with the seed) or "capture" (the bundled capture)
-    params: tuple[str, ...] = ()
-    about: str = ""
+    source: str
+    params: tuple[str, ...]
+    about: str
+
+    def __init__(
+        self, target: str, source: str, params: tuple[str, ...] = (), about: str = ""
+    ) -> None:
+        self._set(target=target, source=source, params=params, about=about)
 
 
-@dataclass(frozen=True)
-class LessonSpec:
-    """What one lesson package offers the rest of netlearn."""
+class LessonSpec(_Record):
+    """What one lesson package offers the rest of netlearn.
 
+    `command`: ("module:name" of `netlearn <id>`, its one-line help), or None: no command."""
+
+    __slots__ = ("id", "command", "scenes", "generators")
+    _fields = __slots__
     id: str
-    # ("module:name" of `netlearn <id>`, its one-line help), or None: no command
-    command: tuple[str, str] | None = None
-    scenes: Mapping[str, SceneSpec] = field(default_factory=dict)
-    generators: Mapping[str, GeneratorSpec] = field(default_factory=dict)
+    command: tuple[str, str] | None
+    scenes: Mapping[str, SceneSpec]
+    generators: Mapping[str, GeneratorSpec]
+
+    def __init__(
+        self,
+        id: str,  # noqa: A002 (the lesson's id, as lessons.toml names it)
+        command: tuple[str, str] | None = None,
+        scenes: Mapping[str, SceneSpec] | None = None,
+        generators: Mapping[str, GeneratorSpec] | None = None,
+    ) -> None:
+        self._set(id=id, command=command, scenes=scenes or {}, generators=generators or {})
 
     def full_scenes(self) -> dict[str, SceneSpec]:
         """The scenes under the names a lesson's text uses (`tcp.handshake`)."""

@@ -87,8 +87,8 @@ def _run(argv: list[str] | None) -> int:
     from typer.main import get_command
 
     from netlearn.cli.lazy import Interrupted, OutputClosed
-    from netlearn.env import make_streams_safe
     from netlearn.errors import NetlearnError
+    from netlearn.streams import make_streams_safe
 
     make_streams_safe()
     command = get_command(app)
