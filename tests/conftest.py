@@ -67,6 +67,17 @@ SLOW_FIRST = (
 )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile netlearn's bytecode once, in the controller: the suite starts hundreds of
+    `netlearn` subprocesses, and where PYTHONDONTWRITEBYTECODE is set (some CI hosts) each of
+    them would otherwise compile the sources again (a fresh clone has no bytecode)."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the controller did it
+        return
+    import compileall
+
+    compileall.compile_dir(str(REPO / "netlearn"), quiet=2)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that takes the `chromium` fixture needs a browser, marked or not; the slow files
     go first (a stable sort: the order within them is kept)."""
