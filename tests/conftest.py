@@ -64,6 +64,7 @@ SLOW_FIRST = (
     "test_app_wiring.py",
     "test_tcp_tshark.py",
     "test_content_broken.py",
+    "test_ws_autobahn.py",
 )
 
 
