@@ -9,6 +9,7 @@ was lost, which ACKs were duplicates, the ssthresh after the loss), never from t
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 from netlearn.content.words import say
 from netlearn.events import Note, WindowChart, WindowSample
@@ -25,16 +26,29 @@ from netlearn.lessons.tcp.demo import (
     upload,
 )
 
+if TYPE_CHECKING:
+    from netlearn.lessons.tcp.protocol import Endpoint
+    from netlearn.lessons.tcp.sim import Simulation
 
-def loss(rng: random.Random, absolute: bool = False, opts: Options | None = None) -> Trace:
-    opts = opts or Options()
+
+def _upload(
+    rng: random.Random, opts: Options, size: int, drops: dict[int, int], *, watch: bool = False
+) -> tuple[Endpoint, Endpoint, Simulation, bytes]:
+    """The client uploads `size` bytes to a server that reads at once; data segment n is lost
+    `drops[n]` times (none in a what-if run, whose plan decides). The connection has run."""
     client, server = client_server(rng, opts, server_config={"reads_at_once": True})
-    data = upload(12 * 1460)
-    lose = lose_data(client, {} if opts.whatif else {6: 1})
-    sim = simulation(client, server, opts, lose=lose)
+    data = upload(size)
+    lose = lose_data(client, {} if opts.whatif else drops)
+    sim = simulation(client, server, opts, watch=client if watch else None, lose=lose)
     open_connection(sim, client, server)
     sim.at(0.001, client, "send", data)
     sim.run()
+    return client, server, sim, data
+
+
+def loss(rng: random.Random, absolute: bool = False, opts: Options | None = None) -> Trace:
+    opts = opts or Options()
+    client, server, sim, data = _upload(rng, opts, 12 * 1460, {6: 1})
     events = start(
         say("tcp.scenarios.loss.title"),
         say("tcp.scenarios.loss.subtitle", size=len(data)),
@@ -61,13 +75,7 @@ def loss(rng: random.Random, absolute: bool = False, opts: Options | None = None
 
 def timeout(rng: random.Random, absolute: bool = False, opts: Options | None = None) -> Trace:
     opts = opts or Options()
-    client, server = client_server(rng, opts, server_config={"reads_at_once": True})
-    data = upload(3 * 1460 + 620)
-    lose = lose_data(client, {} if opts.whatif else {4: 2})
-    sim = simulation(client, server, opts, lose=lose)
-    open_connection(sim, client, server)
-    sim.at(0.001, client, "send", data)
-    sim.run()
+    client, server, sim, data = _upload(rng, opts, 3 * 1460 + 620, {4: 2})
     events = start(
         say("tcp.scenarios.timeout.title"),
         say("tcp.scenarios.timeout.subtitle", size=len(data)),
@@ -91,13 +99,7 @@ def congestion(rng: random.Random, absolute: bool = False, opts: Options | None 
     # The server ACKs every segment here, so slow start doubles per round trip (with delayed
     # ACKs it grows by about 1.5 per round trip: cwnd += min(N, SMSS) per ACK).
     opts = Options(plan=opts.plan, sack=opts.sack, delayed_acks=False)
-    client, server = client_server(rng, opts, server_config={"reads_at_once": True})
-    data = upload(90 * 1460)
-    lose = lose_data(client, {} if opts.whatif else {25: 1})
-    sim = simulation(client, server, opts, watch=client, lose=lose)
-    open_connection(sim, client, server)
-    sim.at(0.001, client, "send", data)
-    sim.run()
+    client, server, sim, data = _upload(rng, opts, 90 * 1460, {25: 1}, watch=True)
     events = start(
         say("tcp.scenarios.congestion.title"),
         say("tcp.scenarios.congestion.subtitle", size=len(data)),
