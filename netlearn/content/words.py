@@ -15,29 +15,27 @@ names exists, that every placeholder is filled, and that no key is left unused.
 from __future__ import annotations
 
 import functools
+import os
 import string
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from netlearn.errors import NetlearnError
+from netlearn.paths import LESSONS_ENV, lessons_dir, shipped_lessons_dir
 
 NOT_WORDS = frozenset({"lessons.toml", "quiz.toml"})
 
+# Keyed by NETLEARN_LESSONS as set (which decides every path): one dictionary lookup per `say`,
+# no file system call (a frame drawn with twenty words must stay microseconds).
+# (lessons setting, first part of a key) -> that folder's words
 _books: dict[tuple[str, str], dict[str, Any]] = {}
-# (NETLEARN_LESSONS as set, first part of a key) -> that folder's words: one dictionary lookup per
-# `say`, no file system call (a frame drawn with twenty words must stay microseconds).
-_fast: dict[tuple[str, str], dict[str, Any]] = {}
+# (lessons setting, first, second part) -> the words of `<first>/<second>.toml` alone, or None
+_files: dict[tuple[str, str, str], dict[str, Any] | None] = {}
 
 
 class WordsError(NetlearnError):
     """A key the code asked for is missing, or a placeholder was not filled."""
-
-
-def _root() -> Path:
-    from netlearn.paths import lessons_dir
-
-    return lessons_dir()
 
 
 def words_files(folder: Path) -> list[Path]:
@@ -68,77 +66,57 @@ def load_book(root: Path, first: str) -> dict[str, Any]:
     """Every key under one top folder of `lessons/`, flattened."""
     out: dict[str, Any] = {}
     for path in words_files(root / first):
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise WordsError(f"{path}: cannot read words: {exc}") from None
-        flatten(prefix_of(root, path), data, out)
+        _read(root, path, out)
     return out
+
+
+def _read(root: Path, path: Path, out: dict[str, Any]) -> None:
+    """One words file's keys, flattened into `out`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise WordsError(f"{path}: cannot read words: {exc}") from None
+    flatten(prefix_of(root, path), data, out)
 
 
 def _folder_root(first: str) -> Path:
     """The lessons folder that holds `first`: `NETLEARN_LESSONS` when it has that folder, else the
     shipped one (a teacher's copy of one lesson still finds the core's and glossaries' words)."""
-    root = _root()
+    root = lessons_dir()
     if (root / first).is_dir():
         return root
-    from netlearn.paths import shipped_lessons_dir
-
     shipped = shipped_lessons_dir()  # the shipped lessons, whatever NETLEARN_LESSONS says
     return shipped if (shipped / first).is_dir() else root
 
 
 def _book(first: str) -> dict[str, Any]:
-    import os
-
-    from netlearn.paths import LESSONS_ENV
-
-    fast_key = (os.environ.get(LESSONS_ENV, ""), first)
-    book = _fast.get(fast_key)
-    if book is not None:
-        return book
-    root = _folder_root(first)
-    cache_key = (str(root), first)
-    book = _books.get(cache_key)
+    key = (os.environ.get(LESSONS_ENV, ""), first)
+    book = _books.get(key)
     if book is None:
-        book = load_book(root, first)
-        _books[cache_key] = book
-    _fast[fast_key] = book
+        book = _books[key] = load_book(_folder_root(first), first)
     return book
-
-
-_files: dict[tuple[str, str, str], dict[str, Any] | None] = {}
 
 
 def _file_book(first: str, second: str) -> dict[str, Any] | None:
     """The keys of `lessons/<first>/<second>.toml` alone, when that file exists: a command's help
     needs one small file, not every file of its folder (start-up time)."""
-    import os
-
-    from netlearn.paths import LESSONS_ENV
-
-    file_key = (os.environ.get(LESSONS_ENV, ""), first, second)
-    if file_key in _files:
-        return _files[file_key]
+    key = (os.environ.get(LESSONS_ENV, ""), first, second)
+    if key in _files:
+        return _files[key]
     book: dict[str, Any] | None = None
     if second not in ("words", "quiz", "lessons"):
         root = _folder_root(first)
         path = root / first / f"{second}.toml"
         if path.is_file():
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                raise WordsError(f"{path}: cannot read words: {exc}") from None
             book = {}
-            flatten(prefix_of(root, path), data, book)
-    _files[file_key] = book
+            _read(root, path, book)
+    _files[key] = book
     return book
 
 
 def clear_cache() -> None:
     """Forget loaded words (tests that point `NETLEARN_LESSONS` elsewhere)."""
     _books.clear()
-    _fast.clear()
     _files.clear()
     placeholders.cache_clear()
 
