@@ -14,6 +14,7 @@ from netlearn.content.words import say
 from netlearn.labs import ws_wire as w
 from netlearn.labs.clock import Timer
 from netlearn.labs.core import Conn, StageContext, StageFailed
+from netlearn.labs.ws_frames import head_size
 
 ACTOR = "server"
 QUIET = 0.3  # seconds netlearn listens before it speaks: a client must not talk first
@@ -138,12 +139,9 @@ class ClientConn:
 
     def _head_wanted(self) -> int:
         """How many more bytes complete the next frame's header (at least one)."""
-        buf = self.buf
-        if len(buf) < 2:
-            return 2 - len(buf)
-        code = buf[1] & 0x7F
-        size = 2 + (2 if code == 126 else 8 if code == 127 else 0) + (4 if buf[1] & 0x80 else 0)
-        return max(size - len(buf), 1)
+        if len(self.buf) < 2:
+            return 2 - len(self.buf)
+        return max(head_size(self.buf[1]) - len(self.buf), 1)
 
     def frame(self, what: str, lesson: str | None = None) -> tuple[w.Head, bytes, bytes]:
         """The next client frame, header checked: (head, raw bytes, header + unmasked payload).

@@ -73,6 +73,12 @@ class Head:
         return self.opcode >= 0x8
 
 
+def head_size(second_byte: int) -> int:
+    """A frame header's size in bytes, told by its second byte (length code and mask bit)."""
+    field = second_byte & 0x7F
+    return 2 + (2 if field == 126 else 8 if field == 127 else 0) + (4 if second_byte & 0x80 else 0)
+
+
 def parse_head(buf: bytes) -> Head | None:
     """The header at the start of `buf`, or None if more bytes are needed."""
     if len(buf) < 2:
