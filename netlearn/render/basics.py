@@ -2,7 +2,7 @@
 wrapping and unwrapping of a packet, and step markers, as plain lines and in Rich.
 
 The registry imports this module the first time it meets one of these events (see
-`netlearn.render.registry.CORE_DRAWINGS`). The words are in `lessons/core/render.toml`.
+`netlearn.render.registry.drawing_module`). The words are in `lessons/core/render.toml`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ module; nothing here needs to change, and nobody imports that module for its sid
 first time an event type has no drawing, the `render` module of the event's own package is
 imported (an event of `netlearn.lessons.websocket.events` is drawn by
 `netlearn.lessons.websocket.render`) and the event dispatched again. The core's own events
-(`netlearn.events`) are drawn by the core render modules named in `CORE_DRAWINGS`.
+(`netlearn.events`) are drawn by `netlearn.render.basics`, the ladder's by `netlearn.render.tcp`.
 """
 
 from __future__ import annotations
@@ -34,10 +34,6 @@ def wrap_markdown(text: str, width: int) -> list[str]:
 
 # ------------------------------------------------------------------ finding a drawing
 
-# Core event modules and the core render modules that draw their events (those not drawn here).
-CORE_DRAWINGS: dict[str, tuple[str, ...]] = {
-    "netlearn.events": ("netlearn.render.basics",),
-}
 # Core events drawn by the ladder (and so by Rich): only these import it, so that a plain listing
 # that prints a Note never loads the ladder.
 LADDER_EVENTS = frozenset(
@@ -47,15 +43,13 @@ LADDER_EVENTS = frozenset(
 _imported: set[str] = set()  # drawing modules already imported (or found missing)
 
 
-def drawing_modules(kind: type) -> tuple[str, ...]:
-    """The modules that draw events of `kind`: see the module docstring."""
+def drawing_module(kind: type) -> str | None:
+    """The module that draws events of `kind`: see the module docstring."""
     module = kind.__module__
-    if module == "netlearn.events" and kind.__name__ in LADDER_EVENTS:
-        return ("netlearn.render.tcp",)
-    if module in CORE_DRAWINGS:
-        return CORE_DRAWINGS[module]
+    if module == "netlearn.events":
+        return "netlearn.render.tcp" if kind.__name__ in LADDER_EVENTS else "netlearn.render.basics"
     package = module.rpartition(".")[0]
-    return (f"{package}.render",) if package else ()
+    return f"{package}.render" if package else None
 
 
 def _load_drawing(kind: type) -> bool:
@@ -64,17 +58,17 @@ def _load_drawing(kind: type) -> bool:
     for base in kind.__mro__:
         if base is Event or base is object:
             continue
-        for name in drawing_modules(base):
-            if name in _imported:
-                continue
-            _imported.add(name)
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as err:
-                if err.name != name:  # a missing import inside the drawing module: a real bug
-                    raise
-                continue
-            loaded = True
+        name = drawing_module(base)
+        if name is None or name in _imported:
+            continue
+        _imported.add(name)
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:  # a missing import inside the drawing module: a real bug
+                raise
+            continue
+        loaded = True
     return loaded
 
 
