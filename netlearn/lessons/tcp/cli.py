@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from netlearn.content.words import say
+from netlearn.lessons.tcp import TCP_SCENARIOS
 from netlearn.options import (
     ExportOpt,
     FormatOpt,
@@ -25,20 +26,7 @@ if TYPE_CHECKING:
     from netlearn.lessons.tcp.demo import Trace
     from netlearn.lessons.tcp.player import Inspect
 
-SCENARIO_NAMES = ", ".join(
-    (
-        "handshake",
-        "transfer",
-        "close",
-        "reset",
-        "lost-syn",
-        "simultaneous-open",
-        "loss",
-        "timeout",
-        "congestion",
-        "zero-window",
-    )
-)
+SCENARIO_NAMES = ", ".join(TCP_SCENARIOS)  # the spec's list (a test checks it against SCENARIOS)
 
 
 def tcp(
