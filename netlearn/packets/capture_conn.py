@@ -102,6 +102,18 @@ class Conn:
         self.analysis = ConnAnalysis()
         self.steady = False
 
+    def settle(self) -> None:
+        """Work out `steady` again after a state change: both sides ESTABLISHED, no FIN, no
+        reset (the tracker and the capture's fast path both ask)."""
+        state, fin_seq = self.state, self.fin_seq
+        self.steady = (
+            state[CLIENT] is State.ESTABLISHED
+            and state[SERVER] is State.ESTABLISHED
+            and fin_seq[CLIENT] is None
+            and fin_seq[SERVER] is None
+            and self.rst_by is None
+        )
+
     @property
     def handshake_done(self) -> bool:
         return self.established_ts is not None and self.syn_ts is not None

@@ -340,14 +340,7 @@ class Tracker(Telling):
                 self._move(conn, src, Seen.SENT_FIN, t, before)
             if not what:
                 what.append("ack")
-        state = conn.state
-        conn.steady = (
-            state[CLIENT] is State.ESTABLISHED
-            and state[SERVER] is State.ESTABLISHED
-            and conn.fin_seq[CLIENT] is None
-            and conn.fin_seq[SERVER] is None
-            and conn.rst_by is None
-        )
+        conn.settle()
         if before is None or after is None:
             return None
         return Observation(conn, pkt, src, dst, new, before, after, tuple(what))

@@ -68,13 +68,7 @@ def observe(
         new = _get((state[src], Seen.SENT_FIN))
         if new is not None:
             state[src] = new
-    conn.steady = (
-        state[CLIENT] is State.ESTABLISHED
-        and state[SERVER] is State.ESTABLISHED
-        and fin_seq[CLIENT] is None
-        and fin_seq[SERVER] is None
-        and conn.rst_by is None
-    )
+    conn.settle()
 
 
 def open_syn(
@@ -185,11 +179,5 @@ def synack(
     new = _get((state[dst], "received SYN-ACK"))
     if new is not None:
         state[dst] = new
-    conn.steady = (
-        state[CLIENT] is State.ESTABLISHED
-        and state[SERVER] is State.ESTABLISHED
-        and conn.fin_seq[CLIENT] is None
-        and conn.fin_seq[SERVER] is None
-        and conn.rst_by is None
-    )
+    conn.settle()
     return True
