@@ -18,6 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from forkserver import ForkServer
 
 from netlearn.env import Env
 
@@ -159,9 +160,21 @@ def make_env(netlearn_home: Path) -> Callable[..., tuple[Env, StringIO]]:
     return factory
 
 
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    """One pre-started `python -m netlearn` per worker (tests/forkserver.py says why and how)."""
+    server = ForkServer()
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def run_cli(netlearn_home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run `python -m netlearn ARGS` as a user would (stdout a pipe, not a terminal)."""
+def run_cli(
+    netlearn_home: Path, fork_server: ForkServer
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run `python -m netlearn ARGS` as a user would (stdout a pipe, not a terminal), in a
+    process of its own forked from the fork server, or started afresh where a fork would not be
+    the same (another locale or PYTHON* setting)."""
 
     def run(
         *args: str,
@@ -172,6 +185,10 @@ def run_cli(netlearn_home: Path) -> Callable[..., subprocess.CompletedProcess[st
         full_env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
+        if fork_server.usable(full_env):
+            return fork_server.run(
+                list(args), input=input or "", env=full_env, cwd=str(REPO), timeout=timeout
+            )
         return subprocess.run(
             [sys.executable, "-m", "netlearn", *args],
             input=input if input is not None else "",

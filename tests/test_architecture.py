@@ -64,6 +64,8 @@ def test_a_missing_tool_skips_with_a_reason_and_ci_fails_on_any_skip(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytester.makeconftest((REPO / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    fork_server = (REPO / "tests" / "forkserver.py").read_text(encoding="utf-8")
+    (pytester.path / "forkserver.py").write_text(fork_server, encoding="utf-8")
     pytester.makeini("[pytest]\nmarkers =\n    root\n    browser\n    tools\n")
     pytester.makepyfile(test_marked=MARKED)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")

@@ -62,15 +62,18 @@ def tshark(*args: str) -> str:
     return done.stdout
 
 
-def wireshark_marks(path: Path) -> list[set[str]]:
-    cmd = ["-r", str(path), "-T", "fields"]
+def wireshark_view(path: Path) -> tuple[list[set[str]], str]:
+    """tshark's analysis flags on each frame, and its expert report, from one run of tshark (the
+    rows come first, one line each; the report follows after an empty line)."""
+    cmd = ["-r", str(path), "-T", "fields", "-z", "expert"]
     for name in FLAGS:
         cmd += ["-e", f"tcp.analysis.{name}"]
-    rows = tshark(*cmd).splitlines()
-    return [
+    rows, _, report = tshark(*cmd).partition("\n\n")
+    marks = [
         {FLAGS[name] for name, value in zip(FLAGS, row.split("\t"), strict=True) if value}
-        for row in rows
+        for row in rows.splitlines()
     ]
+    return marks, report
 
 
 def check(trace: Trace, tmp_path: Path) -> list[set[str]]:
@@ -78,11 +81,10 @@ def check(trace: Trace, tmp_path: Path) -> list[set[str]]:
     write_pcap(path, trace.captured)
     seen = capture_view(trace)
     ours = [set(s.marks) for s in seen]
-    theirs = wireshark_marks(path)
+    theirs, report = wireshark_view(path)
     assert len(theirs) == len(ours)
     for n, (a, b) in enumerate(zip(ours, theirs, strict=True), start=1):
         assert a == b, f"frame {n}: netlearn {sorted(a)}, Wireshark {sorted(b)}"
-    report = tshark("-r", str(path), "-q", "-z", "expert")
     assert "Errors (" not in report, report
     if "Warns (" in report:
         warns = report.split("Warns (")[1].split("\n\n")[0].splitlines()[3:]

@@ -1,0 +1,328 @@
+"""`python -m netlearn ARGS` for the tests, without paying Python's start-up each time.
+
+The suite runs the CLI some 450 times; in each run most of the CPU went to starting Python and
+importing scapy, Typer and Rich again (about 0.15 s of a 0.19 s run). This module keeps one
+server process per pytest worker that has imported those third-party modules and nothing of
+netlearn. For each run the server forks: the child is a real, separate process with its own
+pipes for stdin, stdout and stderr, its own environment, working directory and `sys.argv`, and it
+runs `netlearn` the way `python -m netlearn` does (`runpy`), importing netlearn afresh. Its exit
+status is the one a fresh interpreter would give (SystemExit codes, 1 on an uncaught exception,
+death by SIGINT on an uncaught KeyboardInterrupt).
+
+What a fork cannot reproduce, and so where `run` falls back to a plain subprocess: a different
+interpreter set-up (any PYTHON* variable, or a locale variable, differs from the server's:
+stdio encodings and `sys.path` are fixed at start-up). Tests of start-up itself (Ctrl-C while
+starting, a terminal, the locale) start their own subprocesses. Set NETLEARN_TEST_FORK=0 to send
+every run to a plain subprocess.
+
+Protocol, over a Unix socket per run: the client sends one JSON line with argv, env and cwd, and
+passes the three pipe ends with SCM_RIGHTS; the server answers `pid N` after the fork and
+`rc N` once it has reaped the child (a negative N: killed by signal -N, as in `subprocess`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+# What every CLI run would import anyway (netlearn itself is never imported here): the command
+# tree and the renderer, and scapy's IPv4 layers, exactly as netlearn imports them (importing
+# more of scapy would bind more layers than a real run has).
+PRELOAD = (
+    "typer",
+    "click",
+    "rich.console",
+    "rich.markup",
+    "rich.table",
+    "rich.text",
+    "rich.panel",
+    "markdown_it",
+    "platformdirs",
+    "scapy.packet",
+    "scapy.layers.l2",
+    "scapy.layers.inet",
+)
+
+# Start-up choices a forked child would inherit from the server instead of making its own.
+_STARTUP_PREFIXES = ("PYTHON", "LC_")
+_STARTUP_NAMES = ("LANG", "LANGUAGE")
+
+
+def _startup_env(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(_STARTUP_PREFIXES) or k in _STARTUP_NAMES}
+
+
+# ---------------------------------------------------------------------------- the server side
+
+
+def _child(request: dict, fds: list[int], inherited: list[int]) -> None:
+    """In the forked child: become `python -m netlearn ARGS`, then exit; never returns."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for fd in inherited:  # the server's own: listener, selector, wake-up pipe, connections
+            os.close(fd)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.path[0] = request["cwd"]
+        sys.argv = ["-m", *request["args"]]
+        import runpy
+
+        try:
+            runpy.run_module("netlearn", run_name="__main__", alter_sys=True)
+            code = 0
+        except SystemExit as exc:
+            if exc.code is None:
+                code = 0
+            elif isinstance(exc.code, int):
+                code = exc.code
+            else:
+                print(exc.code, file=sys.stderr)
+                code = 1
+        except KeyboardInterrupt:
+            import traceback
+
+            traceback.print_exc()
+            _flush()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        # As the interpreter ends: wait for non-daemon threads, then the atexit functions.
+        import atexit
+        import threading
+
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
+    finally:
+        _flush()
+        os._exit(code & 0xFF)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+def serve(path: str) -> None:
+    """Import PRELOAD, then fork one child per connection on the Unix socket at `path`."""
+    import gc
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.collect()
+    gc.freeze()  # keep the children from copying every page the collector would touch
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    sel.register(0, selectors.EVENT_READ)  # the pytest worker holds the other end
+    children: dict[int, socket.socket] = {}
+    print("ready", flush=True)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                msg, fds, _, _ = socket.recv_fds(conn, 1 << 16, 3)
+                while not msg.endswith(b"\n"):  # one JSON line, however long the arguments
+                    piece = conn.recv(1 << 20)
+                    if not piece:
+                        break
+                    msg += piece
+                pid = os.fork()
+                if pid == 0:
+                    own = [listener.fileno(), conn.fileno(), wake_r, wake_w, sel.fileno()]
+                    own += [c.fileno() for c in children.values()]
+                    _child(json.loads(msg), fds, own)
+                for fd in fds:
+                    os.close(fd)
+                children[pid] = conn
+                conn.sendall(f"pid {pid}\n".encode())
+            elif key.fileobj == wake_r:
+                os.read(wake_r, 4096)
+            elif not os.read(0, 4096):  # the pytest worker is gone
+                return
+        while children:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            conn = children.pop(pid, None)
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"rc {os.waitstatus_to_exitcode(status)}\n".encode())
+                conn.close()
+
+
+# ---------------------------------------------------------------------------- the client side
+
+
+class ForkServer:
+    """One server process, started on first use; `run` is `subprocess.run` for the CLI."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._dir = tempfile.mkdtemp(prefix="netlearn-fork-")
+        self._path = os.path.join(self._dir, "s")
+        self._startup: dict[str, str] = {}
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        self._startup = _startup_env(env)
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, self._path],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        assert self._proc.stdout is not None
+        if self._proc.stdout.readline() != b"ready\n":
+            raise RuntimeError("the fork server did not start")
+
+    def usable(self, env: dict[str, str]) -> bool:
+        if os.environ.get("NETLEARN_TEST_FORK") == "0":
+            return False
+        if self._proc is None:
+            self._start()
+        return _startup_env(env) == self._startup
+
+    def run(
+        self, args: list[str], *, input: str, env: dict[str, str], cwd: str, timeout: float
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m netlearn *args`, forked from the server (call `usable(env)` first)."""
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(self._path)
+            request = {"args": args, "env": env, "cwd": cwd}
+            line = json.dumps(request).encode() + b"\n"
+            socket.send_fds(conn, [line[: 1 << 16]], [in_r, out_w, err_w])
+            conn.sendall(line[1 << 16 :])
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
+        return _collect(conn, in_w, out_r, err_r, input.encode(), args, timeout)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            for stream in (self._proc.stdin, self._proc.stdout):
+                if stream is not None:
+                    stream.close()
+            self._proc.wait()
+            self._proc = None
+        try:
+            os.unlink(self._path)
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+
+def _collect(
+    conn: socket.socket,
+    in_w: int,
+    out_r: int,
+    err_r: int,
+    data: bytes,
+    args: list[str],
+    timeout: float,
+) -> subprocess.CompletedProcess[str]:
+    """Feed stdin, read stdout and stderr to their ends and the exit status, within `timeout`."""
+    deadline = time.monotonic() + timeout
+    sel = selectors.DefaultSelector()
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    control = b""
+    pid: int | None = None
+    rc: int | None = None
+    if data:
+        os.set_blocking(in_w, False)
+        sel.register(in_w, selectors.EVENT_WRITE)
+    else:
+        os.close(in_w)
+    for fd in (out_r, err_r):
+        sel.register(fd, selectors.EVENT_READ)
+    sel.register(conn, selectors.EVENT_READ)
+    try:
+        while rc is None or chunks.keys() & {k.fd for k in sel.get_map().values()}:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if pid is not None:
+                    os.kill(pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(["netlearn", *args], timeout)
+            for key, _ in sel.select(timeout=left):
+                fd = key.fd
+                if fd == in_w:
+                    try:
+                        sent = os.write(in_w, data)
+                    except BrokenPipeError:
+                        sent = len(data)
+                    data = data[sent:]
+                    if not data:
+                        sel.unregister(in_w)
+                        os.close(in_w)
+                elif key.fileobj is conn:
+                    piece = conn.recv(4096)
+                    if not piece:
+                        sel.unregister(conn)
+                        if rc is None:
+                            raise RuntimeError("the fork server went away")
+                        continue
+                    control += piece
+                    for line in control.decode().splitlines():
+                        word, number = line.split()
+                        if word == "pid":
+                            pid = int(number)
+                        else:
+                            rc = int(number)
+                else:
+                    piece = os.read(fd, 65536)
+                    if piece:
+                        chunks[fd].append(piece)
+                    else:
+                        sel.unregister(fd)
+                        os.close(fd)
+    finally:
+        for key in list(sel.get_map().values()):
+            if key.fd in (out_r, err_r, in_w):
+                os.close(key.fd)
+        sel.close()
+        conn.close()
+
+    def text(fd: int) -> str:
+        raw = b"".join(chunks[fd]).decode()
+        return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+    return subprocess.CompletedProcess(
+        [sys.executable, "-m", "netlearn", *args], rc, text(out_r), text(err_r)
+    )
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
