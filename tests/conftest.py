@@ -78,6 +78,32 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     import compileall
 
     compileall.compile_dir(str(REPO / "netlearn"), quiet=2)
+    if sys.dont_write_bytecode:
+        import threading
+
+        threading.Thread(target=_rewrite_tests_ahead, args=(session.config,), daemon=True).start()
+
+
+def _rewrite_tests_ahead(config: pytest.Config) -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set, pytest still reads its cache of assert-rewritten
+    test modules but never writes it, so each xdist worker would rewrite all 120 files again
+    (half of its collection time). The controller writes that cache once, while the workers
+    start (in collection order: they read what is ready and rewrite what is not). pytest's
+    own functions, private: should they change, this does nothing and costs only time."""
+    import contextlib
+
+    with contextlib.suppress(Exception):
+        from _pytest.assertion import rewrite
+
+        state = config.stash[rewrite.assertstate_key]
+        for fn in sorted((REPO / "tests").glob("*.py")):
+            if not (fn.name.startswith("test_") or fn.name == "conftest.py"):
+                continue
+            cache = rewrite.get_cache_dir(fn)
+            pyc = cache / (fn.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(fn, pyc) is None and rewrite.try_makedirs(cache):
+                source_stat, code = rewrite._rewrite_test(fn, config)
+                rewrite._write_pyc(state, code, source_stat, pyc)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
