@@ -18,7 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer
+from forkserver import ForkServer, forking_enabled
 
 from netlearn.env import Env
 
@@ -199,8 +199,7 @@ def run_cli(
     netlearn_home: Path, fork_server: ForkServer
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m netlearn ARGS` as a user would (stdout a pipe, not a terminal), in a
-    process of its own forked from the fork server, or started afresh where a fork would not be
-    the same (another locale or PYTHON* setting)."""
+    process of its own forked from a fork server (tests/forkserver.py)."""
 
     def run(
         *args: str,
@@ -211,7 +210,7 @@ def run_cli(
         full_env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
-        if fork_server.usable(full_env):
+        if forking_enabled():
             return fork_server.run(
                 list(args), input=input or "", env=full_env, cwd=str(REPO), timeout=timeout
             )

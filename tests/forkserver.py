@@ -9,11 +9,11 @@ runs `netlearn` the way `python -m netlearn` does (`runpy`), importing netlearn 
 status is the one a fresh interpreter would give (SystemExit codes, 1 on an uncaught exception,
 death by SIGINT on an uncaught KeyboardInterrupt).
 
-What a fork cannot reproduce, and so where `run` falls back to a plain subprocess: a different
-interpreter set-up (any PYTHON* variable, or a locale variable, differs from the server's:
-stdio encodings and `sys.path` are fixed at start-up). Tests of start-up itself (Ctrl-C while
-starting, a terminal, the locale) start their own subprocesses. Set NETLEARN_TEST_FORK=0 to send
-every run to a plain subprocess.
+Start-up settings (any PYTHON* variable, the locale variables) are fixed when an interpreter
+starts: stdio encodings, `sys.path`, UTF-8 mode. So there is one server per set of them, started
+with those settings, and a run forks from the server whose settings are the run's. Tests of
+start-up itself (Ctrl-C while starting, a terminal) start their own subprocesses. Set
+NETLEARN_TEST_FORK=0 to send every run to a plain subprocess.
 
 Protocol, over a Unix socket per run: the client sends one JSON line with argv, env and cwd, and
 passes the three pipe ends with SCM_RIGHTS; the server answers `pid N` after the fork and
@@ -31,6 +31,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # What every CLI run would import anyway (netlearn itself is never imported here): the command
@@ -57,7 +58,11 @@ _STARTUP_NAMES = ("LANG", "LANGUAGE")
 
 
 def _startup_env(env: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in env.items() if k.startswith(_STARTUP_PREFIXES) or k in _STARTUP_NAMES}
+    return {
+        k: v
+        for k, v in env.items()
+        if (k.startswith(_STARTUP_PREFIXES) or k in _STARTUP_NAMES) and v  # empty: as if unset
+    }
 
 
 # ---------------------------------------------------------------------------- the server side
@@ -75,6 +80,13 @@ def _child(request: dict, fds: list[int], inherited: list[int]) -> None:
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
+        if request.get("address_space"):
+            import resource
+
+            with open("/proc/self/statm") as statm:  # pages of address space in use now
+                used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            cap = used + request["address_space"]
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -183,66 +195,98 @@ def serve(path: str) -> None:
 
 
 class ForkServer:
-    """One server process, started on first use; `run` is `subprocess.run` for the CLI."""
+    """Fork servers started on first use, one per set of start-up settings (most runs share
+    one); `run` is `subprocess.run` for `python -m netlearn`."""
 
     def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
         self._dir = tempfile.mkdtemp(prefix="netlearn-fork-")
-        self._path = os.path.join(self._dir, "s")
-        self._startup: dict[str, str] = {}
+        self._servers: dict[tuple[tuple[str, str], ...], tuple[subprocess.Popen[bytes], str]] = {}
+        self._lock = threading.Lock()
 
-    def _start(self) -> None:
-        env = dict(os.environ)
-        self._startup = _startup_env(env)
-        self._proc = subprocess.Popen(
-            [sys.executable, __file__, self._path],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        assert self._proc.stdout is not None
-        if self._proc.stdout.readline() != b"ready\n":
-            raise RuntimeError("the fork server did not start")
-
-    def usable(self, env: dict[str, str]) -> bool:
-        if os.environ.get("NETLEARN_TEST_FORK") == "0":
-            return False
-        if self._proc is None:
-            self._start()
-        return _startup_env(env) == self._startup
+    def _server(self, env: dict[str, str]) -> str:
+        """The socket path of the server started with `env`'s start-up settings."""
+        key = tuple(sorted(_startup_env(env).items()))
+        with self._lock:
+            if key not in self._servers:
+                path = os.path.join(self._dir, str(len(self._servers)))
+                mine = _startup_env(dict(os.environ))
+                base = {k: v for k, v in os.environ.items() if k not in mine}
+                proc = subprocess.Popen(
+                    [sys.executable, __file__, path],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    env={**base, **dict(key)},
+                )
+                assert proc.stdout is not None
+                if proc.stdout.readline() != b"ready\n":
+                    raise RuntimeError("the fork server did not start")
+                self._servers[key] = (proc, path)
+            return self._servers[key][1]
 
     def run(
-        self, args: list[str], *, input: str, env: dict[str, str], cwd: str, timeout: float
-    ) -> subprocess.CompletedProcess[str]:
-        """`python -m netlearn *args`, forked from the server (call `usable(env)` first)."""
+        self,
+        args: list[str] | list[str | bytes],
+        *,
+        input: str | bytes,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float,
+        text: bool = True,
+        address_space: int | None = None,
+    ) -> subprocess.CompletedProcess:
+        """`python -m netlearn *args`, forked from the server for `env`'s start-up settings:
+        output decoded as `subprocess.run(text=True)` does, or bytes; `address_space` caps the
+        child's (RLIMIT_AS) at that many bytes above what it has at the fork."""
+        path = self._server(env)
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        argv = [os.fsdecode(a) for a in args]  # bytes as Python decodes argv: surrogateescape
         try:
-            conn.connect(self._path)
-            request = {"args": args, "env": env, "cwd": cwd}
+            conn.connect(path)
+            request = {"args": argv, "env": env, "cwd": cwd, "address_space": address_space}
             line = json.dumps(request).encode() + b"\n"
             socket.send_fds(conn, [line[: 1 << 16]], [in_r, out_w, err_w])
             conn.sendall(line[1 << 16 :])
         finally:
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-        return _collect(conn, in_w, out_r, err_r, input.encode(), args, timeout)
+        data = input.encode() if isinstance(input, str) else input
+        rc, out, err = _collect(conn, in_w, out_r, err_r, data, argv, timeout)
+        if not text:
+            return subprocess.CompletedProcess(
+                [sys.executable, "-m", "netlearn", *args], rc, out, err
+            )
+        return subprocess.CompletedProcess(
+            [sys.executable, "-m", "netlearn", *args], rc, _text(out), _text(err)
+        )
 
     def close(self) -> None:
-        if self._proc is not None:
-            self._proc.kill()
-            for stream in (self._proc.stdin, self._proc.stdout):
+        for proc, path in self._servers.values():
+            proc.kill()
+            for stream in (proc.stdin, proc.stdout):
                 if stream is not None:
                     stream.close()
-            self._proc.wait()
-            self._proc = None
-        try:
-            os.unlink(self._path)
+            proc.wait()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        self._servers.clear()
+        with contextlib.suppress(OSError):
             os.rmdir(self._dir)
-        except OSError:
-            pass
+
+
+def forking_enabled() -> bool:
+    """False with NETLEARN_TEST_FORK=0: every run is then a plain subprocess."""
+    return os.environ.get("NETLEARN_TEST_FORK") != "0"
+
+
+def _text(raw: bytes) -> str:
+    """As `subprocess.run(text=True)` decodes: the locale's encoding, universal newlines."""
+    import locale
+
+    decoded = raw.decode(locale.getpreferredencoding(False))
+    return decoded.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _collect(
@@ -253,7 +297,7 @@ def _collect(
     data: bytes,
     args: list[str],
     timeout: float,
-) -> subprocess.CompletedProcess[str]:
+) -> tuple[int, bytes, bytes]:
     """Feed stdin, read stdout and stderr to their ends and the exit status, within `timeout`."""
     deadline = time.monotonic() + timeout
     sel = selectors.DefaultSelector()
@@ -315,13 +359,8 @@ def _collect(
         sel.close()
         conn.close()
 
-    def text(fd: int) -> str:
-        raw = b"".join(chunks[fd]).decode()
-        return raw.replace("\r\n", "\n").replace("\r", "\n")
-
-    return subprocess.CompletedProcess(
-        [sys.executable, "-m", "netlearn", *args], rc, text(out_r), text(err_r)
-    )
+    assert rc is not None
+    return rc, b"".join(chunks[out_r]), b"".join(chunks[err_r])
 
 
 if __name__ == "__main__":

@@ -14,10 +14,12 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from forkserver import ForkServer, forking_enabled
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
@@ -28,27 +30,47 @@ from netlearn.render import run_scene
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY_CAP = 1 << 30  # 1 GiB of address space: far above what decoding needs
+DecodeCli = Callable[..., subprocess.CompletedProcess[bytes]]
 
 
 def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def decode_cli(packet: str | bytes, *extra: str, home: Path) -> subprocess.CompletedProcess[bytes]:
-    """`python -m netlearn socketio decode PACKET` as a user runs it, stdout a UTF-8 pipe."""
-    env = {**os.environ, "NETLEARN_HOME": str(home), "COLUMNS": "80", "PYTHONIOENCODING": ""}
-    env.pop("NO_COLOR", None)
-    args: list[str | bytes] = [sys.executable, "-m", "netlearn", "socketio", "decode", *extra]
-    args += ["--", packet]
-    return subprocess.run(
-        args,
-        capture_output=True,
-        env=env,
-        cwd=REPO,
-        timeout=60,
-        preexec_fn=_cap_memory,
-        check=False,
-    )
+@pytest.fixture
+def decode_cli(
+    netlearn_home: Path, fork_server: ForkServer
+) -> Callable[..., subprocess.CompletedProcess[bytes]]:
+    """`decode_cli(PACKET, *extra)`: `python -m netlearn socketio decode PACKET` as a user runs
+    it, stdout a UTF-8 pipe, its address space capped: MEMORY_CAP in a plain subprocess, or
+    MEMORY_CAP more than it has when forked from the fork server (tests/forkserver.py)."""
+
+    def run(packet: str | bytes, *extra: str) -> subprocess.CompletedProcess[bytes]:
+        env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
+        env.update(PYTHONIOENCODING="")
+        env.pop("NO_COLOR", None)
+        args: list[str | bytes] = ["socketio", "decode", *extra, "--", packet]
+        if forking_enabled():
+            return fork_server.run(
+                args,
+                input=b"",
+                env=env,
+                cwd=str(REPO),
+                timeout=60,
+                text=False,
+                address_space=MEMORY_CAP,
+            )
+        return subprocess.run(
+            [sys.executable, "-m", "netlearn", *args],
+            capture_output=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+            preexec_fn=_cap_memory,
+            check=False,
+        )
+
+    return run
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[bytes], needle: str) -> str:
@@ -104,8 +126,8 @@ def test_function_level_refusals_are_netlearn_errors(raw: str, needle: str) -> N
 
 
 @pytest.mark.parametrize(("raw", "needle"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
-def test_cli_refusals_are_one_line(raw: str, needle: str, netlearn_home: Path) -> None:
-    assert_one_line_error(decode_cli(raw, home=netlearn_home), needle)
+def test_cli_refusals_are_one_line(raw: str, needle: str, decode_cli: DecodeCli) -> None:
+    assert_one_line_error(decode_cli(raw), needle)
 
 
 # ------------------------------------------------------------------------ codec-level bounds
@@ -188,8 +210,8 @@ def test_lone_surrogate_in_the_event_name_and_the_live_line() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["plain", "json"])
-def test_lone_surrogate_through_the_cli(fmt: str, netlearn_home: Path) -> None:
-    result = decode_cli(SURROGATE, "--format", fmt, home=netlearn_home)
+def test_lone_surrogate_through_the_cli(fmt: str, decode_cli: DecodeCli) -> None:
+    result = decode_cli(SURROGATE, "--format", fmt)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     out = result.stdout.decode("utf-8")  # strict: the output is valid UTF-8
     assert "\\ud800" in out
@@ -207,11 +229,11 @@ def test_lone_surrogate_renders_on_a_strict_utf8_stream() -> None:
     assert b"\\ud800" in raw.getvalue()
 
 
-def test_bytes_that_are_not_utf8_are_refused(netlearn_home: Path) -> None:
+def test_bytes_that_are_not_utf8_are_refused(decode_cli: DecodeCli) -> None:
     # The shell hands Python invalid UTF-8 as lone surrogates (surrogateescape).
     with pytest.raises(NetlearnError, match="UTF-8"):
         explain('42["\udcff"]')
-    assert_one_line_error(decode_cli(b'42["\xff"]', home=netlearn_home), "UTF-8")
+    assert_one_line_error(decode_cli(b'42["\xff"]'), "UTF-8")
 
 
 def test_control_characters_are_shown_escaped() -> None:
@@ -228,9 +250,9 @@ def test_control_characters_are_shown_escaped() -> None:
     "raw",
     ["b", '42["é",{"ü":"😀"}]', '42/é,["a"]', '451-["a",{"_placeholder":true,"num":0}]'],
 )
-def test_ordinary_odd_packets_still_decode(raw: str, netlearn_home: Path) -> None:
+def test_ordinary_odd_packets_still_decode(raw: str, decode_cli: DecodeCli) -> None:
     assert explain(raw)
-    result = decode_cli(raw, home=netlearn_home)
+    result = decode_cli(raw)
     assert result.returncode == 0, result.stderr.decode()[-2000:]
     result.stdout.decode("utf-8")
 
