@@ -18,7 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer, forking_enabled
+from forkserver import ForkServer, forking_enabled, shared
 
 from netlearn.env import Env
 
@@ -189,9 +189,7 @@ def make_env(netlearn_home: Path) -> Callable[..., tuple[Env, StringIO]]:
 @pytest.fixture(scope="session")
 def fork_server() -> Iterator[ForkServer]:
     """One pre-started `python -m netlearn` per worker (tests/forkserver.py says why and how)."""
-    server = ForkServer()
-    yield server
-    server.close()
+    yield shared()
 
 
 @pytest.fixture

@@ -281,6 +281,44 @@ def forking_enabled() -> bool:
     return os.environ.get("NETLEARN_TEST_FORK") != "0"
 
 
+_shared: ForkServer | None = None
+
+
+def shared() -> ForkServer:
+    """This process's fork servers (one pytest worker: one), closed when the process ends."""
+    global _shared
+    if _shared is None:
+        import atexit
+
+        _shared = ForkServer()
+        atexit.register(_shared.close)
+    return _shared
+
+
+def run_netlearn(
+    args: list[str],
+    *,
+    env: dict[str, str],
+    cwd: str | os.PathLike[str] | None = None,
+    input: str = "",
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run([python, "-m", "netlearn", *args], text=True, capture_output=True)`,
+    forked from the shared fork server unless NETLEARN_TEST_FORK=0."""
+    where = os.fspath(cwd) if cwd is not None else os.getcwd()
+    if forking_enabled():
+        return shared().run(args, input=input, env=env, cwd=where, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "netlearn", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=where,
+        timeout=timeout,
+    )
+
+
 def _text(raw: bytes) -> str:
     """As `subprocess.run(text=True)` decodes: the locale's encoding, universal newlines."""
     import locale

@@ -8,13 +8,12 @@ import os
 import random
 import re
 import socket
-import subprocess
-import sys
 import time
 from functools import cache
 from pathlib import Path
 
 import pytest
+from forkserver import run_netlearn
 
 from netlearn.paths import lessons_dir
 
@@ -58,14 +57,8 @@ def plain() -> str:
 
     with tempfile.TemporaryDirectory() as home:
         env["NETLEARN_HOME"] = home
-        out = subprocess.run(
-            [sys.executable, "-m", "netlearn", "learn", "tcp", "--format", "plain"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            check=True,
-        )
+        out = run_netlearn(["learn", "tcp", "--format", "plain"], env=env, timeout=60)
+        assert out.returncode == 0, out.stderr
     return out.stdout
 
 

@@ -11,19 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+from forkserver import run_netlearn
+
 HERE = Path(__file__).parent / "labs" / "tcp-echo"
 
 
 def _run(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NETLEARN_HOME": str(home), "NETLEARN_LAB_TIME_SCALE": "0.3"}
-    return subprocess.run(
-        [sys.executable, "-m", "netlearn", "lab", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        cwd=cwd,
-    )
+    return run_netlearn(["lab", *args], env=env, cwd=cwd, timeout=60)
 
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:

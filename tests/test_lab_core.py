@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from forkserver import run_netlearn
 
 from netlearn.labs import core, report, runner
 from netlearn.labs.core import Conn, Lab, Log, Program, Stage, StageContext, StageFailed
@@ -512,7 +513,6 @@ def test_every_report_line_fits_80_columns(
 
 
 def test_lab_list_show_and_start_fit_80_columns(tmp_path: Path) -> None:
-    import subprocess
 
     env = {**os.environ, "NETLEARN_HOME": str(tmp_path / "home"), "NO_COLOR": "1"}
     for args in (
@@ -521,14 +521,7 @@ def test_lab_list_show_and_start_fit_80_columns(tmp_path: Path) -> None:
         ["show", "websocket-server"],
         ["start", "websocket-server"],
     ):
-        out = subprocess.run(
-            [PY, "-m", "netlearn", "lab", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-            timeout=30,
-        )
+        out = run_netlearn(["lab", *args], env=env, cwd=tmp_path, timeout=30)
         assert out.returncode == 0, out.stderr
         fenced, too_long = False, []
         for line in out.stdout.splitlines():

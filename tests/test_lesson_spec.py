@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from forkserver import run_netlearn
 
 from netlearn.errors import NetlearnError
 
@@ -170,15 +171,7 @@ def netlearn(
     house: dict[str, str], *args: str, stdin: str = ""
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **house, "COLUMNS": "80"}
-    return subprocess.run(
-        [sys.executable, "-m", "netlearn", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=REPO,
-    )
+    return run_netlearn(list(args), input=stdin, env=env, cwd=REPO, timeout=120)
 
 
 def test_help_lists_the_new_lesson_after_the_shipped_ones(house: dict[str, str]) -> None:

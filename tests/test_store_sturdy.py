@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from forkserver import run_netlearn
 
 from netlearn.errors import NetlearnError
 from netlearn.progress.store import FILENAME, SCHEMA_VERSION, ProgressStore, StoreWriteError
@@ -208,15 +209,7 @@ def test_a_table_of_another_part_of_netlearn_is_kept_with_the_progress(tmp_path:
 
 def _cli(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NETLEARN_HOME": str(home), "COLUMNS": "80"}
-    return subprocess.run(
-        [sys.executable, "-m", "netlearn", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=120,
-    )
+    return run_netlearn(list(args), input=stdin, env=env, cwd=REPO, timeout=120)
 
 
 @pytest.mark.parametrize(

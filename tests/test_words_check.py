@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from forkserver import run_netlearn
 
 from netlearn.content.checker import check
 from netlearn.content.words_check import check_words, key_lines
@@ -210,13 +211,8 @@ def test_check_command_names_the_folder_it_checked(tmp_path: Path) -> None:
 
     other = tmp_path / "mine"
     other.mkdir()
-    result = subprocess.run(
-        [sys.executable, "-m", "netlearn", "check"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "NETLEARN_LESSONS": str(other)},
-        timeout=60,
+    result = run_netlearn(
+        ["check"], cwd=tmp_path, env={**os.environ, "NETLEARN_LESSONS": str(other)}, timeout=60
     )
     assert result.stdout.startswith(f"checking {other} (NETLEARN_LESSONS)\n"), result.stdout
     assert result.returncode == 1 and "Traceback" not in result.stderr
