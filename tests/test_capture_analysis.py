@@ -1,15 +1,14 @@
-"""The expert analysis of `capture --read`, segment by segment, against tshark's own.
+"""The expert analysis of `capture --read`, segment by segment, against Wireshark's own.
 
 Each capture is built with scapy to show one thing going wrong (a retransmission, duplicate
-ACKs then a fast retransmission, a closed window and its probes ...). tshark reads the same
-file; for every `tcp.analysis.*` flag, the frames (and their tcp.stream) it marks must be the
-frames netlearn marks.
+ACKs then a fast retransmission, a closed window and its probes ...). Wireshark's engine (sharkd:
+tests/sharkd_client.py) reads the same file; for every `tcp.analysis.*` flag, the frames (and
+their tcp.stream) it marks must be the frames netlearn marks.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,10 +17,11 @@ import pytest
 from netlearn.lessons.capture.listing import scan
 from netlearn.packets import capture_analysis as A
 from netlearn.paths import assets_dir
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
-# tshark field -> the bits of netlearn's analysis that mean it.
+# Wireshark's display filter -> the bits of netlearn's analysis that mean it.
 FIELDS = {
     "tcp.analysis.retransmission": A.ANY_RETRANSMISSION,
     "tcp.analysis.fast_retransmission": A.FAST_RETRANSMISSION,
@@ -37,7 +37,7 @@ FIELDS = {
     "tcp.analysis.window_update": A.WINDOW_UPDATE,
     "tcp.analysis.keep_alive": A.KEEP_ALIVE,
     "tcp.analysis.keep_alive_ack": A.KEEP_ALIVE_ACK,
-    "tcp.flags.reset": A.RESET,
+    "tcp.flags.reset == 1": A.RESET,
 }
 
 
@@ -238,18 +238,12 @@ SCENARIOS: dict[str, Callable[[Conv], None]] = {
 
 
 def tshark_flags(path: Path) -> dict[str, set[tuple[int, int]]]:
-    """For each field: the (frame number, tcp.stream) pairs tshark marks with it."""
-    cmd = ["tshark", "-r", str(path), "-T", "fields", "-e", "frame.number", "-e", "tcp.stream"]
-    for name in FIELDS:
-        cmd += ["-e", name]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    found: dict[str, set[tuple[int, int]]] = {name: set() for name in FIELDS}
-    for line in out.splitlines():
-        number, stream, *values = line.split("\t")
-        for name, value in zip(FIELDS, values, strict=True):
-            if value and value != "0" and value.split(",")[0] not in ("False", "0"):
-                found[name].add((int(number), int(stream)))
-    return found
+    """For each filter: the (frame number, tcp.stream) pairs Wireshark's engine marks with it."""
+    shark = sharkd()
+    return {
+        name: {(n, int(stream)) for n, (stream,) in shark.frames(path, ["tcp.stream:0"], name)}
+        for name in FIELDS
+    }
 
 
 def our_flags(path: Path) -> dict[str, set[tuple[int, int]]]:
@@ -280,7 +274,7 @@ EXPECTED = {  # the finding each capture is made to show, so none of them is vac
     "zero_window": "tcp.analysis.zero_window_probe",
     "out_of_order": "tcp.analysis.out_of_order",
     "keep_alive": "tcp.analysis.keep_alive",
-    "rst_mid_stream": "tcp.flags.reset",
+    "rst_mid_stream": "tcp.flags.reset == 1",
     "window_full": "tcp.analysis.window_full",
     "window_full_scaled": "tcp.analysis.window_full",
     "spurious": "tcp.analysis.spurious_retransmission",
@@ -302,20 +296,16 @@ def test_bundled_capture_has_no_findings_as_tshark() -> None:
 
 
 def tshark_counts(path: Path, fields: dict[str, str]) -> dict[int, dict[str, int]]:
-    """For each tcp.stream: how many frames carry each field (with `1` where `field == 1`), from
-    one run of tshark."""
-    names = [f.removesuffix(" == 1") for f in fields.values()]
-    cmd = ["tshark", "-r", str(path), "-T", "fields", "-e", "tcp.stream"]
-    for name in names:
-        cmd += ["-e", name]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    counts: dict[int, dict[str, int]] = {}
-    for row in out.splitlines():
-        stream, *values = row.split("\t")
-        seen = counts.setdefault(int(stream), dict.fromkeys(fields, 0))
-        for (key, field), value in zip(fields.items(), values, strict=True):
-            wanted = value in ("1", "True") if field.endswith(" == 1") else bool(value)
-            seen[key] += wanted
+    """For each tcp.stream: how many frames each display filter (a field, or `field == 1`)
+    matches, as Wireshark's engine reads the capture."""
+    shark = sharkd()
+    counts = {
+        int(stream): dict.fromkeys(fields, 0)
+        for _, (stream,) in shark.frames(path, ["tcp.stream:0"])
+    }
+    for key, expression in fields.items():
+        for _, (stream,) in shark.frames(path, ["tcp.stream:0"], expression):
+            counts[int(stream)][key] += 1
     return counts
 
 

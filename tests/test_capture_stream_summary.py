@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_capture_analysis import build, tshark_counts
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
 
 def _events(stdout: str) -> list[dict]:
@@ -30,7 +30,7 @@ def test_stream_ends_with_the_listing_line_and_findings(tmp_path: Path, run_cli)
         last_segment = max(i for i, e in enumerate(events) if e["type"] == "segment")
         assert last_segment < len(events) - 1
         assert events[-1]["findings"], "this capture's connections both have trouble"
-    # The counts are tshark's (the second connection: dup ACKs, then a fast retransmission).
+    # The counts are Wireshark's (the second connection: dup ACKs, then a fast retransmission).
     second = conns[1]["analysis"]
     theirs = tshark_counts(path, {"dup": "tcp.analysis.duplicate_ack"})
     assert second["duplicate_acks"] == theirs[1]["dup"] == 3

@@ -4,7 +4,8 @@ Inputs are the bundled pcap, pcapng versions of it (editcap's, and one built her
 two interfaces, nanosecond timestamps, simple/obsolete packet blocks, blocks to skip), and
 mutations of them: bit flips, byte changes, cuts, inserted and deleted bytes, length fields
 set to edge values. Properties: no exception but NetlearnError, bounded memory and time; on
-the valid inputs, every packet's bytes equal tshark's. Derandomized: the same run every time.
+the valid inputs, every packet's bytes equal Wireshark's (sharkd: tests/sharkd_client.py).
+Derandomized: the same run every time.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from netlearn.packets import pcapio
 from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir
 from netlearn.render import make_renderer
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark", "editcap")
+pytestmark = pytest.mark.tools("sharkd", "editcap")
 
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"
 EDGE_LENGTHS = (0, 1, 3, 4, 8, 11, 12, 16, 20, 28, 32, 65535, 262144, 262145, 2**31 - 1, 2**32 - 1)
@@ -69,21 +71,6 @@ def _handmade_pcapng(frames: list[bytes]) -> bytes:
     return out
 
 
-def _tshark_frames(path: Path) -> list[bytes]:
-    out = subprocess.run(
-        ["tshark", "-r", str(path), "-x"], capture_output=True, text=True, timeout=60
-    ).stdout
-    frames, current = [], []
-    for line in [*out.splitlines(), ""]:
-        head, _, rest = line.partition("  ")
-        if len(head) == 4 and all(c in "0123456789abcdef" for c in head):
-            current.append(rest[:47].replace(" ", ""))
-        elif not line.strip() and current:
-            frames.append(bytes.fromhex("".join(current)))
-            current = []
-    return frames
-
-
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     folder = tmp_path_factory.mktemp("seeds")
@@ -116,16 +103,11 @@ def test_valid_inputs_read_exactly_as_tshark_reads_them(
         path.write_bytes(blob)
         damage: list[pcapio.Damage] = []
         mine = [bytes(f) for _ts, _lt, f in pcapio.iter_records(path, damage)]
-        theirs = _tshark_frames(path)
+        theirs = sharkd().frame_bytes(path)
         assert damage == [], name
         assert len(mine) == 10 and mine == theirs, name
-        lens = subprocess.run(
-            ["tshark", "-r", str(path), "-T", "fields", "-e", "frame.len"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        assert [int(x) for x in lens] == [len(f) for f in mine], name
+        lens = [int(x) for _, (x,) in sharkd().frames(path, ["frame.len:0"])]
+        assert lens == [len(f) for f in mine], name
 
 
 # ------------------------------------------------------------------------------- mutations

@@ -1,10 +1,8 @@
-"""The capture files, read back by an independent dissector: tshark (Wireshark's engine)."""
+"""The capture files, read back by an independent dissector: Wireshark's engine (sharkd)."""
 
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,9 @@ import pytest
 from netlearn.errors import NetlearnError
 from netlearn.lessons.tcp.pcap import FIXED_EPOCH, write_pcap
 from netlearn.lessons.tcp.scenarios import SCENARIOS, Trace, run
+from tests.sharkd_client import Sharkd, sharkd
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
 FIELDS = [
     "frame.time_epoch",
@@ -31,30 +30,22 @@ FIELDS = [
     "tcp.checksum.status",
     "tcp.analysis.retransmission",
 ]
-CHECKSUMS = ["-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE"]
-
-
-def tshark(*args: str) -> str:
-    exe = shutil.which("tshark")
-    if exe is None:
-        pytest.fail("tshark is needed to read the captures back: apt-get install tshark")
-    done = subprocess.run(
-        [exe, *args], capture_output=True, text=True, timeout=60, env={"LC_ALL": "C"}
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+CHECKSUMS = {"ip.check_checksum": "TRUE", "tcp.check_checksum": "TRUE"}  # tshark's -o
 
 
 def rows(path: Path) -> list[dict[str, str]]:
-    cmd = ["-r", str(path), *CHECKSUMS, "-T", "fields", "-E", "occurrence=f"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    out = tshark(*cmd)
-    return [dict(zip(FIELDS, line.split("\t"), strict=True)) for line in out.splitlines()]
+    """Each frame's fields (their first occurrence) as Wireshark displays them."""
+    columns = [f"{f}:1" for f in FIELDS]
+    return [dict(zip(FIELDS, values, strict=True)) for _, values in shark().frames(path, columns)]
 
 
-def expert(path: Path) -> str:
-    return tshark("-r", str(path), *CHECKSUMS, "-q", "-z", "expert")
+def shark() -> Sharkd:
+    return sharkd(prefs=CHECKSUMS)
+
+
+def warnings_and_errors(path: Path) -> list[dict[str, str]]:
+    """The expert report's warnings and errors (severities above Note)."""
+    return [e for e in shark().expert(path) if e["s"] in ("Warning", "Error")]
 
 
 def written(name: str, tmp_path: Path, **options: object) -> tuple[Trace, Path]:
@@ -82,8 +73,8 @@ def test_tshark_reads_back_every_packet(name: str, tmp_path: Path) -> None:
         assert int(row["tcp.seq"]) == seg.rel_seq
         if "A" in seg.flags:
             assert int(row["tcp.ack"]) == seg.rel_ack
-        # 1 = "Good" (0 would be "Bad", 2 "Unverified"): both checksums verified by Wireshark
-        assert (row["ip.checksum.status"], row["tcp.checksum.status"]) == ("1", "1")
+        # "Good" (value 1; "Bad" is 0, "Unverified" 2): both checksums verified by Wireshark
+        assert (row["ip.checksum.status"], row["tcp.checksum.status"]) == ("Good", "Good")
 
 
 def _bits(flags: str) -> int:
@@ -93,17 +84,16 @@ def _bits(flags: str) -> int:
 @pytest.mark.parametrize("name", ["handshake", "transfer", "close", "simultaneous-open"], ids=str)
 def test_no_expert_warnings(name: str, tmp_path: Path) -> None:
     _, path = written(name, tmp_path)
-    report = expert(path)
-    assert "Warns (" not in report and "Errors (" not in report, report
+    assert warnings_and_errors(path) == []
 
 
 def test_reset_warns_only_about_the_reset(tmp_path: Path) -> None:
     _, path = written("reset", tmp_path)
-    report = expert(path)
-    assert "Errors (" not in report
-    warns = report.split("Warns (")[1].split("\n\n")[0]
-    assert "Connection reset (RST)" in warns
-    assert warns.count("Sequence") == 1, report  # one warning, that one
+    report = warnings_and_errors(path)
+    assert not [e for e in report if e["s"] == "Error"], report
+    warns = {(e["g"], e["m"]) for e in report if e["s"] == "Warning"}
+    assert ("Sequence", "Connection reset (RST)") in warns
+    assert len({m for g, m in warns if g == "Sequence"}) == 1, report  # one warning, that one
 
 
 @pytest.mark.parametrize("losses", [1, 2])
@@ -118,10 +108,9 @@ def test_lost_syn_is_seen_as_retransmission(losses: int, tmp_path: Path) -> None
     # nothing else is a retransmission, and no warnings beyond that
     others = [r for i, r in enumerate(got) if i not in syns[1:]]
     assert all(r["tcp.analysis.retransmission"] == "" for r in others)
-    filtered = tshark("-r", str(path), "-Y", "tcp.analysis.retransmission")
-    assert len(filtered.splitlines()) == losses
-    report = expert(path)
-    assert "Warns (" not in report and "Errors (" not in report, report
+    filtered = shark().frames(path, filter="tcp.analysis.retransmission")
+    assert len(filtered) == losses
+    assert warnings_and_errors(path) == []
     # realistic timestamps: 1 s, then 2 s between the copies
     times = [float(got[i]["frame.time_epoch"]) for i in syns]
     assert [round(b - a, 6) for a, b in zip(times, times[1:], strict=False)] == [

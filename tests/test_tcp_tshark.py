@@ -1,15 +1,14 @@
 """Wireshark's own TCP analysis agrees with what netlearn says happened, segment by segment.
 
 For every new scenario and for what-if runs of the old ones, the capture (as the client saw it)
-is read by tshark; its analysis flags on each frame must be exactly the marks netlearn gave that
-segment (`netlearn.lessons.tcp.capview`), and its expert report must hold no other warnings.
+is read by Wireshark's engine (sharkd: tests/sharkd_client.py); its analysis flags on each frame
+must be exactly the marks netlearn gave that segment (`netlearn.lessons.tcp.capview`), and its
+expert report must hold no other warnings.
 """
 
 from __future__ import annotations
 
 import random
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,9 @@ from netlearn.lessons.tcp.capview import capture_view
 from netlearn.lessons.tcp.pcap import write_pcap
 from netlearn.lessons.tcp.scenarios import Options, Trace, run
 from netlearn.lessons.tcp.whatif import make_plan
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
 # tshark's field (tcp.analysis.X) -> netlearn's mark
 FLAGS = {
@@ -48,32 +48,19 @@ WARNS = {
     "ACKed segment that wasn't captured (common at capture start)": "ack-of-unseen-segment",
 }
 # The HTTP dissector would read a body that starts mid-stream as headers; TCP is checked here.
-NO_HTTP = ["--disable-protocol", "http"]
+NO_HTTP = ["http"]
 
 
-def tshark(*args: str) -> str:
-    exe = shutil.which("tshark")
-    if exe is None:
-        pytest.fail("tshark is needed: apt-get install tshark")
-    done = subprocess.run(
-        [exe, *NO_HTTP, *args], capture_output=True, text=True, timeout=60, env={"LC_ALL": "C"}
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def wireshark_view(path: Path) -> tuple[list[set[str]], str]:
-    """tshark's analysis flags on each frame, and its expert report, from one run of tshark (the
-    rows come first, one line each; the report follows after an empty line)."""
-    cmd = ["-r", str(path), "-T", "fields", "-z", "expert"]
-    for name in FLAGS:
-        cmd += ["-e", f"tcp.analysis.{name}"]
-    rows, _, report = tshark(*cmd).partition("\n\n")
+def wireshark_view(path: Path) -> tuple[list[set[str]], list[dict[str, str]]]:
+    """Wireshark's analysis flags on each frame (a column is empty where the frame does not have
+    the field), and its expert infos; read with HTTP disabled, as `tshark --disable-protocol`."""
+    shark = sharkd(disabled=NO_HTTP)
+    rows = shark.frames(path, [f"tcp.analysis.{name}:0" for name in FLAGS])
     marks = [
-        {FLAGS[name] for name, value in zip(FLAGS, row.split("\t"), strict=True) if value}
-        for row in rows.splitlines()
+        {FLAGS[name] for name, value in zip(FLAGS, values, strict=True) if value}
+        for _, values in rows
     ]
-    return marks, report
+    return marks, shark.expert(path)
 
 
 def check(trace: Trace, tmp_path: Path) -> list[set[str]]:
@@ -85,16 +72,14 @@ def check(trace: Trace, tmp_path: Path) -> list[set[str]]:
     assert len(theirs) == len(ours)
     for n, (a, b) in enumerate(zip(ours, theirs, strict=True), start=1):
         assert a == b, f"frame {n}: netlearn {sorted(a)}, Wireshark {sorted(b)}"
-    assert "Errors (" not in report, report
-    if "Warns (" in report:
-        warns = report.split("Warns (")[1].split("\n\n")[0].splitlines()[3:]
-        for line in warns:
-            summary = line.split("TCP", 1)[1].strip()
-            if summary == "Connection reset (RST)":
-                assert any("R" in s.segment.flags for s in seen)
-                continue
-            assert summary in WARNS, report
-            assert any(WARNS[summary] in m for m in ours), summary
+    assert not [e for e in report if e["s"] == "Error"], report
+    for summary in sorted({e["m"] for e in report if e["s"] == "Warning"}):
+        assert all(e["p"] == "TCP" for e in report if e["m"] == summary), report
+        if summary == "Connection reset (RST)":
+            assert any("R" in s.segment.flags for s in seen)
+            continue
+        assert summary in WARNS, report
+        assert any(WARNS[summary] in m for m in ours), summary
     return ours
 
 
