@@ -63,7 +63,6 @@ SLOW_FIRST = (
     "test_sio_serve_load.py",
     "test_lab_tcp_echo.py",
     "test_app_wiring.py",
-    "test_tcp_tshark.py",
     "test_content_broken.py",
     "test_ws_autobahn.py",
 )
