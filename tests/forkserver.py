@@ -202,13 +202,17 @@ class ForkServer:
         self._dir = tempfile.mkdtemp(prefix="netlearn-fork-")
         self._servers: dict[tuple[tuple[str, str], ...], tuple[subprocess.Popen[bytes], str]] = {}
         self._lock = threading.Lock()
+        self._started = 0
 
     def _server(self, env: dict[str, str]) -> str:
         """The socket path of the server started with `env`'s start-up settings."""
         key = tuple(sorted(_startup_env(env).items()))
         with self._lock:
+            if key in self._servers and self._servers[key][0].poll() is not None:
+                del self._servers[key]  # it died (killed by a test?): start another
             if key not in self._servers:
-                path = os.path.join(self._dir, str(len(self._servers)))
+                self._started += 1
+                path = os.path.join(self._dir, str(self._started))
                 mine = _startup_env(dict(os.environ))
                 base = {k: v for k, v in os.environ.items() if k not in mine}
                 proc = subprocess.Popen(
