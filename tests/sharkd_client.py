@@ -184,6 +184,14 @@ class Sharkd:
         numbers = [n for n, _ in self.frames(path)]
         return [base64.b64decode(self.call("frame", frame=n, bytes=True)["bytes"]) for n in numbers]
 
+    def follow(self, path: Path, stream: int, proto: str = "TCP") -> list[tuple[bool, bytes]]:
+        """Follow `proto` stream `stream` of `path` (tshark's `-z follow,tcp,raw,N`): each chunk
+        as (from the server, its bytes), in tshark's order, a gap as Wireshark's own marker
+        text (`[N bytes missing in capture file]`)."""
+        self.load(path)
+        result = self.call("follow", follow=proto, filter=f"{proto.lower()}.stream eq {stream}")
+        return [(bool(p.get("s")), base64.b64decode(p["d"])) for p in result.get("payloads", [])]
+
     def close(self) -> None:
         if self._proc.poll() is None:
             with contextlib.suppress(OSError, SharkdError):

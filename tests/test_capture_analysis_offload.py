@@ -2,21 +2,22 @@
 
 The issue: `--read` reported 107 client bytes where tshark counted 76,802. The captures here are
 built with scapy: segments of 4,096 to 70,000 bytes on Ethernet, some with an IPv4 total length
-of 0 (what TSO/GSO captures show when the length does not fit, or is not filled in). tshark,
-which reads a total length of 0 as "the rest of the frame", is the oracle.
+of 0 (what TSO/GSO captures show when the length does not fit, or is not filled in).
+Wireshark's engine (sharkd: tests/sharkd_client.py), which reads a total length of 0 as "the rest
+of the frame", is the oracle.
 """
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from netlearn.lessons.capture.listing import scan
 from netlearn.packets import headers
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
 SIZES = [107, 4096, 9000, 64960, 70000]
 
@@ -51,15 +52,9 @@ def offload_capture(path: Path, zero_len_from: int = 9000, sizes: list[int] = SI
 
 
 def tshark_bytes(path: Path) -> dict[str, int]:
-    out = subprocess.run(
-        ["tshark", "-r", str(path), "-T", "fields", "-e", "tcp.srcport", "-e", "tcp.len"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    """TCP payload bytes each side sent (tcp.len summed by tcp.srcport), as Wireshark reads them."""
     total = {"client": 0, "server": 0}
-    for line in out.splitlines():
-        port, length = line.split("\t")
+    for _, (port, length) in sharkd().frames(path, ["tcp.srcport:0", "tcp.len:0"]):
         total["client" if port == "40000" else "server"] += int(length)
     return total
 

@@ -1,6 +1,8 @@
 """Damaged, odd and streamed capture files (issue 16): one reader for `capture --read` and
 `osi --pcap`, damage named (record, byte, why), the rest kept, FIFOs and pipes read, every
-length from the file bounded. tshark is the independent oracle for what a file holds."""
+length from the file bounded. tshark is the independent oracle for what a file holds: on a
+damaged file tshark itself (sharkd 4.0 never answers a load of one), on a sound one Wireshark's
+engine through sharkd (tests/sharkd_client.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,9 @@ from netlearn.lessons.osi.scenes import read_packet
 from netlearn.packets import headers, pcapio
 from netlearn.packets.pcap_view import from_file
 from netlearn.paths import assets_dir
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark", "editcap")
+pytestmark = pytest.mark.tools("tshark", "sharkd", "editcap")
 
 BUNDLE = assets_dir() / "pcaps" / "loopback-tcp.pcap"
 REPO = Path(__file__).resolve().parent.parent
@@ -91,14 +94,8 @@ def test_ipv4_header_under_20_bytes_is_damaged_not_a_connection(tmp_path: Path, 
     assert len(result.tracker.connections()) == 1  # only the good SYN's
     [damage] = result.damage
     assert damage.record == 1 and "IPv4 header length" in damage.why
-    # tshark agrees: one TCP segment, and the other is a bogus IP header.
-    out = subprocess.run(
-        ["tshark", "-r", str(path), "-Y", "tcp", "-T", "fields", "-e", "frame.number"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert out == ["2"]
+    # Wireshark agrees: one TCP segment (display filter `tcp`), the other a bogus IP header.
+    assert [n for n, _ in sharkd().frames(path, filter="tcp")] == [2]
 
 
 def test_listing_says_which_record_is_damaged(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,10 @@
 """`capture --read FILE --follow N` against tshark's Follow TCP Stream, byte for byte.
 
 Captures built with scapy carry distinct bytes in every segment, sent out of order, twice, with
-a hole; tshark's `-z follow,tcp,raw,N` (hex per chunk, the server's indented by a tab) is the
-oracle for each side's reassembled bytes, the hole marked as tshark marks it.
+a hole; Wireshark's Follow TCP Stream (sharkd's `follow`, the same tap as tshark's
+`-z follow,tcp,raw,N`: tests/sharkd_client.py) is the oracle for each side's reassembled bytes,
+the hole marked as Wireshark marks it. The protocol hierarchy is still tshark's `-z io,phs`:
+sharkd 4.0 has no tap for it.
 """
 
 from __future__ import annotations
@@ -15,27 +17,17 @@ import pytest
 from netlearn.lessons.capture.follow import missing_mark, reassemble
 from netlearn.lessons.capture.listing import scan
 from netlearn.lessons.capture.others import classify, new_counts
+from tests.sharkd_client import sharkd
 from tests.test_capture_analysis import Conv
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("tshark", "sharkd")
 
 
-def tshark_follow(path: Path, stream: int) -> dict[str, bytes]:
-    out = subprocess.run(
-        ["tshark", "-r", str(path), "-q", "-z", f"follow,tcp,raw,{stream}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    body = out.split("Node 1:", 1)[1].split("\n", 1)[1]
+def wireshark_follow(path: Path, stream: int) -> dict[str, bytes]:
+    """Each side's bytes as Wireshark's Follow TCP Stream reassembles them."""
     sides = {"client": b"", "server": b""}
-    for line in body.splitlines():
-        if line.startswith("====="):
-            break
-        if line.startswith("\t"):
-            sides["server"] += bytes.fromhex(line.strip())
-        elif line.strip():
-            sides["client"] += bytes.fromhex(line.strip())
+    for server, data in sharkd().follow(path, stream):
+        sides["server" if server else "client"] += data
     return sides
 
 
@@ -62,11 +54,11 @@ def messy(c: Conv) -> None:
     c.send("c", "A")
 
 
-def test_follow_matches_tshark_byte_for_byte(tmp_path: Path) -> None:
+def test_follow_matches_wireshark_byte_for_byte(tmp_path: Path) -> None:
     c = Conv()
     messy(c)
     path = c.write(tmp_path / "messy.pcap")
-    theirs = tshark_follow(path, 0)
+    theirs = wireshark_follow(path, 0)
     assert theirs["client"] == b"GET / HTTP/1.1\r\nHost: b\r\n\r\n"
     assert b"[50 bytes missing in capture file]" in theirs["server"]
     assert ours(path, 1) == theirs

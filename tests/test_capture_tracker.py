@@ -1,13 +1,12 @@
 """Following connections: sides, relative numbers, RFC 9293 states, endings, the listing.
 
 Conversations are built segment by segment with scapy, written with netlearn's pcap writer and
-checked against tshark's own analysis of the same file (stream numbers, relative sequence
-numbers, initial RTT).
+checked against Wireshark's own analysis of the same file (stream numbers, relative sequence
+numbers, initial RTT), through sharkd (tests/sharkd_client.py).
 """
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from netlearn.lessons.capture.listing import listing, scan, stream_packets
 from netlearn.packets import headers
 from netlearn.packets.pcapio import PcapWriter
 from netlearn.packets.tracker import CLIENT, SERVER, Tracker
+from tests.sharkd_client import sharkd
 
 S, A, F, R, P = "S", "A", "F", "R", "P"
 
@@ -207,14 +207,14 @@ def test_memory_stays_bounded_and_counts_exact() -> None:
 
 
 def tshark_fields(path: Path, *fields: str) -> list[list[str]]:
-    cmd = ["tshark", "-r", str(path), "-o", "tcp.relative_sequence_numbers:TRUE", "-T", "fields"]
-    for f in fields:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return [line.split("\t") for line in out.splitlines()]
+    """Each frame's `fields` (all occurrences, comma-separated; empty where absent) as Wireshark
+    reads them with relative sequence numbers (tshark's `-o tcp.relative_sequence_numbers:TRUE`,
+    Wireshark's default, so the default sharkd). sharkd dissects twice, as `tshark -2`: the
+    SYN-ACK carries its stream's iRTT too, where one-pass tshark left it empty."""
+    return [values for _, values in sharkd().frames(path, [f"{f}:0" for f in fields])]
 
 
-@pytest.mark.tools("tshark")
+@pytest.mark.tools("sharkd")
 def test_listing_agrees_with_tshark(tmp_path: Path, make_env) -> None:  # type: ignore[no-untyped-def]
     path = write(
         tmp_path / "mix.pcap",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from netlearn.paths import assets_dir, lessons_dir
+from tests.sharkd_client import sharkd
 
 LESSONS = ("osi", "capture")
 PCAP = assets_dir() / "pcaps" / "loopback-tcp.pcap"
@@ -174,14 +174,17 @@ def test_bundled_checksums_hold_the_partial_sum_as_the_quiz_says() -> None:
     assert "partial sum" in quiz
 
 
-@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+# Checksums checked (tshark's `-o tcp.check_checksum:TRUE`); IP's too, as test_tcp_pcap's sharkd
+# does, so one process serves both: IP's check does not change what TCP's status says.
+CHECKSUMS = {"ip.check_checksum": "TRUE", "tcp.check_checksum": "TRUE"}
+
+
+@pytest.mark.skipif(shutil.which("sharkd") is None, reason="sharkd is not installed")
 def test_tshark_calls_every_bundled_checksum_incorrect() -> None:
-    out = subprocess.run(
-        ["tshark", "-r", str(PCAP), "-o", "tcp.check_checksum:TRUE", "-T", "fields", "-e",
-         "tcp.checksum.status"],
-        capture_output=True, text=True, timeout=60, check=True,
-    ).stdout.split()  # fmt: skip
-    assert out == ["0"] * 10  # Wireshark's PROTO_CHECKSUM_E_BAD
+    shark = sharkd(prefs=CHECKSUMS)
+    shown = [values for _, values in shark.frames(PCAP, ["tcp.checksum.status:0"])]
+    assert shown == [["Bad"]] * 10  # one status a frame, each Wireshark's PROTO_CHECKSUM_E_BAD
+    assert [n for n, _ in shark.frames(PCAP, filter="tcp.checksum.status == 0")] == [*range(1, 11)]
 
 
 def test_the_simulation_left_out_timestamps_and_window_scale_not_all_options() -> None:

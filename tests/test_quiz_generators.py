@@ -1,12 +1,11 @@
 """Generated questions, checked against the packets they were made from, read independently:
-by tshark (TCP, captures), by wsproto (WebSocket accept values and frames), by header lengths
-(which layer a byte belongs to)."""
+by Wireshark's engine (TCP, captures; sharkd: tests/sharkd_client.py), by wsproto (WebSocket
+accept values and frames), by header lengths (which layer a byte belongs to)."""
 
 from __future__ import annotations
 
 import random
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ import pytest
 from netlearn.quiz.ask import ask
 from netlearn.quiz.model import Asked, Question, QuestionUnavailable
 from netlearn.quiz.scoring import right_answer, score
+from tests.sharkd_client import sharkd
 
-pytestmark = pytest.mark.tools("tshark")
+pytestmark = pytest.mark.tools("sharkd")
 
 MOD = 2**32
 
@@ -36,12 +36,11 @@ def gen(name: str, seed: int, **params: str) -> Asked:
 
 
 def tshark(pcap: Path, *fields: str) -> list[list[str]]:
-    """tshark's own reading of a capture: one list of field values per packet."""
-    cmd = ["tshark", "-r", str(pcap), "-T", "fields", "-o", "tcp.relative_sequence_numbers:FALSE"]
-    for f in fields:
-        cmd += ["-e", f]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60).stdout
-    return [line.split("\t") for line in out.splitlines()]
+    """Wireshark's own reading of a capture (as `tshark -o tcp.relative_sequence_numbers:FALSE
+    -T fields`): one list of field values per packet, all occurrences comma-separated, empty
+    where absent. tcp.flags reads as hex (`0x012` where tshark printed `0x0012`)."""
+    shark = sharkd(prefs={"tcp.relative_sequence_numbers": "FALSE"})
+    return [values for _, values in shark.frames(pcap, [f"{f}:0" for f in fields])]
 
 
 def write_pcap(path: Path, packets: tuple[bytes, ...]) -> Path:
