@@ -9,6 +9,11 @@ One process per configuration, started on first use and closed when the process 
 configuration is what tshark took on its command line: `--disable-protocol NAME` and
 `-o NAME:VALUE` become the `disabled_protos` and `preferences` files of a private personal
 configuration directory (WIRESHARK_CONFIG_DIR), so no state is carried from one to another.
+
+sharkd 4.0's quirks, handled here or avoided: a display filter's result is remembered across
+loads (each load's filters get their own spelling); a column of an unknown field answers empty
+(fields are checked first); a request over 2 KiB is never answered (refused here); and a damaged
+capture's `load` is never answered, so tests of damaged files keep asking tshark.
 """
 
 from __future__ import annotations
