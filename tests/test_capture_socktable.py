@@ -24,12 +24,19 @@ def close_client_first(family: int, host: str) -> tuple[int, int]:
     return port, client_port
 
 
-def wait_for_state(port: int, state: str) -> list[socktable.SockEntry]:
+def wait_for_state(port: int, client_port: int, state: str) -> list[socktable.SockEntry]:
+    """The client side of this one connection, once it is in `state`. Only entries from the
+    client's port to the server's count: other tests' sockets (the suite runs in parallel) may
+    use the same port number in one of their own connections."""
     import time
 
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        found = [e for e in socktable.for_port(port) if e.state == state]
+        found = [
+            e
+            for e in socktable.for_port(port)
+            if e.state == state and e.local[1] == client_port and e.remote[1] == port
+        ]
         if found:
             return found
         time.sleep(0.02)
@@ -41,7 +48,7 @@ def wait_for_state(port: int, state: str) -> list[socktable.SockEntry]:
 )
 def test_time_wait_is_where_ss_sees_it(family: int, host: str) -> None:
     port, client_port = close_client_first(family, host)
-    (entry,) = wait_for_state(port, "TIME-WAIT")
+    (entry,) = wait_for_state(port, client_port, "TIME-WAIT")
     assert entry.local == (host, client_port) and entry.remote == (host, port)
     assert entry.timer_left is not None and 0 < entry.timer_left <= 60
     out = subprocess.run(
