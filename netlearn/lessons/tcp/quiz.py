@@ -8,7 +8,7 @@ arithmetic is modulo 2**32 (3.4); and the replies of section 3.10.7 (SEGMENT ARR
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from netlearn.content.words import say
 from netlearn.packets import tcp as sg
@@ -77,20 +77,28 @@ def _ports(rng: random.Random) -> tuple[int, int]:
     return rng.randint(49152, 65535), rng.choice((80, 443, 8080, 5000))
 
 
+class _Conn:
+    """One connection's two directions: `up` is a segment from the client, `down` one from
+    the server (addresses and ports filled in, the rest as `segment` takes it)."""
+
+    def __init__(self, cport: int, sport: int) -> None:
+        self.cport, self.sport = cport, sport
+
+    def up(self, **fields: Any) -> Packet:
+        return segment(src=CLIENT, dst=SERVER, sport=self.cport, dport=self.sport, **fields)
+
+    def down(self, **fields: Any) -> Packet:
+        return segment(src=SERVER, dst=CLIENT, sport=self.sport, dport=self.cport, **fields)
+
+
 def synack_ack(rng: random.Random, question: Question) -> Asked:
     """Given the client's SYN, the acknowledgment number of the server's SYN-ACK."""
     from scapy.layers.inet import TCP
 
-    cport, sport = _ports(rng)
-    syn = segment(
-        src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="S", seq=_isn(rng), syn_options=True
-    )
+    conn = _Conn(*_ports(rng))
+    syn = conn.up(flags="S", seq=_isn(rng), syn_options=True)
     seq = int(syn[TCP].seq)
-    synack = segment(
-        src=SERVER,
-        dst=CLIENT,
-        sport=sport,
-        dport=cport,
+    synack = conn.down(
         flags="SA",
         seq=rng.getrandbits(32),
         ack=(seq + 1) % MOD,
@@ -121,14 +129,10 @@ def next_ack(rng: random.Random, question: Question) -> Asked:
     """Given a data segment's seq and payload length, the ACK number that acknowledges it."""
     from scapy.layers.inet import TCP
 
-    cport, sport = _ports(rng)
+    conn = _Conn(*_ports(rng))
     length = rng.choice((rng.randint(1, 99), rng.randint(100, 1460)))
     payload = bytes(rng.getrandbits(8) for _ in range(length))
-    data = segment(
-        src=CLIENT,
-        dst=SERVER,
-        sport=cport,
-        dport=sport,
+    data = conn.up(
         flags="PA",
         seq=_isn(rng),
         ack=rng.getrandbits(32),
@@ -137,11 +141,7 @@ def next_ack(rng: random.Random, question: Question) -> Asked:
     )
     seq = int(data[TCP].seq)
     n = payload_length(data)
-    reply = segment(
-        src=SERVER,
-        dst=CLIENT,
-        sport=sport,
-        dport=cport,
+    reply = conn.down(
         flags="A",
         seq=int(data[TCP].ack),
         ack=(seq + n) % MOD,
@@ -182,109 +182,69 @@ def reply_flags(rng: random.Random, question: Question) -> Asked:
     """Which flags the reply to a segment carries, in one of six textbook situations."""
     from scapy.layers.inet import TCP
 
-    cport, sport = _ports(rng)
+    conn = _Conn(*_ports(rng))
     situation = rng.choice(_SITUATIONS)
     cseq, sseq = _isn(rng), rng.getrandbits(32)
     if situation == "listening":
-        incoming = segment(
-            src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="S", seq=cseq, syn_options=True
-        )
-        reply = segment(
-            src=SERVER,
-            dst=CLIENT,
-            sport=sport,
-            dport=cport,
+        incoming = conn.up(flags="S", seq=cseq, syn_options=True)
+        reply = conn.down(
             flags="SA",
             seq=sseq,
             ack=sg.seq_add(cseq, 1),
             syn_options=True,
         )
     elif situation == "closed-port":
-        incoming = segment(
-            src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="S", seq=cseq, syn_options=True
-        )
-        reply = segment(
-            src=SERVER,
-            dst=CLIENT,
-            sport=sport,
-            dport=cport,
+        incoming = conn.up(flags="S", seq=cseq, syn_options=True)
+        reply = conn.down(
             flags="RA",
             seq=0,
             ack=sg.seq_add(cseq, 1),
             window=0,
         )
     elif situation == "synack":
-        incoming = segment(
-            src=SERVER,
-            dst=CLIENT,
-            sport=sport,
-            dport=cport,
+        incoming = conn.down(
             flags="SA",
             seq=sseq,
             ack=sg.seq_add(cseq, 1),
             syn_options=True,
         )
-        reply = segment(
-            src=CLIENT,
-            dst=SERVER,
-            sport=cport,
-            dport=sport,
+        reply = conn.up(
             flags="A",
             seq=sg.seq_add(cseq, 1),
             ack=sg.seq_add(sseq, 1),
         )
     elif situation == "data":
         n = rng.randint(1, 1200)
-        incoming = segment(
-            src=CLIENT,
-            dst=SERVER,
-            sport=cport,
-            dport=sport,
+        incoming = conn.up(
             flags="PA",
             seq=cseq,
             ack=sseq,
             payload=bytes(rng.getrandbits(8) for _ in range(n)),
         )
-        reply = segment(
-            src=SERVER,
-            dst=CLIENT,
-            sport=sport,
-            dport=cport,
+        reply = conn.down(
             flags="A",
             seq=sseq,
             ack=sg.seq_add(cseq, n),
         )
     elif situation == "fin":
-        incoming = segment(
-            src=CLIENT, dst=SERVER, sport=cport, dport=sport, flags="FA", seq=cseq, ack=sseq
-        )
-        reply = segment(
-            src=SERVER,
-            dst=CLIENT,
-            sport=sport,
-            dport=cport,
+        incoming = conn.up(flags="FA", seq=cseq, ack=sseq)
+        reply = conn.down(
             flags="A",
             seq=sseq,
             ack=sg.seq_add(cseq, 1),
         )
     else:
-        incoming = segment(
-            src=CLIENT,
-            dst=SERVER,
-            sport=cport,
-            dport=sport,
+        incoming = conn.up(
             flags="PA",
             seq=cseq,
             ack=sseq,
             payload=b"hello?",
         )
-        reply = segment(
-            src=SERVER, dst=CLIENT, sport=sport, dport=cport, flags="R", seq=sseq, window=0
-        )
+        reply = conn.down(flags="R", seq=sseq, window=0)
     flags = str(reply[TCP].flags)
     letters = [code for code, _ in FLAG_CHOICES]
     correct = tuple(i for i, code in enumerate(letters) if code in flags)
-    story, why = _situation(situation, sport)
+    story, why = _situation(situation, conn.sport)
     return make(
         "multi",
         say("tcp.questions.reply-flags.ask", story=story),
