@@ -248,13 +248,7 @@ class LessonScreen(Screen[None]):
     def _not_saved(self, exc: StoreWriteError, what: str) -> None:
         self.store = None
         self.notify(
-            say(
-                "core.player.not-saved",
-                what=exc.what,
-                part=what,
-                lesson=self.info.id,
-                advice=exc.advice,
-            ),
+            exc.in_lesson(what, self.info.id),
             severity="error",
             timeout=10,
         )

@@ -25,6 +25,13 @@ class StoreWriteError(NetlearnError):
         self.what, self.advice = describe(exc, path)
         super().__init__(say("core.progress.not-saved", what=self.what, advice=self.advice))
 
+    def in_lesson(self, part: str, lesson: str) -> str:
+        """One line for a lesson player that goes on without saving: what happened, which
+        part of `lesson` was not kept, what to do."""
+        return say(
+            "core.player.not-saved", what=self.what, part=part, lesson=lesson, advice=self.advice
+        )
+
 
 def describe(exc: sqlite3.Error, path: Path) -> tuple[str, str]:
     """What an SQLite error means for the learner, and what to do about it."""

@@ -138,15 +138,7 @@ class Player:
     def _not_saved(self, exc: StoreWriteError, what: str) -> None:
         """Saving failed: say so once, and go on with the lesson without saving."""
         self.store = None
-        self.env.warn(
-            say(
-                "core.player.not-saved",
-                what=exc.what,
-                part=what,
-                lesson=self.info.id,
-                advice=exc.advice,
-            )
-        )
+        self.env.warn(exc.in_lesson(what, self.info.id))
 
     def _render_lines(self, events: list[Event]) -> list[str]:
         """The step as the terminal would show it, drawn without animation and kept aside."""
