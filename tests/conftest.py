@@ -18,7 +18,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer, forking_enabled, shared
+from forkserver import ForkServer, run_netlearn, shared
 
 from netlearn.env import Env
 
@@ -192,9 +192,7 @@ def fork_server() -> Iterator[ForkServer]:
 
 
 @pytest.fixture
-def run_cli(
-    netlearn_home: Path, fork_server: ForkServer
-) -> Callable[..., subprocess.CompletedProcess[str]]:
+def run_cli(netlearn_home: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `python -m netlearn ARGS` as a user would (stdout a pipe, not a terminal), in a
     process of its own forked from a fork server (tests/forkserver.py)."""
 
@@ -207,19 +205,7 @@ def run_cli(
         full_env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
-        if forking_enabled():
-            return fork_server.run(
-                list(args), input=input or "", env=full_env, cwd=str(REPO), timeout=timeout
-            )
-        return subprocess.run(
-            [sys.executable, "-m", "netlearn", *args],
-            input=input if input is not None else "",
-            capture_output=True,
-            text=True,
-            env=full_env,
-            timeout=timeout,
-            cwd=REPO,
-        )
+        return run_netlearn(list(args), input=input or "", env=full_env, cwd=REPO, timeout=timeout)
 
     return run
 

@@ -300,26 +300,45 @@ def shared() -> ForkServer:
 
 
 def run_netlearn(
-    args: list[str],
+    args: list[str] | list[str | bytes],
     *,
     env: dict[str, str],
     cwd: str | os.PathLike[str] | None = None,
-    input: str = "",
+    input: str | bytes = "",
     timeout: float = 120,
-) -> subprocess.CompletedProcess[str]:
-    """`subprocess.run([python, "-m", "netlearn", *args], text=True, capture_output=True)`,
-    forked from the shared fork server unless NETLEARN_TEST_FORK=0."""
+    text: bool = True,
+    address_space: int | None = None,
+) -> subprocess.CompletedProcess:
+    """`subprocess.run([python, "-m", "netlearn", *args], capture_output=True, text=text)`,
+    forked from the shared fork server unless NETLEARN_TEST_FORK=0. `address_space` caps the
+    run's (RLIMIT_AS): that much above what a fork has, or that much in all for a subprocess."""
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
     if forking_enabled():
-        return shared().run(args, input=input, env=env, cwd=where, timeout=timeout)
+        return shared().run(
+            args,
+            input=input,
+            env=env,
+            cwd=where,
+            timeout=timeout,
+            text=text,
+            address_space=address_space,
+        )
+
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+    data = input.encode() if not text and isinstance(input, str) else input
     return subprocess.run(
         [sys.executable, "-m", "netlearn", *args],
-        input=input,
+        input=data,
         capture_output=True,
-        text=True,
+        text=text,
         env=env,
         cwd=where,
         timeout=timeout,
+        preexec_fn=cap if address_space else None,
     )
 
 

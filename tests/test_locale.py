@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer, forking_enabled
+from forkserver import run_netlearn
 
 from netlearn.env import _json_fallback, make_safe
 
@@ -83,32 +83,20 @@ def latin1() -> str:
 
 
 def _run_all(
-    fork_server: ForkServer, commands: list[list[str]], env: dict[str, str], workers: int = 4
+    commands: list[list[str]], env: dict[str, str], workers: int = 4
 ) -> list[tuple[list[str], int, bytes, str]]:
     """Run the commands a few at a time (the live demos spend most of their time waiting), each
     in a process forked from a server that started under this locale (tests/forkserver.py)."""
 
     def run(cmd: list[str]) -> tuple[list[str], int, bytes, str]:
-        if forking_enabled():
-            proc = fork_server.run(cmd, input=b"", env=env, cwd=str(REPO), timeout=120, text=False)
-        else:
-            proc = subprocess.run(
-                [sys.executable, "-m", "netlearn", *cmd],
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                env=env,
-                cwd=REPO,
-                timeout=120,
-            )
+        proc = run_netlearn(cmd, input=b"", env=env, cwd=REPO, timeout=120, text=False)
         return cmd, proc.returncode, proc.stdout, proc.stderr.decode("latin-1")
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(run, commands))
 
 
-def test_every_lesson_and_demo_runs_under_a_latin1_locale(
-    latin1: str, tmp_path: Path, fork_server: ForkServer
-) -> None:
+def test_every_lesson_and_demo_runs_under_a_latin1_locale(latin1: str, tmp_path: Path) -> None:
     env = _locale_env(tmp_path / "home", latin1)
     encoding = _encoding(env)
     assert not encoding.lower().replace("-", "").startswith("utf"), encoding
@@ -128,7 +116,7 @@ def test_every_lesson_and_demo_runs_under_a_latin1_locale(
     ]
     failures = []
     escaped = 0
-    for cmd, rc, out, err in _run_all(fork_server, commands, env):
+    for cmd, rc, out, err in _run_all(commands, env):
         if rc != 0 or "Traceback" in err or "Error" in err:
             failures.append(f"{' '.join(cmd)}: exit {rc}: {err.strip()[-400:]}")
             continue
@@ -144,11 +132,10 @@ def test_every_lesson_and_demo_runs_under_a_latin1_locale(
     assert escaped > 0
 
 
-def test_plain_text_under_ascii_gets_lookalikes(tmp_path: Path, fork_server: ForkServer) -> None:
+def test_plain_text_under_ascii_gets_lookalikes(tmp_path: Path) -> None:
     env = _locale_env(tmp_path / "home", "C")
     assert _encoding(env).lower() in ("ascii", "ansi_x3.4-1968", "us-ascii")
     results = _run_all(
-        fork_server,
         [["learn", "tcp", "--format", "plain"], ["osi", "--format", "rich"], ["progress"]],
         env,
     )

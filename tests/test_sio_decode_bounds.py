@@ -11,15 +11,13 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import subprocess
-import sys
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer, forking_enabled
+from forkserver import run_netlearn
 
 from netlearn.env import Env
 from netlearn.errors import NetlearnError
@@ -33,41 +31,24 @@ MEMORY_CAP = 1 << 30  # 1 GiB of address space: far above what decoding needs
 DecodeCli = Callable[..., subprocess.CompletedProcess[bytes]]
 
 
-def _cap_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
 @pytest.fixture
-def decode_cli(
-    netlearn_home: Path, fork_server: ForkServer
-) -> Callable[..., subprocess.CompletedProcess[bytes]]:
+def decode_cli(netlearn_home: Path) -> DecodeCli:
     """`decode_cli(PACKET, *extra)`: `python -m netlearn socketio decode PACKET` as a user runs
-    it, stdout a UTF-8 pipe, its address space capped: MEMORY_CAP in a plain subprocess, or
-    MEMORY_CAP more than it has when forked from the fork server (tests/forkserver.py)."""
+    it, stdout a UTF-8 pipe, its address space capped (MEMORY_CAP; tests/forkserver.py)."""
 
     def run(packet: str | bytes, *extra: str) -> subprocess.CompletedProcess[bytes]:
         env = {**os.environ, "NETLEARN_HOME": str(netlearn_home), "COLUMNS": "80"}
         env.update(PYTHONIOENCODING="")
         env.pop("NO_COLOR", None)
         args: list[str | bytes] = ["socketio", "decode", *extra, "--", packet]
-        if forking_enabled():
-            return fork_server.run(
-                args,
-                input=b"",
-                env=env,
-                cwd=str(REPO),
-                timeout=60,
-                text=False,
-                address_space=MEMORY_CAP,
-            )
-        return subprocess.run(
-            [sys.executable, "-m", "netlearn", *args],
-            capture_output=True,
+        return run_netlearn(
+            args,
+            input=b"",
             env=env,
             cwd=REPO,
             timeout=60,
-            preexec_fn=_cap_memory,
-            check=False,
+            text=False,
+            address_space=MEMORY_CAP,
         )
 
     return run
